@@ -1,0 +1,3 @@
+select
+    indicator_code, name_zh, name_en, theme, unit, value_type, direction, range_min, range_max, description
+from {{ ref('stg_indicators') }}

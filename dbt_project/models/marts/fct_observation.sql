@@ -1,0 +1,23 @@
+-- The latest published value per (indicator, region, period).
+select
+    v.indicator_code,
+    v.region_code,
+    v.period_label,
+    v.period_kind,
+    v.period_start,
+    v.period_end,
+    v.start_year,
+    v.end_year,
+    v.value,
+    v.value_decimals,
+    v.unit,
+    v.value_type,
+    v.obs_status,
+    v.qualifier,
+    v.as_published,
+    v.source_id,
+    v.published_on,
+    v.vintage_count,
+    v.note
+from {{ ref('int_observation_vintages') }} as v
+where v.is_latest

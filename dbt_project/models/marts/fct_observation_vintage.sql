@@ -1,0 +1,21 @@
+select
+    v.indicator_code,
+    v.region_code,
+    v.period_label,
+    v.source_id,
+    v.published_on,
+    v.vintage_rank,
+    v.is_latest,
+    v.is_revision,
+    v.previous_value,
+    v.value,
+    v.value_decimals,
+    v.unit,
+    v.value_type,
+    v.obs_status,
+    v.qualifier,
+    v.as_published,
+    v.file_path,
+    v.file_line,
+    v.load_id
+from {{ ref('int_observation_vintages') }} as v

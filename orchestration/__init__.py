@@ -1,0 +1,1 @@
+"""Quzhou indicator warehouse: Dagster code location and the pure helpers it uses."""

@@ -1,0 +1,86 @@
+"""One ingest asset per raw file family: raw.<family> in the warehouse.
+
+Catalogues load first; facts (observations, targets) are validated against the catalogue as
+committed. A quarantined file does not fail the asset (the rest of the refresh goes on): it fails
+the asset's `all_files_accepted` check, with every reason in the check's metadata.
+"""
+
+
+import dagster as dg
+
+from orchestration.families import ALL_FAMILIES, CATALOGUE_FAMILIES, Family
+from orchestration.ingest import FileOutcome, ingest_family
+from orchestration.defs.resources import RawFilesResource, WarehouseResource
+
+GROUP = "ingest"
+MAX_REASONS_SHOWN = 50  # per check, in the UI; every reason is in audit.load_issues
+
+
+def asset_key(family: Family) -> dg.AssetKey:
+    # Same key dagster-dbt gives the dbt source raw.<family>, so dbt models hang below these assets.
+    return dg.AssetKey(["raw", family.name])
+
+
+def _summary_markdown(outcomes: list[FileOutcome]) -> str:
+    lines = ["| file | status | rows | issues |", "|---|---|---|---|"]
+    for o in outcomes:
+        lines.append(f"| {o.file_path} | {o.status} | {o.rows} | {len(o.issues)} |")
+    return "\n".join(lines)
+
+
+def build_ingest_asset(family: Family) -> dg.AssetsDefinition:
+    key = asset_key(family)
+    deps = [] if family.catalogue else [asset_key(f) for f in CATALOGUE_FAMILIES]
+
+    @dg.asset(
+        key=key,
+        group_name=GROUP,
+        deps=deps,
+        description=f"{family.description} Files: raw/{family.pattern}.",
+        kinds={"duckdb", "python"},
+        check_specs=[
+            dg.AssetCheckSpec(
+                "all_files_accepted",
+                asset=key,
+                description="No file of this family was quarantined by Great Expectations or the parser.",
+            )
+        ],
+    )
+    def _ingest(context: dg.AssetExecutionContext, warehouse: WarehouseResource, raw_files: RawFilesResource):
+        store = warehouse.get()
+        store.ensure_schema()
+        outcomes = ingest_family(family, raw_files.path, store, context.run_id)
+        counts = {status: sum(o.status == status for o in outcomes) for status in ("loaded", "skipped", "quarantined")}
+        quarantined = [o for o in outcomes if o.status == "quarantined"]
+        reasons = [str(i) for o in quarantined for i in o.issues]
+        for o in quarantined:
+            context.log.warning(f"quarantined {o.file_path}: " + "; ".join(str(i) for i in o.issues[:5]))
+        yield dg.MaterializeResult(
+            metadata={
+                "files_loaded": counts["loaded"],
+                "files_skipped": counts["skipped"],
+                "files_quarantined": counts["quarantined"],
+                "rows_loaded": sum(o.rows for o in outcomes if o.status == "loaded"),
+                "files": dg.MetadataValue.md(_summary_markdown(outcomes)),
+                "warehouse": dg.MetadataValue.path(str(store.path)),
+            },
+            check_results=[
+                dg.AssetCheckResult(
+                    check_name="all_files_accepted",
+                    passed=not quarantined,
+                    severity=dg.AssetCheckSeverity.WARN,
+                    metadata={
+                        "quarantined_files": dg.MetadataValue.json([o.file_path for o in quarantined]),
+                        "reasons": dg.MetadataValue.md(
+                            "\n".join(f"- {r}" for r in reasons[:MAX_REASONS_SHOWN]) or "none"
+                        ),
+                        "reason_count": len(reasons),
+                    },
+                )
+            ],
+        )
+
+    return _ingest
+
+
+ingest_assets = [build_ingest_asset(family) for family in ALL_FAMILIES]

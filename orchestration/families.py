@@ -1,0 +1,168 @@
+"""The raw file families: where their files live, which columns they have and what each column holds.
+
+One declaration drives parsing, validation, the raw table's DDL and the dbt source; nothing here
+imports Dagster or DuckDB.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Column kinds and the DuckDB type their parsed value is stored as.
+SQL_TYPES = {"text": "VARCHAR", "number": "DOUBLE", "int": "INTEGER", "bool": "BOOLEAN", "date": "DATE"}
+
+VALUE_TYPES = ("level", "change", "avg_annual_growth", "rank", "grade", "cumulative", "count")
+DIRECTIONS = ("higher_better", "lower_better", "neutral")
+OBS_STATUSES = ("normal", "provisional", "estimated", "forecast", "break")
+QUALIFIERS = ("exact", "approximate", "lower_bound", "upper_bound")
+COMPARATORS = ("gt", "ge", "lt", "le", "about")
+BINDINGS = ("binding", "anticipatory", "unknown")
+REGION_LEVELS = ("country", "province", "prefecture", "urban_districts", "county")
+TRUST_LEVELS = ("official", "secondary")
+DATE_PRECISIONS = ("day", "month", "year", "approximate", "unknown")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: str = "text"  # text | number | int | bool | date | period
+    required: bool = True
+    allowed: tuple[str, ...] | None = None  # closed vocabulary, checked by GX
+    pattern: str | None = None  # regex every value must match, checked by GX
+
+
+@dataclass(frozen=True)
+class Family:
+    name: str  # also the raw table's name: raw.<name>
+    pattern: str  # glob under the raw folder
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]  # unique within one file
+    description: str
+    catalogue: bool = False  # catalogues are validated first; the others are checked against them
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def stored_columns(self) -> list[tuple[str, str]]:
+        """(name, DuckDB type) of the parsed columns as stored in raw.<name>."""
+        out: list[tuple[str, str]] = []
+        for col in self.columns:
+            if col.kind == "period":
+                out += [
+                    (col.name, "VARCHAR"),  # as written in the file
+                    ("period_label", "VARCHAR"),
+                    ("period_kind", "VARCHAR"),
+                    ("period_start", "DATE"),
+                    ("period_end", "DATE"),
+                ]
+            else:
+                out.append((col.name, SQL_TYPES[col.kind]))
+                if col.kind == "number":
+                    out.append((f"{col.name}_decimals", "INTEGER"))
+        return out
+
+
+CODE = r"^[A-Z][A-Z0-9_]*$"
+REGION_CODE = r"^\d{6}$"
+
+REGIONS = Family(
+    name="regions",
+    pattern="catalogue/regions.csv",
+    columns=(
+        Column("region_code", pattern=REGION_CODE),
+        Column("name_zh"),
+        Column("name_en"),
+        Column("level", allowed=REGION_LEVELS),
+        Column("parent_code", required=False, pattern=REGION_CODE),
+    ),
+    key=("region_code",),
+    description="Regions by GB/T 2260 code: China, Zhejiang, its 11 prefectures, Quzhou's county-level units.",
+    catalogue=True,
+)
+
+INDICATORS = Family(
+    name="indicators",
+    pattern="catalogue/indicators.csv",
+    columns=(
+        Column("indicator_code", pattern=CODE),
+        Column("name_zh"),
+        Column("name_en"),
+        Column("theme"),
+        Column("unit"),
+        Column("value_type", allowed=VALUE_TYPES),
+        Column("direction", allowed=DIRECTIONS),
+        Column("range_min", "number"),
+        Column("range_max", "number"),
+        Column("description", required=False),
+    ),
+    key=("indicator_code",),
+    description="Indicator catalogue: one unit, value type, direction and plausible range per indicator.",
+    catalogue=True,
+)
+
+SOURCES = Family(
+    name="sources",
+    pattern="catalogue/sources.csv",
+    columns=(
+        Column("source_id", pattern=r"^[a-z0-9][a-z0-9-]*$"),
+        Column("title"),
+        Column("publisher"),
+        Column("published_on", "date", required=False),
+        Column("date_precision", allowed=DATE_PRECISIONS),
+        Column("citation"),
+        Column("trust", allowed=TRUST_LEVELS),
+        Column("note", required=False),
+    ),
+    key=("source_id",),
+    description="Publications the figures and targets come from.",
+    catalogue=True,
+)
+
+OBSERVATIONS = Family(
+    name="observations",
+    pattern="observations/*.csv",
+    columns=(
+        Column("region_code", pattern=REGION_CODE),
+        Column("indicator_code", pattern=CODE),
+        Column("period", "period"),
+        Column("value", "number"),
+        Column("unit"),
+        Column("value_type", allowed=VALUE_TYPES),
+        Column("obs_status", allowed=OBS_STATUSES),
+        Column("qualifier", allowed=QUALIFIERS),
+        Column("as_published"),
+        Column("source_id"),
+        Column("note", required=False),
+    ),
+    key=("region_code", "indicator_code", "period_label"),
+    description="Published figures, one file per publication.",
+)
+
+TARGETS = Family(
+    name="targets",
+    pattern="targets/*.csv",
+    columns=(
+        Column("target_id", pattern=r"^[A-Z0-9][A-Z0-9-]*$"),
+        Column("plan_code", pattern=CODE),
+        Column("plan_name"),
+        Column("region_code", pattern=REGION_CODE),
+        Column("indicator_code", pattern=CODE),
+        Column("target_year", "int"),
+        Column("comparator", allowed=COMPARATORS),
+        Column("target_value", "number"),
+        Column("unit"),
+        Column("binding", allowed=BINDINGS),
+        Column("applies_to_subregions", "bool"),
+        Column("verified", "bool"),
+        Column("source_id"),
+        Column("as_published"),
+        Column("note", required=False),
+    ),
+    key=("target_id",),
+    description="Plan targets with their comparator, target year, binding status and citation.",
+)
+
+CATALOGUE_FAMILIES = (REGIONS, INDICATORS, SOURCES)
+FACT_FAMILIES = (OBSERVATIONS, TARGETS)
+ALL_FAMILIES = CATALOGUE_FAMILIES + FACT_FAMILIES

@@ -1,0 +1,117 @@
+"""`python -m orchestration.refresh`: run the whole refresh in this process and print a summary.
+
+The run is recorded in the Dagster instance under <data dir>/dagster_home, the same one `make dev`
+opens, so it shows in the UI's run history.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from orchestration import settings
+
+DAGSTER_YAML = """# Written by orchestration/refresh.py. No network at run time.
+telemetry:
+  enabled: false
+"""
+
+
+def prepare_dagster_home(data_dir: Path) -> Path:
+    home = data_dir / "dagster_home"
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        config.write_text(DAGSTER_YAML, encoding="utf-8")
+    return home
+
+
+@dataclass
+class RefreshSummary:
+    run_id: str
+    success: bool
+    seconds: float
+    files: dict[str, int] = field(default_factory=dict)  # loaded / skipped / quarantined
+    quarantine_reasons: dict[str, list[str]] = field(default_factory=dict)  # asset -> reasons (markdown lines)
+    models_built: list[str] = field(default_factory=list)
+    checks_passed: int = 0
+    checks_failed: list[str] = field(default_factory=list)
+    warehouse: Path | None = None
+
+    def render(self) -> str:
+        state = "succeeded" if self.success else "FAILED"
+        marts = [m for m in self.models_built if m.startswith("marts/")]
+        lines = [
+            f"Refresh {state} in {self.seconds:.1f} s (Dagster run {self.run_id})",
+            f"  files: {self.files.get('loaded', 0)} loaded, {self.files.get('skipped', 0)} skipped "
+            f"(unchanged), {self.files.get('quarantined', 0)} quarantined",
+        ]
+        for asset, reasons in self.quarantine_reasons.items():
+            lines.append(f"  quarantined in {asset}:")
+            lines += [f"    {r}" for r in reasons]
+        lines += [
+            f"  dbt: {len(self.models_built)} models and seeds built, {len(marts)} of them marts",
+            f"  checks: {self.checks_passed} passed, {len(self.checks_failed)} failed"
+            + (f" ({', '.join(self.checks_failed)})" if self.checks_failed else ""),
+            f"  warehouse: {self.warehouse}  (marts in schema `marts`)",
+            "  quality results: tables audit.loads, audit.load_issues and dq.expectation_results in the warehouse",
+            "  open the Dagster UI on the same runs with `make dev`",
+        ]
+        return "\n".join(lines)
+
+
+def run_refresh(
+    data_dir: Path | None = None, raw_dir: Path | None = None, instance=None, log_level: str = "WARNING"
+) -> RefreshSummary:
+    """Run the refresh job in-process. Tests pass temporary folders and an ephemeral instance."""
+    import dagster as dg
+
+    from orchestration.definitions import build_definitions
+
+    data_dir = Path(data_dir or settings.data_dir()).resolve()
+    defs = build_definitions(data_dir, raw_dir)
+    if instance is None:
+        os.environ["DAGSTER_HOME"] = str(prepare_dagster_home(data_dir))
+        instance = dg.DagsterInstance.get()
+    started = time.monotonic()
+    quiet = {"loggers": {"console": {"config": {"log_level": log_level}}}}
+    result = defs.resolve_job_def("refresh_warehouse").execute_in_process(
+        run_config=quiet, instance=instance, raise_on_error=False
+    )
+    summary = RefreshSummary(result.run_id, result.success, time.monotonic() - started, warehouse=settings.warehouse_path(data_dir))
+
+    for event in result.get_asset_materialization_events():
+        materialization = event.materialization
+        key = materialization.asset_key.to_user_string()
+        meta = materialization.metadata
+        if key.startswith("raw/"):
+            for status in ("loaded", "skipped", "quarantined"):
+                summary.files[status] = summary.files.get(status, 0) + int(meta[f"files_{status}"].value)
+        else:
+            summary.models_built.append(key)
+    for evaluation in result.get_asset_check_evaluations():
+        if evaluation.passed:
+            summary.checks_passed += 1
+        else:
+            name = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
+            summary.checks_failed.append(name)
+            if evaluation.check_name == "all_files_accepted":
+                reasons = evaluation.metadata["reasons"].value
+                summary.quarantine_reasons[evaluation.asset_key.to_user_string()] = reasons.splitlines()
+    return summary
+
+
+def main(argv: list[str]) -> int:
+    if argv == ["--print-dagster-home"]:  # used by `make dev`
+        print(prepare_dagster_home(settings.data_dir()))
+        return 0
+    summary = run_refresh()
+    print(summary.render())
+    return 0 if summary.success else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

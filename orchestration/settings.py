@@ -1,0 +1,40 @@
+"""Where things live. Every path is derived from the repo root or from one environment variable.
+
+QZ_DATA_DIR  the data folder (default: <repo>/data) holding warehouse.duckdb, the lock file and
+             Dagster's home for `make run` / `make dev`.
+QZ_RAW_DIR   the folder of published source files (default: <repo>/raw).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+
+DATA_DIR_ENV = "QZ_DATA_DIR"
+RAW_DIR_ENV = "QZ_RAW_DIR"
+
+WAREHOUSE_FILE = "warehouse.duckdb"
+LOCK_FILE = "warehouse.lock"
+
+
+def data_dir() -> Path:
+    return Path(os.environ.get(DATA_DIR_ENV) or REPO_ROOT / "data").resolve()
+
+
+def raw_dir() -> Path:
+    return Path(os.environ.get(RAW_DIR_ENV) or REPO_ROOT / "raw").resolve()
+
+
+def warehouse_path(data: Path) -> Path:
+    return data / WAREHOUSE_FILE
+
+
+def dbt_executable() -> str:
+    """The dbt installed beside this Python (the project's venv), whether or not the venv is on PATH."""
+    beside = Path(sys.executable).with_name("dbt")
+    return str(beside) if beside.exists() else shutil.which("dbt") or "dbt"

@@ -1,0 +1,51 @@
+"""The Dagster code location: what `dagster dev` loads, and the schedule and sensor it runs."""
+
+import dagster as dg
+
+from orchestration.definitions import defs
+from orchestration.defs.automation import raw_files_sensor
+from orchestration.defs.resources import RawFilesResource
+from conftest import write_obs
+
+
+def test_code_location_loads_with_the_whole_graph():
+    repo = defs.get_repository_def()
+    graph = repo.asset_graph
+    keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
+    ingest = {"raw/regions", "raw/indicators", "raw/sources", "raw/observations", "raw/targets"}
+    marts = {"marts/dim_indicator", "marts/dim_region", "marts/dim_source", "marts/fct_observation",
+             "marts/fct_observation_vintage", "marts/fct_target", "marts/mart_indicator_progress", "marts/mart_decade_change"}
+    assert ingest | marts <= keys
+    # dbt sources are the ingest assets themselves, not separate external assets.
+    assert graph.get(dg.AssetKey(["staging", "stg_observations"])).parent_keys == {dg.AssetKey(["raw", "observations"])}
+    assert dg.AssetKey(["raw", "regions"]) in graph.get(dg.AssetKey(["raw", "observations"])).parent_keys
+    checks = {(c.asset_key.to_user_string(), c.name) for c in graph.asset_check_keys}
+    assert ("raw/observations", "all_files_accepted") in checks
+    assert ("marts/fct_observation", "unique_combination_of_columns_fct_observation_indicator_code__region_code__period_label") in checks
+    assert len(checks) >= 60
+
+
+def test_daily_schedule_in_beijing_time():
+    schedule = defs.get_schedule_def("daily_refresh")
+    assert (schedule.cron_schedule, schedule.execution_timezone, schedule.job_name) == ("0 6 * * *", "Asia/Shanghai", "refresh_warehouse")
+
+
+def test_sensor_requests_a_run_only_when_raw_files_change(raw_copy):
+    resources = {"raw_files": RawFilesResource(root=str(raw_copy))}
+    first = raw_files_sensor(dg.build_sensor_context(cursor=None, resources=resources))
+    assert isinstance(first, dg.RunRequest)
+
+    context = dg.build_sensor_context(cursor=first.run_key, resources=resources)
+    assert isinstance(raw_files_sensor(context), dg.SkipReason)
+
+    write_obs(raw_copy, "new-publication.csv", "330800,GDP,2023,2100,亿元,level,normal,exact,2100亿元,zjrb-2022-quzhou-decade,")
+    third = raw_files_sensor(dg.build_sensor_context(cursor=first.run_key, resources=resources))
+    assert isinstance(third, dg.RunRequest) and third.run_key != first.run_key
+
+
+
+def test_mart_contract_doc_matches_the_dbt_yaml():
+    from orchestration.contract_doc import CONTRACT, render
+
+    assert CONTRACT.read_text(encoding="utf-8") == render(), "run: python -m orchestration.contract_doc"
+

@@ -1,0 +1,178 @@
+"""The whole asset graph materialised in-process into a temporary folder: raw → GX → DuckDB → dbt marts."""
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+from dagster import DagsterInstance
+
+from orchestration.refresh import run_refresh
+from conftest import REPO_RAW, write_obs
+
+MARTS = ["dim_indicator", "dim_region", "dim_source", "fct_observation", "fct_observation_vintage", "fct_target",
+         "mart_indicator_progress", "mart_decade_change"]
+
+
+def query(data: Path, sql: str, *params):
+    with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
+        return con.execute(sql, list(params)).fetchall()
+
+
+def snapshot(data: Path) -> dict[str, list[tuple]]:
+    return {m: query(data, f"select * from marts.{m} order by all") for m in MARTS}
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory, restore_environ):
+    """One refresh of a copy of raw/, then a second on the same files, then one with a malformed file."""
+    root = tmp_path_factory.mktemp("refresh")
+    raw, data = root / "raw", root / "data"
+    shutil.copytree(REPO_RAW, raw)
+    instance = DagsterInstance.ephemeral()
+    first = run_refresh(data, raw, instance)
+    after_first = snapshot(data)
+    second = run_refresh(data, raw, instance)
+    after_second = snapshot(data)
+    write_obs(raw, "malformed.csv", "330800,URBANISATION,2023,158,%,level,normal,exact,158%,zjrb-2022-quzhou-decade,")
+    third = run_refresh(data, raw, instance)
+    return {"data": data, "runs": [first, second, third], "snapshots": [after_first, after_second, snapshot(data)]}
+
+
+def test_first_refresh_loads_every_file_and_passes_every_check(warehouse):
+    first = warehouse["runs"][0]
+    assert first.success
+    assert first.files == {"loaded": 19, "skipped": 0, "quarantined": 0}
+    assert first.checks_failed == []
+    assert first.checks_passed >= 60
+    assert {f"marts/{m}" for m in MARTS} <= set(first.models_built)
+
+
+@pytest.mark.parametrize(
+    ("indicator", "region", "period", "value"),
+    [
+        ("URBANISATION", "330800", "2012", 45.7),
+        ("URBANISATION", "330800", "2021", 58.1),
+        ("URBANISATION", "330800", "2022", 59.3),
+        ("RD_INTENSITY", "330800", "2012", 1.03),
+        ("RD_INTENSITY", "330800", "2021", 2.0),
+        ("PM25", "330801", "2013", 68.0),
+        ("GDP", "330800", "2022", 2003.4),
+        ("POP_URBAN_CHANGE", "330800", "2012-2021", 35.3),
+    ],
+)
+def test_observations_in_the_mart(warehouse, indicator, region, period, value):
+    rows = query(
+        warehouse["data"],
+        "select value, unit from marts.fct_observation where indicator_code = ? and region_code = ? and period_label = ?",
+        indicator, region, period,
+    )
+    assert len(rows) == 1 and rows[0][0] == value
+
+
+def test_a_figure_published_twice_is_served_from_the_latest_publication(warehouse):
+    rows = query(
+        warehouse["data"],
+        "select source_id, vintage_count, as_published from marts.fct_observation "
+        "where indicator_code = 'RD_INTENSITY' and region_code = '330800' and period_label = '2021'",
+    )
+    # The press release (dated 2022-09-14) and the article (2022-09-14, inferred) agree: the exactly
+    # dated publication is served, and both versions stay in the vintage mart.
+    assert rows[0][:2] == ("ezhejiang-2022-09-14-press", 2)
+    vintages = query(warehouse["data"], "select count(*) from marts.fct_observation_vintage where indicator_code = 'RD_INTENSITY' and period_label = '2021'")
+    assert vintages == [(2,)]
+
+
+def test_decade_change(warehouse):
+    rows = {
+        (r[0], r[1]): r[2:]
+        for r in query(
+            warehouse["data"],
+            "select indicator_code, region_code, start_year, start_value, end_year, end_value, absolute_change, cagr_pct, improved "
+            "from marts.mart_decade_change",
+        )
+    }
+    assert rows[("RD_INTENSITY", "330800")][:4] == (2012, 1.03, 2021, 2.0)
+    assert rows[("RD_INTENSITY", "330800")][5] == pytest.approx(100 * ((2.0 / 1.03) ** (1 / 9) - 1), abs=1e-4)
+    assert rows[("URBANISATION", "330800")][:4] == (2012, 45.7, 2022, 59.3)
+    assert rows[("URBANISATION", "330800")][4] == pytest.approx(13.6)
+    pm25 = rows[("PM25", "330801")]
+    assert pm25[:4] == (2013, 68.0, 2021, 24.0) and pm25[6] is True  # lower is better: improved
+    water = rows[("OUTBOUND_WATER_CLASS", "330800")]
+    assert water[:4] == (2012, 3.0, 2021, 2.0) and water[5] is None and water[6] is True  # a grade has no growth rate
+
+
+def progress(data: Path, target_id: str, region: str) -> dict:
+    cols = ["status", "base_year", "base_value", "latest_year", "latest_value", "cagr_observed_pct", "cagr_required_pct",
+            "progress_ratio", "projected_value", "unsd_projection_ratio", "not_assessable_reason"]
+    rows = query(data, f"select {', '.join(cols)} from marts.mart_indicator_progress where target_id = ? and region_code = ?", target_id, region)
+    assert len(rows) == 1
+    return dict(zip(cols, rows[0], strict=True))
+
+
+def test_progress_against_provincial_targets(warehouse):
+    data = warehouse["data"]
+    beds = progress(data, "ZJ-14FYP-2025-BEDS", "330800")
+    observed, required = (7.10 / 3.38) ** (1 / 9) - 1, (7.5 / 3.38) ** (1 / 13) - 1
+    assert beds["status"] == "substantial_progress"
+    assert beds["progress_ratio"] == pytest.approx(observed / required, abs=1e-4)
+    projected = 7.10 * (1 + observed) ** 4
+    assert beds["projected_value"] == pytest.approx(projected, abs=1e-4)
+    assert beds["unsd_projection_ratio"] == pytest.approx((projected - 3.38) / (7.5 - 3.38), abs=1e-4)
+
+    income = progress(data, "ZJ-CP-2025-INCOME-ALL", "330800")
+    assert (income["base_year"], income["latest_year"], income["status"]) == (2014, 2022, "moderate_progress")
+
+    assert progress(data, "ZJ-CP-2025-INCOME-RATIO", "330800")["status"] == "target_achieved"  # 1.826 < 1.9
+    assert progress(data, "ZJ-2035-URBANISATION", "330800")["status"] == "substantial_progress"
+
+    # Quzhou's own 2020 target: only the 2012 figure is at or before 2020.
+    urban_2020 = progress(data, "QZ-13FYP-2020-URBANISATION", "330800")
+    assert urban_2020["status"] == "not_assessable" and "fewer than two" in urban_2020["not_assessable_reason"]
+    # An unverified target (a public-comment draft) gets no status by default, but its figures are shown.
+    pm25 = progress(data, "ZJ-AIR-2025-PM25", "330801")
+    assert pm25["status"] == "not_assessable" and pm25["not_assessable_reason"] == "target not verified from its source"
+    assert pm25["progress_ratio"] > 0
+    # A provincial total does not bind a prefecture.
+    assert query(data, "select count(*) from marts.mart_indicator_progress where target_id = 'ZJ-14FYP-2025-GDP' and region_code = '330800'") == [(0,)]
+
+
+def test_second_refresh_on_the_same_files_changes_nothing(warehouse):
+    second = warehouse["runs"][1]
+    assert second.success
+    assert second.files == {"loaded": 0, "skipped": 19, "quarantined": 0}
+    assert warehouse["snapshots"][1] == warehouse["snapshots"][0]
+
+
+def test_malformed_file_is_quarantined_and_the_marts_stay_as_they_were(warehouse):
+    third = warehouse["runs"][2]
+    assert third.success  # the refresh goes on
+    assert third.files == {"loaded": 0, "skipped": 19, "quarantined": 1}
+    assert third.checks_failed == ["raw/observations:all_files_accepted"]
+    reasons = third.quarantine_reasons["raw/observations"]
+    assert reasons == [
+        "- observations/malformed.csv, line 2, column value: [expect_column_pair_values_a_to_be_greater_than_b] "
+        "outside the indicator's plausible range: must be at most 100.0 (value '158.0')"
+    ]
+    assert warehouse["snapshots"][2] == warehouse["snapshots"][0]
+    issues = query(warehouse["data"], "select row_number, column_name, rule, value from audit.load_issues")
+    assert issues == [(2, "value", "expect_column_pair_values_a_to_be_greater_than_b", "158.0")]
+    assert "1 quarantined" in third.render() and "malformed.csv" in third.render()
+
+
+def test_every_mart_column_is_documented_in_the_dbt_yaml(warehouse):
+    import yaml
+
+    from orchestration.contract_doc import MARTS_DIR
+
+    documented = {}
+    for path in MARTS_DIR.glob("*.yml"):
+        for model in yaml.safe_load(path.read_text(encoding="utf-8"))["models"]:
+            documented[model["name"]] = [c["name"] for c in model["columns"] if c.get("description")]
+    built = {}
+    for table, column in query(
+        warehouse["data"],
+        "select table_name, column_name from information_schema.columns where table_schema = 'marts' order by table_name, ordinal_position",
+    ):
+        built.setdefault(table, []).append(column)
+    assert built == documented

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 # Column kinds and the DuckDB type their parsed value is stored as.
 SQL_TYPES = {"text": "VARCHAR", "number": "DOUBLE", "int": "INTEGER", "bool": "BOOLEAN", "date": "DATE"}
+FILE_TYPES = (".csv", ".xlsx")
 
 VALUE_TYPES = ("level", "change", "avg_annual_growth", "rank", "grade", "cumulative", "count")
 DIRECTIONS = ("higher_better", "lower_better", "neutral")
@@ -25,7 +26,7 @@ DATE_PRECISIONS = ("day", "month", "year", "approximate", "unknown")
 @dataclass(frozen=True)
 class Column:
     name: str
-    kind: str = "text"  # text | number | int | bool | date | period
+    kind: str = "text"  # text | number | quantity | int | bool | date | period
     required: bool = True
     allowed: tuple[str, ...] | None = None  # closed vocabulary, checked by GX
     pattern: str | None = None  # regex every value must match, checked by GX
@@ -34,11 +35,12 @@ class Column:
 @dataclass(frozen=True)
 class Family:
     name: str  # also the raw table's name: raw.<name>
-    pattern: str  # glob under the raw folder
+    pattern: str  # glob under the raw folder; files of other types found there are refused
     columns: tuple[Column, ...]
     key: tuple[str, ...]  # unique within one file
     description: str
     catalogue: bool = False  # catalogues are validated first; the others are checked against them
+    converts_units: bool = False  # values are converted into the indicator's unit; the published unit is kept
 
     @property
     def column_names(self) -> list[str]:
@@ -56,10 +58,14 @@ class Family:
                     ("period_start", "DATE"),
                     ("period_end", "DATE"),
                 ]
+            elif col.kind == "quantity":
+                out += [(col.name, "DOUBLE"), (f"{col.name}_decimals", "INTEGER"), (f"{col.name}_text", "VARCHAR")]
             else:
                 out.append((col.name, SQL_TYPES[col.kind]))
                 if col.kind == "number":
                     out.append((f"{col.name}_decimals", "INTEGER"))
+        if self.converts_units:
+            out.append(("unit_published", "VARCHAR"))
         return out
 
 
@@ -121,27 +127,28 @@ SOURCES = Family(
 
 OBSERVATIONS = Family(
     name="observations",
-    pattern="observations/*.csv",
+    pattern="observations/*",
     columns=(
         Column("region_code", pattern=REGION_CODE),
         Column("indicator_code", pattern=CODE),
         Column("period", "period"),
-        Column("value", "number"),
+        Column("value", "quantity"),  # as printed: 1,876 / 15.5万 / 45.7% / 约40 / Ⅲ类 / — (missing)
         Column("unit"),
         Column("value_type", allowed=VALUE_TYPES),
         Column("obs_status", allowed=OBS_STATUSES),
-        Column("qualifier", allowed=QUALIFIERS),
+        Column("qualifier", required=False, allowed=QUALIFIERS),  # else taken from the value's words
         Column("as_published"),
         Column("source_id"),
         Column("note", required=False),
     ),
     key=("region_code", "indicator_code", "period_label"),
-    description="Published figures, one file per publication.",
+    description="Published figures, one file per publication (CSV in UTF-8 or GBK/GB18030, or XLSX).",
+    converts_units=True,
 )
 
 TARGETS = Family(
     name="targets",
-    pattern="targets/*.csv",
+    pattern="targets/*",
     columns=(
         Column("target_id", pattern=r"^[A-Z0-9][A-Z0-9-]*$"),
         Column("plan_code", pattern=CODE),

@@ -1,4 +1,4 @@
-"""Ingest one file family: read → parse → validate (GX) → commit in one transaction, or quarantine.
+"""Ingest one file family: read → parse → validate (GX) → commit each file in one transaction, or quarantine.
 
 No Dagster here: the assets in defs/ingest_assets.py call `ingest_family` and report its outcomes.
 """
@@ -11,8 +11,8 @@ from datetime import datetime
 from pathlib import Path
 
 from orchestration.families import Family
-from orchestration.reading import Issue, read_batch, sha256_of
-from orchestration.validation import Catalogue, validate
+from orchestration.reading import ParsedBatch, Issue, read_batch, sha256_of
+from orchestration.validation import Catalogue, validate_files
 from orchestration.warehouse import LoadRecord, Warehouse
 
 log = logging.getLogger(__name__)
@@ -29,46 +29,56 @@ class FileOutcome:
     note: str = ""
 
 
+@dataclass
+class _Pending:
+    path: Path
+    rel: str
+    sha256: str
+    started: datetime
+    batch: ParsedBatch
+
+
 def discover(family: Family, raw_root: Path) -> list[Path]:
-    return sorted(p for p in raw_root.glob(family.pattern) if p.is_file())
-
-
-def ingest_file(family: Family, path: Path, raw_root: Path, warehouse: Warehouse, run_id: str) -> FileOutcome:
-    rel = path.relative_to(raw_root).as_posix()
-    started = datetime.now()
-    sha = sha256_of(path)
-    # The lock is held for the whole file so that the check "already loaded?" and the commit
-    # see the same warehouse, even with two refreshes running at once.
-    with warehouse.lock(), warehouse.connect() as con:
-        fingerprint = warehouse.catalogue_fingerprint(con)
-        previous = warehouse.previous_outcome(con, rel, sha, fingerprint)
-        if previous:
-            note = "unchanged since it was loaded" if previous == "loaded" else "unchanged since it was quarantined"
-            return FileOutcome(family.name, rel, "skipped", note=note)
-        catalogue = Catalogue() if family.catalogue else warehouse.catalogue(con)
-
-        batch = read_batch(family, path, rel)
-        issues = list(batch.issues)
-        results: list[dict] = []
-        if batch.rows_read:
-            validation = validate(family, catalogue, batch.frame, rel)
-            issues += validation.issues
-            results = validation.results
-        record = LoadRecord(run_id, family, rel, sha, path.stat().st_size, batch.rows_read, fingerprint, started)
-        if issues:
-            issues.sort(key=lambda i: (i.row or 0, i.column or ""))
-            load_id = warehouse.record_quarantine(con, record, issues, results)
-            return FileOutcome(family.name, rel, "quarantined", batch.rows_read, issues, load_id)
-        load_id = warehouse.commit_load(con, record, batch.frame, results)
-        return FileOutcome(family.name, rel, "loaded", batch.rows_read, [], load_id)
+    return sorted(p for p in raw_root.glob(family.pattern) if p.is_file() and not p.name.startswith("."))
 
 
 def ingest_family(family: Family, raw_root: Path, warehouse: Warehouse, run_id: str) -> list[FileOutcome]:
-    """Every file of the family, each on its own: one bad file never stops the others."""
-    outcomes = []
-    for path in discover(family, raw_root):
-        outcome = ingest_file(family, path, raw_root, warehouse, run_id)
-        if outcome.status == "quarantined":
-            log.warning("quarantined %s: %d issue(s); first: %s", outcome.file_path, len(outcome.issues), outcome.issues[0])
-        outcomes.append(outcome)
-    return outcomes
+    """Every file of the family, each committed or quarantined on its own: one bad file never stops the others.
+
+    The writer lock is held for the whole family, so that "already loaded?" and the commits see the
+    same warehouse even with two refreshes running at once.
+    """
+    outcomes: list[FileOutcome] = []
+    pending: list[_Pending] = []
+    with warehouse.lock(), warehouse.connect() as con:
+        fingerprint = warehouse.catalogue_fingerprint(con)
+        catalogue = Catalogue() if family.catalogue else warehouse.catalogue(con)
+        units = None if family.catalogue else dict(zip(catalogue.indicators["indicator_code"], catalogue.indicators["unit"]))
+        for path in discover(family, raw_root):
+            rel, started, sha = path.relative_to(raw_root).as_posix(), datetime.now(), sha256_of(path)
+            previous = warehouse.previous_outcome(con, rel, sha, fingerprint)
+            if previous:
+                note = "unchanged since it was loaded" if previous == "loaded" else "unchanged since it was quarantined"
+                outcomes.append(FileOutcome(family.name, rel, "skipped", note=note))
+                continue
+            pending.append(_Pending(path, rel, sha, started, read_batch(family, path, rel, units)))
+
+        validations = validate_files(family, catalogue, {p.rel: p.batch.frame for p in pending if p.batch.rows_read})
+        for item in pending:
+            batch = item.batch
+            validation = validations.get(item.rel)
+            issues = batch.issues + (validation.issues if validation else [])
+            results = validation.results if validation else []
+            record = LoadRecord(run_id, family, item.rel, item.sha256, item.path.stat().st_size, batch.rows_read,
+                                fingerprint, item.started, batch.encoding)
+            if issues:
+                issues.sort(key=lambda i: (i.row or 0, i.column or ""))
+                load_id = warehouse.record_quarantine(con, record, issues, results)
+                log.warning("quarantined %s: %d issue(s); first: %s", item.rel, len(issues), issues[0])
+                outcomes.append(FileOutcome(family.name, item.rel, "quarantined", batch.rows_read, issues, load_id))
+                continue
+            log.info("committing %s (%d rows)", item.rel, batch.rows_read)
+            load_id = warehouse.commit_load(con, record, batch.frame, results)
+            log.info("loaded %s", item.rel)
+            outcomes.append(FileOutcome(family.name, item.rel, "loaded", batch.rows_read, [], load_id))
+    return sorted(outcomes, key=lambda o: o.file_path)

@@ -14,10 +14,11 @@ class ParseError(ValueError):
     """A cell that cannot be read as the kind of value its column holds."""
 
 
-# Full-width digits and punctuation, as typed with a Chinese input method.
-_FULL_WIDTH = str.maketrans("０１２３４５６７８９．，－＋", "0123456789.,-+")
+# Full-width digits, punctuation and space, as typed with a Chinese input method.
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９．，－＋％　～：（）", "0123456789.,-+% ~:()")
 # Either plain digits or groups of three separated by commas ("1,876"); optional decimals.
-_NUMBER = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?")
+_DIGITS = r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?"
+_NUMBER = re.compile(_DIGITS)
 
 MIN_YEAR, MAX_YEAR = 1900, 2100
 
@@ -37,6 +38,65 @@ def parse_number(text: str) -> ParsedNumber:
         raise ParseError(f"not a number: {text!r}")
     fraction = match.group(1)
     return ParsedNumber(float(cleaned.replace(",", "")), len(fraction) if fraction else 0)
+
+
+# Words around a published figure and what they say about it.
+_PREFIX_QUALIFIERS = {"约": "approximate", "近": "approximate", "超过": "lower_bound", "突破": "lower_bound",
+                      "逾": "lower_bound", "不足": "upper_bound", "不到": "upper_bound"}
+_SUFFIX_QUALIFIERS = {"左右": "approximate", "以上": "lower_bound", "余": "lower_bound", "多": "lower_bound",
+                      "以下": "upper_bound", "以内": "upper_bound"}
+_SCALES = {"": 1.0, "万": 1e4, "亿": 1e8, "万亿": 1e12}
+_MISSING = {"", "—", "——", "-", "--", "–", "…", "……", "...", "/", "NA", "N/A", "无"}
+_ROMAN = {"Ⅰ": 1, "Ⅱ": 2, "Ⅲ": 3, "Ⅳ": 4, "Ⅴ": 5, "I": 1, "II": 2, "III": 3, "IV": 4, "V": 5}
+
+_QUANTITY = re.compile(
+    rf"(?P<prefix>{'|'.join(_PREFIX_QUALIFIERS)})?"
+    rf"(?P<number>{_DIGITS})"
+    r"(?P<more>余|多)?"
+    r"(?P<scale>万亿|亿|万)?"
+    r"(?P<more2>余|多)?"
+    r"(?P<percent>%|‰)?"
+    rf"(?P<suffix>{'|'.join(k for k in _SUFFIX_QUALIFIERS if k not in ('余', '多'))})?"
+)
+_GRADE = re.compile(r"(?P<worse>劣)?(?P<roman>Ⅰ|Ⅱ|Ⅲ|Ⅳ|Ⅴ|III|II|IV|I|V)类?")
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A published figure: number, multiplier word, percent sign and qualifier, or missing."""
+
+    value: float | None  # None when the cell is a missing-value marker
+    decimals: int = 0
+    scale: float = 1.0  # 万 → 1e4, 亿 → 1e8: still to be applied
+    percent: str | None = None  # "%" or "‰" when written in the cell
+    qualifier: str | None = None  # approximate | lower_bound | upper_bound, when the words say so
+
+    @property
+    def missing(self) -> bool:
+        return self.value is None
+
+
+def parse_quantity(text: str) -> Quantity:
+    """Read a figure as printed: "1,876", "４５．７％", "15.5万", "约40", "超过229万", "2400余", "Ⅲ类", "—"."""
+    cleaned = re.sub(r"\s+", "", (text or "").translate(_FULL_WIDTH))
+    if cleaned in _MISSING:
+        return Quantity(None)
+    if m := _GRADE.fullmatch(cleaned):
+        grade = _ROMAN[m.group("roman")] + (1 if m.group("worse") else 0)  # 劣Ⅴ类 is worse than Ⅴ
+        return Quantity(float(grade))
+    m = _QUANTITY.fullmatch(cleaned)
+    if not m:
+        raise ParseError(f"not a figure (e.g. 45.7, 1,876, 15.5万, 45.7%, 约40, Ⅲ类, —): {text!r}")
+    qualifiers = {q for q in (
+        _PREFIX_QUALIFIERS.get(m.group("prefix") or ""),
+        "lower_bound" if (m.group("more") or m.group("more2")) else None,
+        _SUFFIX_QUALIFIERS.get(m.group("suffix") or ""),
+    ) if q}
+    if len(qualifiers) > 1:
+        raise ParseError(f"contradictory qualifiers {sorted(qualifiers)}: {text!r}")
+    number = parse_number(m.group("number"))
+    return Quantity(number.value, number.decimals, _SCALES[m.group("scale") or ""], m.group("percent"),
+                    qualifiers.pop() if qualifiers else None)
 
 
 def parse_int(text: str) -> int:
@@ -81,6 +141,9 @@ class Period:
 _YEAR = re.compile(r"(\d{4})年?")
 _HALF = re.compile(r"(\d{4})(?:H([12])|年(上|下)半年|年(1-6|7-12|1—6|7—12)月)")
 _SPAN = re.compile(r"(\d{4})年?\s*[-—–~至]\s*(\d{4})年?")
+_FULL_YEAR = re.compile(r"(\d{4})年(?:1-12|1—12)月")
+# "十年来" (over the past decade) is accepted only with its span spelled out: 十年来(2012-2021)
+_DECADE_WORDS = re.compile(r"(?:这|近)?十年来?\((.+)\)")
 
 
 def _year(text: str, raw: str) -> int:
@@ -95,7 +158,11 @@ def parse_period(text: str) -> Period:
     cleaned = (text or "").translate(_FULL_WIDTH).strip()
     if not cleaned:
         raise ParseError("empty period")
-    if m := _YEAR.fullmatch(cleaned):
+    if m := _DECADE_WORDS.fullmatch(cleaned):
+        return parse_period(m.group(1))
+    if "十年" in cleaned:
+        raise ParseError(f"give the span of 十年来 explicitly, e.g. 十年来(2012-2021): {text!r}")
+    if m := _YEAR.fullmatch(cleaned) or _FULL_YEAR.fullmatch(cleaned):
         year = _year(m.group(1), text)
         return Period(str(year), "year", date(year, 1, 1), date(year, 12, 31))
     if m := _HALF.fullmatch(cleaned):

@@ -1,6 +1,7 @@
 """Read one raw file into a parsed batch: typed columns, source line numbers and parse issues.
 
-Pure: no Dagster, no DuckDB, no Great Expectations.
+Accepts CSV (UTF-8 with or without BOM, else GBK/GB18030, detected) and XLSX (first sheet, header in
+the first row). Pure: no Dagster, no DuckDB, no Great Expectations.
 """
 
 from __future__ import annotations
@@ -8,15 +9,21 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from orchestration.families import Family
-from orchestration.parsing import ParseError, parse_bool, parse_date, parse_int, parse_number, parse_period
+from orchestration.families import FILE_TYPES, Family
+from orchestration.parsing import ParseError, parse_bool, parse_date, parse_int, parse_number, parse_period, parse_quantity
+from orchestration.units import UnitError, to_canonical
 
-ROW_COLUMN = "_row"  # line number in the file (header = line 1)
+ROW_COLUMN = "_row"  # line number in the file (header = line 1); row number in a sheet
+MAX_LINE_BYTES = 1 << 20  # a "line" longer than 1 MiB is not a row of figures
+SAFE_FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*")
+ENCODINGS = ("utf-8-sig", "gb18030")  # tried in this order: UTF-8 text practically never decodes as GB18030 by accident the other way round
 
 
 @dataclass(frozen=True)
@@ -42,6 +49,7 @@ class ParsedBatch:
     frame: pd.DataFrame  # stored columns plus ROW_COLUMN
     rows_read: int
     issues: list[Issue] = field(default_factory=list)
+    encoding: str | None = None  # detected text encoding, or "xlsx"
 
 
 def sha256_of(path: Path) -> str:
@@ -52,99 +60,193 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _parse_cell(kind: str, text: str) -> dict[str, object]:
-    """Parsed value(s) of one cell keyed by stored column suffix; raises ParseError."""
-    if kind == "number":
-        parsed = parse_number(text)
-        return {"": parsed.value, "_decimals": parsed.decimals}
-    if kind == "int":
-        return {"": parse_int(text)}
-    if kind == "bool":
-        return {"": parse_bool(text)}
-    if kind == "date":
-        return {"": parse_date(text)}
-    raise AssertionError(kind)
+class _FileProblem(Exception):
+    def __init__(self, rule: str, message: str):
+        super().__init__(message)
+        self.rule = rule
 
 
-def read_batch(family: Family, path: Path, display_name: str) -> ParsedBatch:
-    """Decode, split and type one CSV file. Structural problems and unparseable cells become issues."""
+def _decode(data: bytes) -> tuple[str, str]:
+    if b"\x00" in data:
+        raise _FileProblem("binary", "the file contains NUL bytes: it is binary, not a CSV text file")
+    longest = max((len(line) for line in data.split(b"\n")), default=0)
+    if longest > MAX_LINE_BYTES:
+        raise _FileProblem("line_too_long", f"a line of {longest:,} bytes (limit {MAX_LINE_BYTES:,}): not a table of figures")
+    for encoding in ENCODINGS:
+        try:
+            return data.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    raise _FileProblem("encoding", "neither UTF-8 nor GBK/GB18030: save the file as UTF-8")
+
+
+def _csv_rows(text: str) -> Iterator[tuple[int, list[str]]]:
+    reader = csv.reader(io.StringIO(text, newline=""))
+    csv.field_size_limit(MAX_LINE_BYTES)
+    try:
+        for cells in reader:
+            yield reader.line_num, cells
+    except csv.Error as exc:
+        raise _FileProblem("csv_syntax", f"line {reader.line_num}: {exc}") from None
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    try:
+        # data_only=False: a formula stays visible as "=..." and is refused, never evaluated.
+        workbook = load_workbook(path, read_only=True, data_only=False)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        raise _FileProblem("xlsx", f"not a readable XLSX workbook: {exc}") from None
+    try:
+        sheet = workbook.worksheets[0]
+        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            yield number, [_cell_text(v) for v in values]
+    finally:
+        workbook.close()
+
+
+def check_file_name(name: str) -> tuple[str, str] | None:
+    """(rule, message) when a file name is refused. Names end up in paths, URLs, reports and shell commands."""
+    if ".." in name or not SAFE_FILE_NAME.fullmatch(name):
+        return "file_name", "file names may only use ASCII letters, digits, '-', '_' and '.' (no spaces, no '..', no other scripts): rename the file"
+    if Path(name).suffix.lower() not in FILE_TYPES:
+        return "file_type", f"only {', '.join(FILE_TYPES)} files are read here"
+    return None
+
+
+def read_batch(family: Family, path: Path, display_name: str, units: Mapping[str, str] | None = None) -> ParsedBatch:
+    """Decode, split and type one file. Structural problems and unparseable cells become issues.
+
+    `units` maps indicator codes to their catalogue unit; with it, values are converted into that unit.
+    """
     issues: list[Issue] = []
-    empty = ParsedBatch(display_name, pd.DataFrame(), 0, issues)
+    batch = ParsedBatch(display_name, pd.DataFrame(), 0, issues)
 
     def whole_file(rule: str, message: str) -> ParsedBatch:
         issues.append(Issue(display_name, None, None, rule, None, message))
-        return empty
+        return batch
 
-    data = path.read_bytes()
+    if refused := check_file_name(path.name):
+        return whole_file(*refused)
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        return whole_file("encoding", f"not valid UTF-8 at byte {exc.start}")
-    if not text.strip():
+        if path.suffix.lower() == ".xlsx":
+            batch.encoding = "xlsx"
+            rows = list(_xlsx_rows(path))
+        else:
+            text, batch.encoding = _decode(path.read_bytes())
+            if not text.strip():
+                return whole_file("empty_file", "the file is empty")
+            rows = list(_csv_rows(text))
+    except _FileProblem as problem:
+        return whole_file(problem.rule, str(problem))
+    rows = [(line, cells) for line, cells in rows if any(c.strip() for c in cells)]  # blank lines
+    if not rows:
         return whole_file("empty_file", "the file is empty")
 
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = [h.strip() for h in next(reader)]
-    except csv.Error as exc:
-        return whole_file("csv_syntax", str(exc))
+    header = [h.strip() for h in rows[0][1]]
     expected = family.column_names
     missing = [c for c in expected if c not in header]
     unexpected = [c for c in header if c not in expected]
     if missing or unexpected or len(set(header)) != len(header):
-        parts = []
-        if missing:
-            parts.append(f"missing {missing}")
-        if unexpected:
-            parts.append(f"unexpected {unexpected}")
+        parts = [f"missing {missing}"] * bool(missing) + [f"unexpected {unexpected}"] * bool(unexpected)
         if len(set(header)) != len(header):
             parts.append("duplicated column names")
         return whole_file("columns", f"header must be {expected}: " + "; ".join(parts))
 
-    records: list[dict[str, object]] = []
-    try:
-        for cells in reader:
-            line = reader.line_num
-            if not any(c.strip() for c in cells):
-                continue  # blank line
-            if len(cells) != len(header):
-                issues.append(
-                    Issue(display_name, line, None, "field_count", None, f"{len(cells)} fields where the header has {len(header)}")
-                )
-                continue
-            raw = dict(zip(header, cells, strict=True))
-            record: dict[str, object] = {ROW_COLUMN: line}
-            for col in family.columns:
-                cell = raw[col.name].strip()
-                if col.kind == "text":
-                    record[col.name] = cell or None
-                    continue
-                if not cell and not col.required:
-                    record[col.name] = None
-                    continue
-                try:
-                    if col.kind == "period":
-                        record[col.name] = cell  # kept as written, even when it cannot be parsed
-                        period = parse_period(cell)
-                        record.update(
-                            {
-                                "period_label": period.label,
-                                "period_kind": period.kind,
-                                "period_start": period.start,
-                                "period_end": period.end,
-                            }
-                        )
-                    else:
-                        for suffix, value in _parse_cell(col.kind, cell).items():
-                            record[col.name + suffix] = value
-                except ParseError as exc:
-                    issues.append(Issue(display_name, line, col.name, f"parse_{col.kind}", cell, str(exc)))
-            records.append(record)
-    except csv.Error as exc:
-        issues.append(Issue(display_name, reader.line_num, None, "csv_syntax", None, str(exc)))
+    records = []
+    for line, cells in rows[1:]:
+        if len(cells) != len(header):
+            issues.append(Issue(display_name, line, None, "field_count", None, f"{len(cells)} fields where the header has {len(header)}"))
+            continue
+        record, cell_issues = _parse_row(family, dict(zip(header, cells, strict=True)), line, display_name, units)
+        issues += cell_issues
+        records.append(record)
 
     if not records and not issues:
         return whole_file("no_rows", "the file has a header but no rows")
     columns = [name for name, _ in family.stored_columns()] + [ROW_COLUMN]
-    frame = pd.DataFrame.from_records(records, columns=columns)
-    return ParsedBatch(display_name, frame, len(records), issues)
+    batch.frame = pd.DataFrame.from_records(records, columns=columns)
+    batch.rows_read = len(records)
+    return batch
+
+
+def _parse_row(
+    family: Family, raw: dict[str, str], line: int, file: str, units: Mapping[str, str] | None
+) -> tuple[dict[str, object], list[Issue]]:
+    record: dict[str, object] = {ROW_COLUMN: line}
+    issues: list[Issue] = []
+    for col in family.columns:
+        cell = raw[col.name].strip()
+        if col.kind == "text":
+            record[col.name] = cell or None
+            continue
+        if col.kind == "period":
+            record[col.name] = cell  # kept as written, even when it cannot be parsed
+        if not cell and not col.required:
+            record[col.name] = None
+            continue
+        try:
+            record.update(_parse_cell(col.name, col.kind, cell))
+        except ParseError as exc:
+            issues.append(Issue(file, line, col.name, f"parse_{col.kind}", cell, str(exc)))
+    if family.converts_units:
+        issues += _convert_units(record, units or {}, line, file)
+    return record, issues
+
+
+def _parse_cell(name: str, kind: str, text: str) -> dict[str, object]:
+    """Stored column(s) of one cell; raises ParseError."""
+    if kind == "period":
+        period = parse_period(text)
+        return {"period_label": period.label, "period_kind": period.kind, "period_start": period.start, "period_end": period.end}
+    if kind == "quantity":
+        quantity = parse_quantity(text)
+        return {name: quantity, f"{name}_text": text}  # converted to a number by _convert_units
+    if kind == "number":
+        parsed = parse_number(text)
+        return {name: parsed.value, f"{name}_decimals": parsed.decimals}
+    if kind == "int":
+        return {name: parse_int(text)}
+    if kind == "bool":
+        return {name: parse_bool(text)}
+    if kind == "date":
+        return {name: parse_date(text)}
+    raise AssertionError(kind)
+
+
+def _convert_units(record: dict[str, object], units: Mapping[str, str], line: int, file: str) -> list[Issue]:
+    """Turn the parsed Quantity into a number in the indicator's unit; keep the published unit beside it."""
+    quantity = record.get("value")
+    published_unit = record.get("unit") or ""
+    record["unit_published"] = record.get("unit")
+    record["value"], record["value_decimals"] = None, None
+    if quantity is None or quantity.missing:  # unparseable (already reported) or a missing-value marker
+        return []
+    issues = []
+    written = record.get("qualifier")
+    if quantity.qualifier and written and written != quantity.qualifier:
+        issues.append(Issue(file, line, "qualifier", "qualifier_conflict", written,
+                            f"the value's words say {quantity.qualifier!r}"))
+    record["qualifier"] = written or quantity.qualifier or "exact"
+    canonical = units.get(str(record.get("indicator_code")))
+    if canonical is None:  # unknown indicator: reported by validation; store as published
+        record["value"], record["value_decimals"] = quantity.value * quantity.scale, quantity.decimals
+        return issues
+    try:
+        converted = to_canonical(quantity, str(published_unit), canonical)
+    except UnitError as exc:
+        issues.append(Issue(file, line, "unit", "unit_conversion", str(published_unit), str(exc)))
+        return issues
+    record["value"], record["value_decimals"], record["unit"] = converted.value, converted.decimals, canonical
+    return issues

@@ -29,6 +29,16 @@ def prepare_dagster_home(data_dir: Path) -> Path:
     return home
 
 
+def _shown(path: Path | None) -> str:
+    """A path relative to the working directory when it lies below it (data/warehouse.duckdb)."""
+    if path is None:
+        return "-"
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
 @dataclass
 class RefreshSummary:
     run_id: str
@@ -40,6 +50,7 @@ class RefreshSummary:
     checks_passed: int = 0
     checks_failed: list[str] = field(default_factory=list)
     warehouse: Path | None = None
+    failures: list[str] = field(default_factory=list)  # "step: message" of each failed step
 
     def render(self) -> str:
         state = "succeeded" if self.success else "FAILED"
@@ -49,6 +60,7 @@ class RefreshSummary:
             f"  files: {self.files.get('loaded', 0)} loaded, {self.files.get('skipped', 0)} skipped "
             f"(unchanged), {self.files.get('quarantined', 0)} quarantined",
         ]
+        lines += [f"  failed: {failure}" for failure in self.failures]
         for asset, reasons in self.quarantine_reasons.items():
             lines.append(f"  quarantined in {asset}:")
             lines += [f"    {r}" for r in reasons]
@@ -56,7 +68,7 @@ class RefreshSummary:
             f"  dbt: {len(self.models_built)} models and seeds built, {len(marts)} of them marts",
             f"  checks: {self.checks_passed} passed, {len(self.checks_failed)} failed"
             + (f" ({', '.join(self.checks_failed)})" if self.checks_failed else ""),
-            f"  warehouse: {self.warehouse}  (marts in schema `marts`)",
+            f"  warehouse: {_shown(self.warehouse)}  (marts in schema `marts`)",
             "  quality results: tables audit.loads, audit.load_issues and dq.expectation_results in the warehouse",
             "  open the Dagster UI on the same runs with `make dev`",
         ]
@@ -92,6 +104,11 @@ def run_refresh(
                 summary.files[status] = summary.files.get(status, 0) + int(meta[f"files_{status}"].value)
         else:
             summary.models_built.append(key)
+    for event in result.get_step_failure_events():
+        error = event.step_failure_data.error
+        cause = error.cause if error and error.cause else error  # the user code's exception, not Dagster's wrapper
+        message = cause.message.strip() if cause else "unknown error"
+        summary.failures.append(f"{event.step_key}: {message}")
     for evaluation in result.get_asset_check_evaluations():
         if evaluation.passed:
             summary.checks_passed += 1

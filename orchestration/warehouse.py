@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ create table if not exists audit.loads (
     file_path varchar not null,
     file_sha256 varchar not null,
     file_bytes bigint,
+    encoding varchar,                   -- detected: utf-8-sig, gb18030, or xlsx
     status varchar not null,            -- loaded | quarantined
     rows_read integer,
     rows_loaded integer,
@@ -79,7 +81,11 @@ def _raw_ddl(family: Family) -> str:
     return f'create table if not exists raw."{family.name}" (\n    ' + ",\n    ".join(columns) + "\n);"
 
 
-class WarehouseLockedError(RuntimeError):
+class WarehouseUnavailableError(RuntimeError):
+    """The warehouse file cannot be opened (unreadable, not a DuckDB file, ...)."""
+
+
+class WarehouseLockedError(WarehouseUnavailableError):
     """Another process holds the warehouse."""
 
 
@@ -93,6 +99,7 @@ class LoadRecord:
     rows_read: int
     catalogue_fingerprint: str
     started_at: datetime
+    encoding: str | None = None
 
 
 class Warehouse:
@@ -127,7 +134,20 @@ class Warehouse:
         """Open, use, close. Writers must hold `lock()`."""
         if read_only and not self.path.exists():
             raise FileNotFoundError(f"no warehouse at {self.path}: run the refresh first")
-        con = duckdb.connect(str(self.path), read_only=read_only, config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
+        try:
+            con = duckdb.connect(
+                str(self.path), read_only=read_only,
+                config={"autoinstall_known_extensions": False, "autoload_known_extensions": False},
+            )
+        except duckdb.IOException as exc:
+            # DuckDB names the holder: "Conflicting lock is held in /usr/bin/python3 (PID 1234)".
+            holder = re.search(r"held in (.+?)(?: by user \S+)?\. See", str(exc)) or re.search(r"held in (.+)", str(exc))
+            if "lock" in str(exc).lower():
+                raise WarehouseLockedError(
+                    f"{self.path} is open in another process ({holder.group(1).strip() if holder else 'unknown holder'}); "
+                    "close it (BI tools should read the serving copy) and run the refresh again"
+                ) from None
+            raise WarehouseUnavailableError(f"cannot open the warehouse {self.path}: {exc}") from None
         try:
             yield con
         finally:
@@ -181,10 +201,10 @@ class Warehouse:
     def _insert_load(self, con, load_id: int, record: LoadRecord, status: str, rows_loaded: int, issue_count: int) -> None:
         finished = datetime.now()
         con.execute(
-            "insert into audit.loads values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "insert into audit.loads values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 load_id, record.run_id, record.family.name, record.file_path, record.sha256, record.file_bytes,
-                status, record.rows_read, rows_loaded, issue_count, record.catalogue_fingerprint,
+                record.encoding, status, record.rows_read, rows_loaded, issue_count, record.catalogue_fingerprint,
                 record.started_at, finished, (finished - record.started_at).total_seconds() * 1000,
             ],
         )

@@ -8,6 +8,7 @@ with observations as (
         case s.date_precision when 'day' then 1 when 'month' then 2 when 'year' then 3 else 4 end as date_precision_rank
     from {{ ref('stg_observations') }} as o
     left join {{ ref('stg_sources') }} as s using (source_id)
+    where o.value is not null  -- a missing-value marker (—, …) is kept in raw but is not a figure
 ),
 
 ranked as (

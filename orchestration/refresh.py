@@ -6,6 +6,7 @@ opens, so it shows in the UI's run history.
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import time
@@ -13,19 +14,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from orchestration import settings
+from orchestration.locks import exclusive_lock
 
 DAGSTER_YAML = """# Written by orchestration/refresh.py. No network at run time.
 telemetry:
   enabled: false
+# One refresh at a time: runs requested by the schedule or the sensor queue behind each other.
+concurrency:
+  runs:
+    max_concurrent_runs: 1
 """
 
 
 def prepare_dagster_home(data_dir: Path) -> Path:
     home = data_dir / "dagster_home"
     home.mkdir(parents=True, exist_ok=True)
-    config = home / "dagster.yaml"
-    if not config.exists():
-        config.write_text(DAGSTER_YAML, encoding="utf-8")
+    (home / "dagster.yaml").write_text(DAGSTER_YAML, encoding="utf-8")
     return home
 
 
@@ -125,7 +129,15 @@ def main(argv: list[str]) -> int:
     if argv == ["--print-dagster-home"]:  # used by `make dev`
         print(prepare_dagster_home(settings.data_dir()))
         return 0
-    summary = run_refresh()
+    # One line per file committed, on stderr: operators see progress, and tests see where a load is.
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    logging.getLogger("orchestration").setLevel(logging.INFO)
+    def waiting(holder: str) -> None:
+        print(f"another refresh is running ({holder}); waiting for it to finish", file=sys.stderr, flush=True)
+
+    # A second `make run` waits for the first: both would write the same warehouse and Dagster home.
+    with exclusive_lock(settings.data_dir() / settings.REFRESH_LOCK_FILE, on_wait=waiting):
+        summary = run_refresh()
     print(summary.render())
     return 0 if summary.success else 1
 

@@ -19,7 +19,8 @@ DATA_DIR_ENV = "QZ_DATA_DIR"
 RAW_DIR_ENV = "QZ_RAW_DIR"
 
 WAREHOUSE_FILE = "warehouse.duckdb"
-LOCK_FILE = "warehouse.lock"
+LOCK_FILE = "warehouse.lock"  # held by every warehouse write (each file load, the dbt build)
+REFRESH_LOCK_FILE = "refresh.lock"  # held by a whole `make run`: a second one waits
 
 
 def data_dir() -> Path:

@@ -7,8 +7,6 @@ warehouse), opens, works, commits and closes. dbt runs under the same lock.
 
 from __future__ import annotations
 
-import fcntl
-import os
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -22,6 +20,7 @@ import pandas as pd
 
 from orchestration import settings
 from orchestration.families import ALL_FAMILIES, Family
+from orchestration.locks import LockHeldError, exclusive_lock
 from orchestration.reading import ROW_COLUMN, Issue
 from orchestration.validation import Catalogue
 
@@ -111,23 +110,11 @@ class Warehouse:
     @contextmanager
     def lock(self, wait: bool = True) -> Iterator[None]:
         """Exclusive writer lock for the whole data folder (ingest and dbt alike)."""
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        with self.lock_path.open("a+") as handle:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-            except BlockingIOError:
-                handle.seek(0)
-                holder = handle.read().strip() or "unknown process"
-                raise WarehouseLockedError(f"{self.path} is being written by {holder}") from None
-            handle.seek(0)
-            handle.truncate()
-            handle.write(f"pid {os.getpid()}")
-            handle.flush()
-            try:
+        try:
+            with exclusive_lock(self.lock_path, wait=wait):
                 yield
-            finally:
-                handle.seek(0)
-                handle.truncate()
+        except LockHeldError as exc:
+            raise WarehouseLockedError(f"{self.path} is being written by {exc.holder}") from None
 
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:

@@ -4,7 +4,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from orchestration.parsing import ParseError, parse_bool, parse_int, parse_number, parse_period
+from orchestration.parsing import ParseError, parse_bool, parse_int, parse_number, parse_period, parse_quantity
+from orchestration.units import Converted, UnitError, to_canonical
 
 
 @pytest.mark.parametrize(
@@ -88,3 +89,74 @@ def test_number_round_trip_with_thousands_separators(whole, cents):
     text = f"{whole:,}.{cents:02d}"
     expected = abs(whole) + cents / 100
     assert parse_number(text).value == pytest.approx(expected if whole >= 0 else -expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "scale", "percent", "qualifier"),
+    [
+        ("15.5万", 15.5, 1e4, None, None),
+        ("４５．７％", 45.7, 1, "%", None),
+        ("5‰", 5.0, 1, "‰", None),
+        ("约40", 40.0, 1, None, "approximate"),
+        ("40左右", 40.0, 1, None, "approximate"),
+        ("超过229万", 229.0, 1e4, None, "lower_bound"),
+        ("突破1100万", 1100.0, 1e4, None, "lower_bound"),
+        ("2400余", 2400.0, 1, None, "lower_bound"),
+        ("70多", 70.0, 1, None, "lower_bound"),
+        ("100万以上", 100.0, 1e4, None, "lower_bound"),
+        ("0.19万亿", 0.19, 1e12, None, None),
+        ("Ⅲ类", 3.0, 1, None, None),
+        ("Ⅱ", 2.0, 1, None, None),
+        ("劣Ⅴ类", 6.0, 1, None, None),
+        ("1 876", 1876.0, 1, None, None),
+    ],
+)
+def test_quantities_as_published(text, value, scale, percent, qualifier):
+    q = parse_quantity(text)
+    assert (q.value, q.scale, q.percent, q.qualifier) == (value, scale, percent, qualifier)
+
+
+@pytest.mark.parametrize("text", ["—", "——", "…", "……", "", " ", "-", "/"])
+def test_missing_value_markers(text):
+    assert parse_quantity(text).missing
+
+
+@pytest.mark.parametrize("text", ["abc", "约超过40", "约40以上", "45.7%%", "=1+1", "Ⅵ类", "40 万人"])
+def test_quantities_rejected(text):
+    with pytest.raises(ParseError):
+        parse_quantity(text)
+
+
+@given(st.text(max_size=30))
+def test_quantity_parser_never_raises_anything_else(text):
+    try:
+        q = parse_quantity(text)
+    except ParseError:
+        return
+    assert q.value is None or q.value == q.value
+
+
+@given(st.text(alphabet="0123456789.,万亿%‰约余多以上左右—…ⅠⅡⅢⅣⅤ类０１２３４５６７８９．，％ -+", max_size=20))
+def test_quantity_parser_on_published_alphabet(text):
+    try:
+        parse_quantity(text)
+    except ParseError:
+        pass
+
+
+@given(st.integers(min_value=0, max_value=10**9), st.sampled_from(["", "万", "亿"]), st.sampled_from(["", "%"]))
+def test_quantity_round_trip(number, scale, percent):
+    q = parse_quantity(f"{number:,}{scale}{percent}")
+    assert q.value == number and q.scale == {"": 1, "万": 1e4, "亿": 1e8}[scale] and q.percent == (percent or None)
+
+
+def test_unit_conversion_into_the_catalogue_unit():
+    assert to_canonical(parse_quantity("15.5万"), "人", "万人") == Converted(15.5, 1)
+    assert to_canonical(parse_quantity("2,276,184"), "人", "万人") == Converted(227.6184, 4)
+    assert to_canonical(parse_quantity("5‰"), "", "%") == Converted(0.5, 1)
+    assert to_canonical(parse_quantity("0.19万亿"), "元", "亿元") == Converted(1900.0, 0)
+    assert to_canonical(parse_quantity("2"), "小时", "分钟") == Converted(120.0, 0)
+    with pytest.raises(UnitError):
+        to_canonical(parse_quantity("58.1"), "万人", "%")
+    with pytest.raises(UnitError):
+        to_canonical(parse_quantity("45.7%"), "万人", "万人")

@@ -1,0 +1,106 @@
+"""Faults: a refresh killed mid-load, two refreshes at once, a warehouse held by another process."""
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+from dagster import DagsterInstance
+
+from orchestration import settings
+from orchestration.refresh import run_refresh
+from conftest import REPO_RAW
+from support.big_publication import write_big_publication
+
+MARTS = ["fct_observation", "fct_observation_vintage", "fct_target", "mart_indicator_progress", "mart_decade_change", "dim_indicator"]
+PER_LOAD = {"load_id", "file_line"}  # differ between warehouses by construction
+
+
+def refresh_process(data: Path, raw: Path, **kwargs) -> subprocess.Popen:
+    env = {**os.environ, settings.DATA_DIR_ENV: str(data), settings.RAW_DIR_ENV: str(raw)}
+    return subprocess.Popen(
+        [sys.executable, "-m", "orchestration.refresh"], cwd=settings.REPO_ROOT, env=env, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kwargs,
+    )
+
+
+def marts(data: Path) -> dict[str, list[tuple]]:
+    with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
+        out = {}
+        for table in MARTS:
+            columns = [c for (c,) in con.execute(
+                "select column_name from information_schema.columns where table_schema = 'marts' and table_name = ? order by ordinal_position",
+                [table]).fetchall() if c not in PER_LOAD]
+            out[table] = con.execute(f"select {', '.join(columns)} from marts.{table} order by all").fetchall()
+        return out
+
+
+def test_refresh_killed_during_a_commit_leaves_no_partial_load(tmp_path, restore_environ):
+    raw = tmp_path / "raw"
+    shutil.copytree(REPO_RAW, raw)
+    rows = write_big_publication(raw / "observations" / "big-publication.csv")
+    data = tmp_path / "data"
+
+    child = refresh_process(data, raw)
+    seen = []
+    deadline = time.monotonic() + 300
+    for line in child.stderr:  # the child says "committing <file> (<n> rows)" just before BEGIN
+        seen.append(line)
+        if line.startswith("committing observations/big-publication.csv"):
+            child.send_signal(signal.SIGKILL)
+            break
+        assert time.monotonic() < deadline, "the child never reached the big commit"
+    child.wait(timeout=60)
+    assert child.returncode == -signal.SIGKILL
+    assert not any(line.startswith("loaded observations/big-publication.csv") for line in seen)
+
+    with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
+        partial = con.execute("select count(*) from raw.observations where _file_path = 'observations/big-publication.csv'").fetchone()[0]
+        recorded = con.execute("select count(*) from audit.loads where file_path = 'observations/big-publication.csv'").fetchone()[0]
+    assert (partial, recorded) == (0, 0), "a killed commit must leave nothing behind"
+
+    resumed = run_refresh(data, raw, DagsterInstance.ephemeral())
+    assert resumed.success and resumed.files["loaded"] >= 1
+
+    clean = tmp_path / "uninterrupted"
+    assert run_refresh(clean, raw, DagsterInstance.ephemeral()).success
+    assert marts(data) == marts(clean)
+    with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
+        assert con.execute("select count(*) from raw.observations where _file_path = 'observations/big-publication.csv'").fetchone()[0] == rows
+
+
+def test_a_second_refresh_waits_for_the_first_and_loads_nothing_twice(tmp_path):
+    raw = tmp_path / "raw"
+    shutil.copytree(REPO_RAW, raw)
+    data = tmp_path / "data"
+    first, second = refresh_process(data, raw), refresh_process(data, raw)
+    outputs = [p.communicate(timeout=600) for p in (first, second)]
+    assert [p.returncode for p in (first, second)] == [0, 0], outputs
+    files = sorted(line.strip() for out, _ in outputs for line in out.splitlines() if line.strip().startswith("files:"))
+    assert files == ["files: 0 loaded, 19 skipped (unchanged), 0 quarantined", "files: 19 loaded, 0 skipped (unchanged), 0 quarantined"]
+    assert sum("another refresh is running (pid" in err for _, err in outputs) == 1  # the second one said it waited
+    with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
+        assert con.execute("select count(*), count(distinct file_path) from audit.loads").fetchone() == (19, 19)
+
+
+def test_a_warehouse_held_by_another_process_gives_a_clear_error(tmp_path):
+    raw = tmp_path / "raw"
+    shutil.copytree(REPO_RAW, raw)
+    data = tmp_path / "data"
+    data.mkdir()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", f"import duckdb, time; c = duckdb.connect({str(data / 'warehouse.duckdb')!r}); print('open', flush=True); time.sleep(120)"],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        out, err = refresh_process(data, raw).communicate(timeout=300)
+    finally:
+        holder.kill()
+    assert "Refresh FAILED" in out
+    assert f"is open in another process" in out and f"(PID {holder.pid})" in out
+    assert "Traceback" not in out + err

@@ -12,12 +12,13 @@ from orchestration.defs.automation import daily_refresh, raw_files_sensor, refre
 from orchestration.defs.dbt_assets import dbt_project, quzhou_dbt_models
 from orchestration.defs.ingest_assets import ingest_assets
 from orchestration.defs.resources import RawFilesResource, WarehouseResource
+from orchestration.defs.serving_assets import marts_snapshot, quality_report
 
 
 def build_definitions(data_dir: Path | None = None, raw_dir: Path | None = None) -> dg.Definitions:
     """The code location; tests pass their own folders."""
     return dg.Definitions(
-        assets=[*ingest_assets, quzhou_dbt_models],
+        assets=[*ingest_assets, quzhou_dbt_models, marts_snapshot, quality_report],
         jobs=[refresh_job],
         schedules=[daily_refresh],
         sensors=[raw_files_sensor],

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from orchestration.families import Family
 from orchestration.reading import ParsedBatch, Issue, read_batch, sha256_of
-from orchestration.validation import Catalogue, validate_files
+from orchestration.validation import Catalogue, data_docs_index, validate_files
 from orchestration.warehouse import LoadRecord, Warehouse
 
 log = logging.getLogger(__name__)
@@ -63,7 +63,8 @@ def ingest_family(family: Family, raw_root: Path, warehouse: Warehouse, run_id: 
                 continue
             pending.append(_Pending(path, rel, sha, started, read_batch(family, path, rel, units)))
 
-        validations = validate_files(family, catalogue, {p.rel: p.batch.frame for p in pending if p.batch.rows_read})
+        frames = {p.rel: p.batch.frame for p in pending if p.batch.rows_read}
+        validations = validate_files(family, catalogue, frames, docs_dir=data_docs_index(warehouse.data_dir).parent)
         for item in pending:
             batch = item.batch
             validation = validations.get(item.rel)

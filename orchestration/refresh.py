@@ -55,6 +55,8 @@ class RefreshSummary:
     checks_failed: list[str] = field(default_factory=list)
     warehouse: Path | None = None
     failures: list[str] = field(default_factory=list)  # "step: message" of each failed step
+    snapshot: Path | None = None  # the serving copy BI tools read
+    report: Path | None = None  # the steward report of this run
 
     def render(self) -> str:
         state = "succeeded" if self.success else "FAILED"
@@ -72,8 +74,9 @@ class RefreshSummary:
             f"  dbt: {len(self.models_built)} models and seeds built, {len(marts)} of them marts",
             f"  checks: {self.checks_passed} passed, {len(self.checks_failed)} failed"
             + (f" ({', '.join(self.checks_failed)})" if self.checks_failed else ""),
-            f"  warehouse: {_shown(self.warehouse)}  (marts in schema `marts`)",
-            "  quality results: tables audit.loads, audit.load_issues and dq.expectation_results in the warehouse",
+            f"  warehouse (writer): {_shown(self.warehouse)}  (marts in schema `marts`; audit.* and dq.* hold every load and check)",
+            f"  marts for BI tools (read-only copy): {_shown(self.snapshot)}  (and one Parquet file per mart beside it)",
+            f"  quality report: {_shown(self.report)}  (all reports: {_shown(self.report.parent / 'index.html') if self.report else '-'})",
             "  open the Dagster UI on the same runs with `make dev`",
         ]
         return "\n".join(lines)
@@ -106,6 +109,10 @@ def run_refresh(
         if key.startswith("raw/"):
             for status in ("loaded", "skipped", "quarantined"):
                 summary.files[status] = summary.files.get(status, 0) + int(meta[f"files_{status}"].value)
+        elif key == "serving/marts_snapshot":
+            summary.snapshot = Path(meta["snapshot"].value)
+        elif key == "reports/quality_report":
+            summary.report = Path(meta["report"].value)
         else:
             summary.models_built.append(key)
     for event in result.get_step_failure_events():

@@ -8,11 +8,13 @@ helper columns named `_cat_*`.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -54,18 +56,18 @@ def _gx():
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     datasource = context.data_sources.add_pandas("raw_batches")
-    return gx, datasource
+    return gx, datasource, context
 
 
 @lru_cache(maxsize=None)
 def _batch_definition(family_name: str):
-    _, datasource = _gx()
+    _, datasource, _ = _gx()
     return datasource.add_dataframe_asset(family_name).add_batch_definition_whole_dataframe("whole_file")
 
 
 def build_suite(family: Family, catalogue: Catalogue, frame: pd.DataFrame):
     """The expectation suite for one family. Mutates `frame` by adding the `_cat_*` helper columns."""
-    gx, _ = _gx()
+    gx = _gx()[0]
     E = gx.expectations
     suite = gx.ExpectationSuite(name=f"raw_{family.name}")
     add = suite.add_expectation
@@ -156,12 +158,41 @@ def _plain(value: Any) -> Any:
     return value if value is None or isinstance(value, (str, int, float, bool)) else str(value)
 
 
-def validate_files(family: Family, catalogue: Catalogue, frames: dict[str, pd.DataFrame]) -> dict[str, ValidationOutcome]:
+def data_docs_index(data_dir: Path) -> Path:
+    """Where the Great Expectations Data Docs of the refreshes are built (a stable folder)."""
+    return data_dir / "reports" / "gx_data_docs" / "index.html"
+
+
+def _validate_with_data_docs(family_name: str, suite, frame: pd.DataFrame, result_format: dict, docs_dir: Path):
+    gx, _, context = _gx()
+    site = "site_" + hashlib.sha256(str(docs_dir).encode()).hexdigest()[:12]  # one site per folder (tests use several)
+    if site not in (context.get_site_names() or []):
+        context.add_data_docs_site(site_name=site, site_config={
+            "class_name": "SiteBuilder",
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        })
+    suite = context.suites.add_or_update(suite)
+    definition = context.validation_definitions.add_or_update(
+        gx.ValidationDefinition(name=f"raw_{family_name}", data=_batch_definition(family_name), suite=suite)
+    )
+    checkpoint = context.checkpoints.add_or_update(gx.Checkpoint(
+        name=f"raw_{family_name}_{site}", validation_definitions=[definition], result_format=result_format,
+        actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs", site_names=[site])],
+    ))
+    result = checkpoint.run(batch_parameters={"dataframe": frame})
+    return next(iter(result.run_results.values()))
+
+
+def validate_files(
+    family: Family, catalogue: Catalogue, frames: dict[str, pd.DataFrame], docs_dir: Path | None = None
+) -> dict[str, ValidationOutcome]:
     """Validate several files of one family in a single GX run, and split the results per file.
 
     GX's cost is mostly per run (about 0.3-0.6 s for a suite of this size), not per row, so one run per
     family instead of one per file keeps a refresh of many small publications fast. Keys are unique
-    within a file, hence the file column in the uniqueness rule.
+    within a file, hence the file column in the uniqueness rule. With `docs_dir`, the run goes through a
+    GX Checkpoint that also renders the result into Great Expectations Data Docs in that folder.
     """
     outcomes = {file: ValidationOutcome([], []) for file in frames}
     if not frames:
@@ -169,10 +200,11 @@ def validate_files(family: Family, catalogue: Catalogue, frames: dict[str, pd.Da
     combined = pd.concat([f.assign(**{FILE_COLUMN: name}) for name, f in frames.items()], ignore_index=True)
     rows_per_file = combined[FILE_COLUMN].value_counts().to_dict()
     suite = build_suite(family, catalogue, combined)
-    batch = _batch_definition(family.name).get_batch(batch_parameters={"dataframe": combined})
-    report = batch.validate(
-        suite, result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [ROW_COLUMN, FILE_COLUMN]}
-    )
+    result_format = {"result_format": "COMPLETE", "unexpected_index_column_names": [ROW_COLUMN, FILE_COLUMN]}
+    if docs_dir is None:
+        report = _batch_definition(family.name).get_batch(batch_parameters={"dataframe": combined}).validate(suite, result_format=result_format)
+    else:
+        report = _validate_with_data_docs(family.name, suite, combined, result_format, docs_dir)
     for result in report.results:
         rule = result.expectation_config.type
         kwargs = {k: v for k, v in result.expectation_config.kwargs.items() if k != "batch_id"}

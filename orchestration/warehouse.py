@@ -143,8 +143,12 @@ class Warehouse:
     def ensure_schema(self) -> None:
         with self.lock(), self.connect() as con:
             con.execute(_AUDIT_DDL)
+            # A warehouse made by an older version gains the columns added since (never loses any).
+            con.execute("alter table audit.loads add column if not exists encoding varchar")
             for family in ALL_FAMILIES:
                 con.execute(_raw_ddl(family))
+                for name, sql_type in family.stored_columns():
+                    con.execute(f'alter table raw."{family.name}" add column if not exists "{name}" {sql_type}')
 
     # --- what is already there -------------------------------------------------------------
 
@@ -188,7 +192,12 @@ class Warehouse:
     def _insert_load(self, con, load_id: int, record: LoadRecord, status: str, rows_loaded: int, issue_count: int) -> None:
         finished = datetime.now()
         con.execute(
-            "insert into audit.loads values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            """
+            insert into audit.loads (
+                load_id, run_id, family, file_path, file_sha256, file_bytes, encoding, status, rows_read,
+                rows_loaded, issue_count, catalogue_fingerprint, started_at, finished_at, duration_ms
+            ) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
             [
                 load_id, record.run_id, record.family.name, record.file_path, record.sha256, record.file_bytes,
                 record.encoding, status, record.rows_read, rows_loaded, issue_count, record.catalogue_fingerprint,
@@ -240,7 +249,7 @@ class Warehouse:
             load_id = con.execute("select nextval('audit.load_id_seq')").fetchone()[0]
             self._insert_load(con, load_id, record, "quarantined", 0, len(issues))
             con.executemany(
-                "insert into audit.load_issues values (?, ?, ?, ?, ?, ?, ?)",
+                "insert into audit.load_issues (load_id, file_path, row_number, column_name, rule, value, message) values (?, ?, ?, ?, ?, ?, ?)",
                 [[load_id, record.file_path, i.row, i.column, i.rule, i.value, i.message] for i in issues],
             )
             self._insert_results(con, load_id, record, results)

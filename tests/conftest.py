@@ -33,3 +33,26 @@ def write_obs(raw: Path, name: str, *rows: str) -> Path:
     path = raw / "observations" / name
     path.write_text(OBS_HEADER + "".join(r + "\n" for r in rows), encoding="utf-8")
     return path
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """Debian's headless Chromium (and CJK fonts), installed here when missing; skipped only where that fails."""
+    import subprocess
+
+    path = shutil.which("chromium")
+    if path is None and shutil.which("apt-get") and os.geteuid() == 0:
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        for command in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "chromium", "fonts-noto-cjk"]):
+            subprocess.run(command, env=env, capture_output=True, timeout=900, check=False)
+        path = shutil.which("chromium")
+    if path is None:
+        pytest.skip("chromium is not installed and could not be installed with apt-get here")
+    return path
+
+
+def chromium_command(binary: str, profile: Path, *args: str) -> list[str]:
+    # No background networking: there is no network here, and the report must not need any.
+    return [binary, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+            f"--user-data-dir={profile}", *args]

@@ -176,3 +176,42 @@ def test_every_mart_column_is_documented_in_the_dbt_yaml(warehouse):
     ):
         built.setdefault(table, []).append(column)
     assert built == documented
+
+
+def test_the_serving_copy_holds_the_same_marts(warehouse):
+    from orchestration.serving import current_snapshot
+
+    with duckdb.connect(str(current_snapshot(warehouse["data"])), read_only=True) as con:
+        served = {m: con.execute(f"select * from marts.{m} order by all").fetchall() for m in MARTS}
+    assert served == warehouse["snapshots"][2]
+
+
+def test_quality_report_renders_in_chromium_with_its_sections_and_numbers(warehouse, chromium, tmp_path):
+    import subprocess
+
+    from conftest import chromium_command
+
+    third = warehouse["runs"][2]
+    report = third.report
+    assert report.exists() and report.parent.name == "reports"
+    index = (report.parent / "index.html").read_text(encoding="utf-8")
+    assert sum(r.report.name in index for r in warehouse["runs"]) == 3  # one report per refresh, all linked
+
+    dom = subprocess.run(chromium_command(chromium, tmp_path / "profile", "--dump-dom", report.as_uri()),
+                         capture_output=True, text=True, timeout=120, check=True).stdout
+    for section in ("加载", "Loads in this refresh", "隔离原因", "Great Expectations results for every load", "修订", "异常",
+                    "Cross-indicator consistency", "完整性", "目标进展", "Progress against targets"):
+        assert section in dom, section
+    # the quarantined file, with line, column, rule and value
+    assert "observations/malformed.csv" in dom and "expect_column_pair_values_a_to_be_greater_than_b" in dom and "158.0" in dom
+    # numbers from the marts: beds 3.38 → 7.1 against 7.5; the income-ratio consistency check 57465/31468
+    assert "3.38" in dom and "7.1" in dom and "1.8261" in dom
+    assert "进展显著 substantial progress" in dom and "已达标 target achieved" in dom
+    assert dom.count("<svg") >= 5
+    assert 'href="gx_data_docs/index.html"' in dom and (report.parent / "gx_data_docs" / "index.html").exists()
+    assert "http://" not in dom.replace("http://www.w3.org/2000/svg", "")  # self-contained: nothing to fetch
+
+    shot = warehouse["data"] / "reports" / "report.png"
+    subprocess.run(chromium_command(chromium, tmp_path / "profile", "--window-size=1280,2400", f"--screenshot={shot}", report.as_uri()),
+                   capture_output=True, timeout=120, check=True)
+    assert shot.stat().st_size > 50_000

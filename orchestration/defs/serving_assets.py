@@ -1,0 +1,64 @@
+"""After the marts build: publish the serving copy for BI readers, and write the steward report."""
+
+import dagster as dg
+
+from orchestration.defs.dbt_assets import quzhou_dbt_models
+from orchestration.defs.resources import RawFilesResource, WarehouseResource
+from orchestration.families import ALL_FAMILIES
+from orchestration.ingest import discover
+from orchestration.report import write_report
+from orchestration.serving import current_snapshot, publish
+from orchestration.validation import data_docs_index
+
+MART_KEYS = [key for key in quzhou_dbt_models.keys if key.path[0] == "marts"]
+
+
+@dg.asset(
+    key=dg.AssetKey(["serving", "marts_snapshot"]),
+    group_name="serving",
+    deps=MART_KEYS,
+    kinds={"duckdb", "parquet"},
+    description=(
+        "Every mart as Parquet (zstd) and a read-only DuckDB snapshot, written aside and swapped in atomically: "
+        "BI tools read <data>/serving/current/snapshot.duckdb, never the writer's file."
+    ),
+)
+def marts_snapshot(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    release = publish(warehouse.get(), context.run_id)
+    lines = ["| mart | rows |", "|---|---|"] + [f"| {t} | {n} |" for t, n in release.row_counts.items()]
+    return dg.MaterializeResult(
+        metadata={
+            "release_id": release.release_id,
+            "snapshot": dg.MetadataValue.path(str(current_snapshot(warehouse.data_path))),
+            "release_folder": dg.MetadataValue.path(str(release.path)),
+            "row_counts": dg.MetadataValue.md("\n".join(lines)),
+            "dagster/row_count": sum(release.row_counts.values()),
+        }
+    )
+
+
+QUALITY_KEYS = [key for key in quzhou_dbt_models.keys if key.path[0] == "quality"]
+
+
+@dg.asset(
+    key=dg.AssetKey(["reports", "quality_report"]),
+    group_name="serving",
+    deps=[*MART_KEYS, *QUALITY_KEYS],
+    kinds={"html"},
+    description=(
+        "The steward quality report of this refresh (loads and reasons, expectation results, revisions, "
+        "anomalies, completeness, progress charts): <data>/reports/, one page per run and an index."
+    ),
+)
+def quality_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource, raw_files: RawFilesResource) -> dg.MaterializeResult:
+    files_in_raw = sum(len(discover(family, raw_files.path)) for family in ALL_FAMILIES)
+    store = warehouse.get()
+    result = write_report(store, context.run_id, files_in_raw, data_docs_index(store.data_dir))
+    return dg.MaterializeResult(
+        metadata={
+            "report": dg.MetadataValue.path(str(result.path)),
+            "index": dg.MetadataValue.path(str(result.index)),
+            "summary": dg.MetadataValue.md(result.summary_markdown),
+            **{f"count_{k}": v for k, v in result.counts.items()},
+        }
+    )

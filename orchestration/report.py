@@ -1,0 +1,162 @@
+"""The steward quality report: one static, self-contained HTML page per refresh, plus an index of them.
+
+Reads the warehouse (audit, dq, marts, quality schemas) and writes <data>/reports/. No Dagster here.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from orchestration.charts import STATUS_COLOURS, progress_chart
+from orchestration.warehouse import Warehouse
+
+HISTORY_FILE = "history.json"
+
+STATUS_LABELS = {
+    "target_achieved": "已达标 target achieved",
+    "substantial_progress": "进展显著 substantial progress",
+    "moderate_progress": "进展一般 moderate progress",
+    "limited_progress": "进展有限 limited progress",
+    "deterioration": "退步 deterioration",
+    "not_assessable": "无法评估 not assessable",
+}
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    path: Path
+    index: Path
+    summary_markdown: str
+    counts: dict[str, int]
+
+
+def reports_dir(data_dir: Path) -> Path:
+    return data_dir / "reports"
+
+
+def _rows(con, sql: str, params: list | None = None) -> list[dict[str, Any]]:
+    cursor = con.execute(sql, params or [])
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def gather(con, run_id: str, files_in_raw: int) -> dict[str, Any]:
+    """Everything the report shows, read in one connection."""
+    loads = _rows(con, """
+        select load_id, family, file_path, status, rows_read, rows_loaded, issue_count, encoding, round(duration_ms) as ms
+        from audit.loads where run_id = ? order by family, file_path""", [run_id])
+    issues = _rows(con, """
+        select i.file_path, i.row_number, i.column_name, i.rule, i.value, i.message
+        from audit.load_issues as i join audit.loads as l using (load_id)
+        where l.run_id = ? order by i.file_path, i.row_number nulls first, i.column_name""", [run_id])
+    still_quarantined = _rows(con, """
+        select file_path, status, issue_count, finished_at from (
+            select *, row_number() over (partition by file_path order by load_id desc) as n from audit.loads
+        ) where n = 1 and status = 'quarantined' order by file_path""")
+    expectations = _rows(con, """
+        select e.file_path, e.expectation_type, e.column_name, e.success, e.element_count, e.unexpected_count
+        from dq.expectation_results as e join audit.loads as l using (load_id)
+        where l.run_id = ? order by e.file_path, e.success, e.expectation_type, e.column_name""", [run_id])
+    names = {r["indicator_code"]: r for r in _rows(con, "select indicator_code, name_zh, name_en, theme, unit, direction from marts.dim_indicator")}
+    regions = {r["region_code"]: r["name_zh"] for r in _rows(con, "select region_code, name_zh from marts.dim_region")}
+    revisions = _rows(con, """
+        select indicator_code, region_code, period_label, previous_value, value, source_id, published_on
+        from marts.fct_observation_vintage where is_revision order by indicator_code, region_code, period_label""")
+    jumps = _rows(con, "select * from quality.qa_yoy_jumps order by indicator_code, region_code, year")
+    consistency = _rows(con, "select * from quality.qa_consistency order by passed, rule_id, region_code, period_label")
+    completeness = _rows(con, "select indicator_code, theme, region_code, year, present, is_latest_year from quality.qa_completeness")
+    progress = _rows(con, """
+        select p.*, i.name_zh, i.name_en, i.theme from marts.mart_indicator_progress as p
+        join marts.dim_indicator as i using (indicator_code)
+        where p.region_code in ('330800', '330801') or (p.region_code = '330000' and p.target_region_code = '330000')
+        order by i.theme, p.indicator_code, p.region_code, p.target_year""")
+    series = _rows(con, """
+        select indicator_code, region_code, start_year as year, value from marts.fct_observation
+        where value_type = 'level' and period_kind = 'year' and obs_status in ('normal', 'provisional', 'estimated')
+          and qualifier in ('exact', 'approximate') order by year""")
+
+    by_series: dict[tuple[str, str], list[tuple[int, float]]] = defaultdict(list)
+    for row in series:
+        by_series[(row["indicator_code"], row["region_code"])].append((row["year"], row["value"]))
+    themes: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in progress:
+        points = [(y, v) for y, v in by_series.get((row["indicator_code"], row["region_code"]), []) if y <= row["target_year"]]
+        row["chart"] = progress_chart(points, row["target_year"], row["target_value"], row["status"]) if points else None
+        row["region_name"] = regions.get(row["region_code"], row["region_code"])
+        themes[row["theme"]].append(row)
+
+    years = sorted({r["year"] for r in completeness})
+    matrix: dict[str, dict[str, dict[int, bool]]] = defaultdict(lambda: defaultdict(dict))
+    latest_summary: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for r in completeness:
+        matrix[r["region_code"]][r["indicator_code"]][r["year"]] = r["present"]
+        if r["is_latest_year"]:
+            latest_summary[r["region_code"]][0 if r["present"] else 1] += 1
+
+    counts = {
+        "loaded": sum(r["status"] == "loaded" for r in loads),
+        "quarantined": sum(r["status"] == "quarantined" for r in loads),
+        "skipped": max(files_in_raw - len(loads), 0),
+        "issues": len(issues),
+        "expectations": len(expectations),
+        "expectations_failed": sum(not r["success"] for r in expectations),
+        "revisions": len(revisions),
+        "anomalies": len(jumps) + sum(not r["passed"] for r in consistency),
+        "targets_assessed": sum(r["status"] != "not_assessable" for r in progress),
+    }
+    return {
+        "loads": loads, "issues": issues, "still_quarantined": still_quarantined, "expectations": expectations,
+        "names": names, "regions": regions, "revisions": revisions, "jumps": jumps, "consistency": consistency,
+        "years": years, "matrix": matrix, "latest_summary": dict(latest_summary), "latest_year": years[-1] if years else None,
+        "themes": dict(sorted(themes.items())), "counts": counts,
+    }
+
+
+def _environment() -> Environment:
+    env = Environment(loader=PackageLoader("orchestration", "templates"), autoescape=select_autoescape(["html", "j2"]))
+    env.globals.update(status_labels=STATUS_LABELS, status_colours=STATUS_COLOURS)
+    env.filters["num"] = lambda v: "" if v is None else (f"{v:,.4f}".rstrip("0").rstrip(".") if isinstance(v, float) else f"{v:,}")
+    return env
+
+
+def write_report(warehouse: Warehouse, run_id: str, files_in_raw: int, data_docs: Path | None = None) -> ReportResult:
+    out = reports_dir(warehouse.data_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    with warehouse.connect(read_only=True) as con:
+        data = gather(con, run_id, files_in_raw)
+    created = datetime.now()
+    name = f"report-{created:%Y%m%d-%H%M%S}-{run_id[:8]}.html"
+    env = _environment()
+    docs_link = None
+    if data_docs and data_docs.exists():
+        docs_link = Path("gx_data_docs") / data_docs.relative_to(out / "gx_data_docs") if data_docs.is_relative_to(out / "gx_data_docs") else None
+    html = env.get_template("report.html.j2").render(
+        **data, run_id=run_id, created=created, warehouse=warehouse.path, data_docs=docs_link
+    )
+    path = out / name
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(html, encoding="utf-8")
+    tmp.replace(path)
+
+    history_path = out / HISTORY_FILE
+    history = json.loads(history_path.read_text(encoding="utf-8")) if history_path.exists() else []
+    history.insert(0, {"file": name, "run_id": run_id, "created": created.isoformat(timespec="seconds"), **data["counts"]})
+    history_path.write_text(json.dumps(history, ensure_ascii=False, indent=1), encoding="utf-8")
+    index = out / "index.html"
+    index.write_text(env.get_template("index.html.j2").render(history=history), encoding="utf-8")
+
+    c = data["counts"]
+    summary = (
+        f"**Loads** {c['loaded']} loaded, {c['skipped']} skipped, {c['quarantined']} quarantined ({c['issues']} reasons)  \n"
+        f"**Expectations** {c['expectations'] - c['expectations_failed']} passed, {c['expectations_failed']} failed  \n"
+        f"**Revisions** {c['revisions']} · **Anomalies** {c['anomalies']} · **Targets assessed** {c['targets_assessed']}  \n"
+        f"Report: `{path}`"
+    )
+    return ReportResult(path, index, summary, c)

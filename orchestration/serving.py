@@ -1,0 +1,100 @@
+"""Publish the marts for readers: Parquet (zstd) files and a read-only DuckDB snapshot, swapped atomically.
+
+BI tools never open the writer's file (DuckDB would refuse them while a refresh writes). Each publication
+is a complete release folder written aside and then made current by renaming a symlink, so a reader
+sees the old complete release or the new complete one, never a mix:
+
+    <data>/serving/releases/<release_id>/{<mart>.parquet, snapshot.duckdb}
+    <data>/serving/current -> releases/<release_id>
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+
+from orchestration.warehouse import Warehouse
+
+SNAPSHOT_FILE = "snapshot.duckdb"  # not "marts.duckdb": the catalog name would clash with schema marts
+KEEP_RELEASES = 3  # older ones are removed; a reader that still has one open keeps reading it (POSIX unlink)
+
+
+@dataclass(frozen=True)
+class Release:
+    release_id: str
+    path: Path
+    row_counts: dict[str, int]
+
+    @property
+    def snapshot(self) -> Path:
+        return self.path / SNAPSHOT_FILE
+
+
+def serving_root(data_dir: Path) -> Path:
+    return data_dir / "serving"
+
+
+def current_snapshot(data_dir: Path) -> Path:
+    """What readers open: <data>/serving/current/snapshot.duckdb."""
+    return serving_root(data_dir) / "current" / SNAPSHOT_FILE
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def publish(warehouse: Warehouse, run_id: str = "") -> Release:
+    root = serving_root(warehouse.data_dir)
+    releases = root / "releases"
+    releases.mkdir(parents=True, exist_ok=True)
+    published_at = datetime.now(timezone.utc)
+    release_id = published_at.strftime("%Y%m%dT%H%M%S%fZ") + "-" + uuid.uuid4().hex[:6]
+    staging = releases / f".{release_id}.partial"
+    staging.mkdir()
+    try:
+        counts = _write_release(warehouse, staging, release_id, published_at, run_id)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+    final = releases / release_id
+    staging.rename(final)
+    link = root / f".current-{release_id}"
+    link.symlink_to(Path("releases") / release_id)
+    os.replace(link, root / "current")  # atomic: readers resolve either the old or the new release
+
+    for old in sorted(p for p in releases.iterdir() if not p.name.startswith("."))[:-KEEP_RELEASES]:
+        shutil.rmtree(old, ignore_errors=True)
+    return Release(release_id, final, counts)
+
+
+def _write_release(warehouse: Warehouse, staging: Path, release_id: str, published_at: datetime, run_id: str) -> dict[str, int]:
+    with warehouse.lock(), warehouse.connect(read_only=True) as con:
+        tables = [t for (t,) in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'marts' and table_type = 'BASE TABLE' order by 1"
+        ).fetchall()]
+        counts = {}
+        for table in tables:
+            target = staging / f"{table}.parquet"
+            path = str(target).replace("'", "''")  # COPY takes no parameter for its target
+            con.execute(f"copy (select * from marts.{_quote(table)}) to '{path}' (format parquet, compression zstd)")
+            counts[table] = con.execute(f"select count(*) from marts.{_quote(table)}").fetchone()[0]
+
+    # The snapshot holds the marts as tables (not views over the Parquet files), so it is self-contained.
+    with duckdb.connect(str(staging / SNAPSHOT_FILE)) as snap:
+        snap.execute("create schema marts; create schema meta")
+        for table in tables:
+            snap.execute(f"create table marts.{_quote(table)} as select * from read_parquet(?)", [str(staging / f"{table}.parquet")])
+        snap.execute("create table meta.release (release_id varchar, published_at timestamptz, run_id varchar)")
+        snap.execute("insert into meta.release values (?, ?, ?)", [release_id, published_at, run_id])
+        snap.execute("create table meta.release_tables (table_name varchar, row_count bigint)")
+        snap.executemany("insert into meta.release_tables values (?, ?)", list(counts.items()))
+        snap.execute("checkpoint")
+
+    return counts

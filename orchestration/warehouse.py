@@ -217,13 +217,23 @@ class Warehouse:
         con.execute("insert into dq.expectation_results by name select * from dq_batch")
         con.unregister("dq_batch")
 
+    @staticmethod
+    @contextmanager
+    def _load_transaction(con) -> Iterator[int]:
+        """One transaction for everything a file's load writes; yields the new load id."""
+        con.execute("begin transaction")
+        try:
+            yield con.execute("select nextval('audit.load_id_seq')").fetchone()[0]
+            con.execute("commit")
+        except BaseException:
+            con.execute("rollback")
+            raise
+
     def commit_load(self, con, record: LoadRecord, frame: pd.DataFrame, results: Sequence[dict[str, Any]]) -> int:
         """Insert the validated rows, retire the file's previous version, record the load: all or nothing."""
         stored = [name for name, _ in record.family.stored_columns()]
         batch = frame[stored + [ROW_COLUMN]].copy()
-        con.execute("begin transaction")
-        try:
-            load_id = con.execute("select nextval('audit.load_id_seq')").fetchone()[0]
+        with self._load_transaction(con) as load_id:
             batch.insert(0, "_load_id", load_id)
             batch.insert(1, "_file_path", record.file_path)
             table = f'raw."{record.family.name}"'
@@ -236,25 +246,15 @@ class Warehouse:
             con.unregister("raw_batch")
             self._insert_load(con, load_id, record, "loaded", len(batch), 0)
             self._insert_results(con, load_id, record, results)
-            con.execute("commit")
-        except BaseException:
-            con.execute("rollback")
-            raise
         return load_id
 
     def record_quarantine(self, con, record: LoadRecord, issues: Sequence[Issue], results: Sequence[dict[str, Any]]) -> int:
         """Record why a file was refused. raw.* is not touched."""
-        con.execute("begin transaction")
-        try:
-            load_id = con.execute("select nextval('audit.load_id_seq')").fetchone()[0]
+        with self._load_transaction(con) as load_id:
             self._insert_load(con, load_id, record, "quarantined", 0, len(issues))
             con.executemany(
                 "insert into audit.load_issues (load_id, file_path, row_number, column_name, rule, value, message) values (?, ?, ?, ?, ?, ?, ?)",
                 [[load_id, record.file_path, i.row, i.column, i.rule, i.value, i.message] for i in issues],
             )
             self._insert_results(con, load_id, record, results)
-            con.execute("commit")
-        except BaseException:
-            con.execute("rollback")
-            raise
         return load_id

@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 
 from orchestration.families import Family
-from orchestration.reading import ParsedBatch, Issue, read_batch, sha256_of
+from orchestration.reading import Issue, ParsedBatch, read_batch, sha256_of
 from orchestration.validation import Catalogue, data_docs_index, validate_files
 from orchestration.warehouse import LoadRecord, Warehouse
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
+from functools import lru_cache
 
 
 class ParseError(ValueError):
@@ -124,8 +125,8 @@ def parse_date(text: str) -> date:
 
 @dataclass(frozen=True)
 class Period:
-    label: str  # canonical: 2021, 2022H1, 2022H2, 2012-2021
-    kind: str  # year | half_year | span
+    label: str  # canonical: 2021, 2022H1, 2022H2, 2022M03, 2012-2021
+    kind: str  # year | half_year | month | span
     start: date
     end: date
 
@@ -141,6 +142,7 @@ class Period:
 _YEAR = re.compile(r"(\d{4})年?")
 _HALF = re.compile(r"(\d{4})(?:H([12])|年(上|下)半年|年(1-6|7-12|1—6|7—12)月)")
 _SPAN = re.compile(r"(\d{4})年?\s*[-—–~至]\s*(\d{4})年?")
+_MONTH = re.compile(r"(\d{4})(?:M|年|-)(\d{1,2})月?")
 _FULL_YEAR = re.compile(r"(\d{4})年(?:1-12|1—12)月")
 # "十年来" (over the past decade) is accepted only with its span spelled out: 十年来(2012-2021)
 _DECADE_WORDS = re.compile(r"(?:这|近)?十年来?\((.+)\)")
@@ -153,8 +155,10 @@ def _year(text: str, raw: str) -> int:
     return year
 
 
+@lru_cache(maxsize=65536)  # a file repeats the same few periods on every row
 def parse_period(text: str) -> Period:
-    """Read a year (2022, 2022年), a half-year (2022H1, 2022年上半年, 2022年1-6月) or a span (2012-2021, 2012—2021年)."""
+    """Read a year (2022, 2022年), a half-year (2022H1, 2022年上半年, 2022年1-6月), a month (2022M03, 2022年3月,
+    2022-03) or a span (2012-2021, 2012—2021年)."""
     cleaned = (text or "").translate(_FULL_WIDTH).strip()
     if not cleaned:
         raise ParseError("empty period")
@@ -171,6 +175,12 @@ def parse_period(text: str) -> Period:
         if first:
             return Period(f"{year}H1", "half_year", date(year, 1, 1), date(year, 6, 30))
         return Period(f"{year}H2", "half_year", date(year, 7, 1), date(year, 12, 31))
+    if m := _MONTH.fullmatch(cleaned):
+        year, month = _year(m.group(1), text), int(m.group(2))
+        if not 1 <= month <= 12:
+            raise ParseError(f"no month {month}: {text!r}")
+        last = (date(year + (month == 12), month % 12 + 1, 1) - timedelta(days=1))
+        return Period(f"{year}M{month:02d}", "month", date(year, month, 1), last)
     if m := _SPAN.fullmatch(cleaned):
         start, end = _year(m.group(1), text), _year(m.group(2), text)
         if start >= end:

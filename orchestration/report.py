@@ -80,7 +80,8 @@ def gather(con, run_id: str, files_in_raw: int) -> dict[str, Any]:
     series = _rows(con, """
         select indicator_code, region_code, start_year as year, value from marts.fct_observation
         where value_type = 'level' and period_kind = 'year' and obs_status in ('normal', 'provisional', 'estimated')
-          and qualifier in ('exact', 'approximate') order by year""")
+          and qualifier in ('exact', 'approximate') and region_code in ('330000', '330800', '330801')
+        order by year""")
 
     by_series: dict[tuple[str, str], list[tuple[int, float]]] = defaultdict(list)
     for row in series:

@@ -1,11 +1,11 @@
 """The Dagster code location: what `dagster dev` loads, and the schedule and sensor it runs."""
 
 import dagster as dg
+from conftest import write_obs
 
 from orchestration.definitions import defs
 from orchestration.defs.automation import raw_files_sensor
 from orchestration.defs.resources import RawFilesResource
-from conftest import write_obs
 
 
 def test_code_location_loads_with_the_whole_graph():

@@ -9,12 +9,12 @@ import time
 from pathlib import Path
 
 import duckdb
+from conftest import REPO_RAW
 from dagster import DagsterInstance
+from support.big_publication import write_big_publication
 
 from orchestration import settings
 from orchestration.refresh import run_refresh
-from conftest import REPO_RAW
-from support.big_publication import write_big_publication
 
 MARTS = ["fct_observation", "fct_observation_vintage", "fct_target", "mart_indicator_progress", "mart_decade_change", "dim_indicator"]
 PER_LOAD = {"load_id", "file_line"}  # differ between warehouses by construction
@@ -102,5 +102,5 @@ def test_a_warehouse_held_by_another_process_gives_a_clear_error(tmp_path):
     finally:
         holder.kill()
     assert "Refresh FAILED" in out
-    assert f"is open in another process" in out and f"(PID {holder.pid})" in out
+    assert "is open in another process" in out and f"(PID {holder.pid})" in out
     assert "Traceback" not in out + err

@@ -3,11 +3,11 @@
 from pathlib import Path
 
 import pytest
+from conftest import write_obs
 
 from orchestration.families import ALL_FAMILIES
 from orchestration.ingest import ingest_family
 from orchestration.warehouse import Warehouse, WarehouseLockedError
-from conftest import write_obs
 
 SRC = "zjrb-2022-quzhou-decade"
 
@@ -50,7 +50,7 @@ def test_malformed_file_is_quarantined_with_every_reason_and_nothing_else_change
         f"330800,URBANISATION,2021,158.1,%,level,normal,exact,x,{SRC},",  # line 3: out of range
         f"330800,RD_INTENSITY,2021,2,万人,level,normal,exact,x,{SRC},",  # line 4: wrong unit
         f"330800,RD_INTENSITY,20x1,abc,%,level,normal,exact,x,{SRC},",  # line 5: bad period, bad number
-        f"999999,RD_INTENSITY,2019,2,%,change,guessed,exact,x,nowhere,",  # line 6: unknown codes, wrong type
+        "999999,RD_INTENSITY,2019,2,%,change,guessed,exact,x,nowhere,",  # line 6: unknown codes, wrong type
         f"330800,URBANISATION,2021,58.1,%,level,normal,exact,x,{SRC},",  # line 7: duplicate key of line 3
     )
     write_obs(raw_copy, "new-good-figures.csv", f"330802,URBANISATION,2021,70,%,level,normal,exact,70%,{SRC},")

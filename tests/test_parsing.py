@@ -44,6 +44,9 @@ def test_numbers_rejected_with_parse_error(text):
         ("2012-2021", "2012-2021", "span", date(2012, 1, 1), date(2021, 12, 31)),
         ("2012—2021年", "2012-2021", "span", date(2012, 1, 1), date(2021, 12, 31)),
         ("２０１９", "2019", "year", date(2019, 1, 1), date(2019, 12, 31)),
+        ("2022M03", "2022M03", "month", date(2022, 3, 1), date(2022, 3, 31)),
+        ("2022年2月", "2022M02", "month", date(2022, 2, 1), date(2022, 2, 28)),
+        ("2022-12", "2022M12", "month", date(2022, 12, 1), date(2022, 12, 31)),
     ],
 )
 def test_periods_as_published(text, label, kind, start, end):
@@ -51,7 +54,7 @@ def test_periods_as_published(text, label, kind, start, end):
     assert (period.label, period.kind, period.start, period.end) == (label, kind, start, end)
 
 
-@pytest.mark.parametrize("text", ["", "21", "20x1", "2021-2012", "2021-2021", "1800", "十年来", "2022Q1", "2022年13月"])
+@pytest.mark.parametrize("text", ["", "21", "20x1", "2021-2012", "2021-2021", "1800", "十年来", "2022Q1", "2022年13月", "2022M00"])
 def test_periods_rejected_with_parse_error(text):
     with pytest.raises(ParseError):
         parse_period(text)

@@ -5,10 +5,10 @@ import re
 from pathlib import Path
 
 import pytest
+from conftest import REPO_RAW
 
 from orchestration.families import ALL_FAMILIES, OBSERVATIONS
 from orchestration.reading import read_batch
-from conftest import REPO_RAW
 
 ARTICLE = REPO_RAW / "articles" / "zjrb-2022-quzhou-decade.txt"
 SEED_OBS = REPO_RAW / "observations" / "zjrb-2022-quzhou-decade.csv"

@@ -5,10 +5,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-
-from orchestration.warehouse import Warehouse
 from conftest import write_obs
 from test_ingest import SRC, ingest_all, raw_tables
+
+from orchestration.warehouse import Warehouse
 
 HERE = Path(__file__).parent
 MALFORMED = HERE / "malformed"

@@ -8,11 +8,11 @@ import time
 from pathlib import Path
 
 import duckdb
+from conftest import REPO_RAW, write_obs
 from dagster import DagsterInstance
 
 from orchestration.refresh import run_refresh
 from orchestration.serving import current_snapshot
-from conftest import REPO_RAW, write_obs
 
 HERE = Path(__file__).parent
 

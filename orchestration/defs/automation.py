@@ -5,10 +5,10 @@ import hashlib
 
 import dagster as dg
 
+from orchestration.defs.resources import RawFilesResource
 from orchestration.families import ALL_FAMILIES
 from orchestration.ingest import discover
 from orchestration.reading import sha256_of
-from orchestration.defs.resources import RawFilesResource
 
 refresh_job = dg.define_asset_job(
     "refresh_warehouse",

@@ -8,9 +8,9 @@ the asset's `all_files_accepted` check, with every reason in the check's metadat
 
 import dagster as dg
 
+from orchestration.defs.resources import RawFilesResource, WarehouseResource
 from orchestration.families import ALL_FAMILIES, CATALOGUE_FAMILIES, Family
 from orchestration.ingest import FileOutcome, ingest_family
-from orchestration.defs.resources import RawFilesResource, WarehouseResource
 
 GROUP = "ingest"
 MAX_REASONS_SHOWN = 50  # per check, in the UI; every reason is in audit.load_issues

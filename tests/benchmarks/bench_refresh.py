@@ -1,0 +1,150 @@
+"""The refresh at growing sizes, measured in one run on this machine. Prints one table.
+
+    make bench                                   # 10^4, 10^5, 10^6
+    .venv/bin/python -m tests.benchmarks.bench_refresh --sizes 1e4,1e5,1e6,1e7 [--work DIR]
+
+Per size: a synthetic raw folder (tests/benchmarks/generate.py); a full refresh (ingest + validate +
+dbt + publish + report) in a fresh process, wall time and peak memory; then one new publication of
+10,000 rows and an incremental refresh; the latency of typical BI queries on the serving copy; and,
+on the largest batch validated, Great Expectations' throughput beside the same rules in plain DuckDB SQL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+
+from orchestration import settings
+from tests.benchmarks.generate import generate, write_publication
+
+BI_QUERIES = {
+    "progress by indicator (Quzhou)": "select * from marts.mart_indicator_progress where region_code = '330800'",
+    "decade change (Quzhou)": "select * from marts.mart_decade_change where region_code = '330800'",
+    "one series": "select period_label, value from marts.fct_observation where indicator_code = 'SYN_002' and region_code = '110101' order by period_start",
+    "ranking of regions, one indicator-year": "select region_code, value, rank() over (order by value desc) from marts.fct_observation where indicator_code = 'SYN_004' and period_label = '2020'",
+    "yearly totals by theme": "select i.theme, o.start_year, count(*), avg(o.value) from marts.fct_observation o join marts.dim_indicator i using (indicator_code) where o.period_kind = 'year' group by all",
+}
+
+
+def measured_refresh(data: Path, raw: Path) -> dict:
+    result = data.parent / f"refresh-{time.time_ns()}.json"
+    env = {**os.environ, settings.DATA_DIR_ENV: str(data), settings.RAW_DIR_ENV: str(raw)}
+    completed = subprocess.run([sys.executable, "-m", "tests.benchmarks.measured_refresh", str(result)],
+                               cwd=settings.REPO_ROOT, env=env, capture_output=True, text=True)
+    if not result.exists():
+        raise RuntimeError(f"refresh crashed:\n{completed.stderr[-3000:]}")
+    return json.loads(result.read_text())
+
+
+def bi_latency(snapshot: Path, repeats: int = 30) -> tuple[float, float]:
+    timings = []
+    with duckdb.connect(str(snapshot), read_only=True) as con:
+        for sql in BI_QUERIES.values():
+            con.execute(sql).fetchall()  # warm
+            for _ in range(repeats):
+                started = time.perf_counter()
+                con.execute(sql).fetchall()
+                timings.append((time.perf_counter() - started) * 1000)
+    timings.sort()
+    return statistics.median(timings), timings[int(0.95 * (len(timings) - 1))]
+
+
+def validation_throughput(raw: Path, data: Path, rows: int) -> tuple[float, float]:
+    """rows/s of the GX suite vs the same rules as DuckDB SQL, on one parsed batch of `rows` rows."""
+    import pandas as pd
+
+    from orchestration.families import OBSERVATIONS
+    from orchestration.reading import read_batch
+    from orchestration.validation import validate_files
+    from orchestration.warehouse import Warehouse
+
+    with Warehouse(data).connect(read_only=True) as con:
+        catalogue = Warehouse(data).catalogue(con)
+    units = dict(zip(catalogue.indicators["indicator_code"], catalogue.indicators["unit"]))
+    frames, total = {}, 0
+    for path in sorted((raw / "observations").glob("synthetic-bulletin-*.csv")):
+        if total >= rows:
+            break
+        frames[path.name] = read_batch(OBSERVATIONS, path, path.name, units).frame
+        total += len(frames[path.name])
+    validate_files(OBSERVATIONS, catalogue, {"warm": next(iter(frames.values())).head(100)})  # import GX outside the timing
+    started = time.perf_counter()
+    validate_files(OBSERVATIONS, catalogue, frames)
+    gx_seconds = time.perf_counter() - started
+
+    batch = pd.concat([f.assign(_file=n) for n, f in frames.items()], ignore_index=True)
+    con = duckdb.connect()
+    con.register("batch", batch)
+    con.register("indicators", catalogue.indicators)
+    con.register("regions", pd.DataFrame({"region_code": list(catalogue.region_codes)}))
+    con.register("sources", pd.DataFrame({"source_id": list(catalogue.source_ids)}))
+    floor_sql = """
+        select
+          count(*) filter (where b.region_code is null or b.indicator_code is null or b.period is null or b.unit is null
+                              or b.value_type is null or b.obs_status is null or b.as_published is null or b.source_id is null),
+          count(*) filter (where not regexp_full_match(b.region_code, '\\d{6}') or not regexp_full_match(b.indicator_code, '[A-Z][A-Z0-9_]*')),
+          count(*) filter (where b.value_type not in ('level','change','avg_annual_growth','rank','grade','cumulative','count')
+                              or b.obs_status not in ('normal','provisional','estimated','forecast','break')
+                              or b.qualifier not in ('exact','approximate','lower_bound','upper_bound')),
+          count(*) filter (where i.indicator_code is null), count(*) filter (where r.region_code is null),
+          count(*) filter (where s.source_id is null),
+          count(*) filter (where b.value < i.range_min or b.value > i.range_max or b.value_type <> i.value_type),
+          count(*) filter (where regexp_matches(b.as_published, '^[=@\\t\\r]|^[+-][^0-9.\\s]')),
+          count(*) filter (where year(b.period_start) > year(current_date) and b.obs_status <> 'forecast')
+        from batch b
+        left join indicators i using (indicator_code)
+        left join regions r using (region_code)
+        left join sources s using (source_id)
+    """
+    dup_sql = "select count(*) from (select 1 from batch group by region_code, indicator_code, period_label, _file having count(*) > 1)"
+    started = time.perf_counter()
+    con.execute(floor_sql).fetchall()
+    con.execute(dup_sql).fetchall()
+    sql_seconds = time.perf_counter() - started
+    return total / gx_seconds, total / sql_seconds
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", default="1e4,1e5,1e6")
+    parser.add_argument("--work", default=None, help="folder for the generated data (default: a temporary one)")
+    parser.add_argument("--validation-rows", type=float, default=1e6)
+    args = parser.parse_args(argv)
+    sizes = [int(float(s)) for s in args.sizes.split(",")]
+    work = Path(args.work or tempfile.mkdtemp(prefix="quzhou-bench-"))
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, "
+          f"Python {platform.python_version()}, DuckDB {duckdb.__version__}; data under {work}", flush=True)
+    header = f"{'observations':>12} | {'full refresh s':>14} | {'peak MiB':>8} | {'+10k incremental s':>18} | {'peak MiB':>8} | {'BI p50 ms':>9} | {'BI p95 ms':>9}"
+    print(header + "\n" + "-" * len(header), flush=True)
+    last = None
+    for n in sizes:
+        root = work / f"n{n}"
+        generated = generate(root / "raw", n)
+        full = measured_refresh(root / "data", root / "raw")
+        write_publication(root / "raw", "new-publication-10k", 10_000)
+        incremental = measured_refresh(root / "data", root / "raw")
+        p50, p95 = bi_latency(root / "data" / "serving" / "current" / "snapshot.duckdb")
+        ok = "" if full["success"] and incremental["success"] else "  (FAILED: " + "; ".join(full["failures"] + incremental["failures"])[:200] + ")"
+        print(f"{generated.observations:>12,} | {full['seconds']:>14.1f} | {full['peak_mib']:>8.0f} | {incremental['seconds']:>18.1f} | "
+              f"{incremental['peak_mib']:>8.0f} | {p50:>9.2f} | {p95:>9.2f}{ok}", flush=True)
+        last = root
+    if last is not None:
+        rows = int(min(args.validation_rows, max(sizes)))
+        gx_rate, sql_rate = validation_throughput(last / "raw", last / "data", rows)
+        print(f"\nvalidation of {rows:,} rows: Great Expectations {gx_rate:,.0f} rows/s, plain DuckDB SQL {sql_rate:,.0f} rows/s, "
+              f"ratio {sql_rate / gx_rate:.1f}x", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,28 @@
+"""Run one refresh (as `make run` does) and write its wall time and peak memory to a JSON file.
+
+    python -m tests.benchmarks.measured_refresh <result.json>
+
+Peak memory is the larger of this process's and its children's (dbt) maximum resident set size.
+"""
+
+import json
+import resource
+import sys
+import time
+
+from orchestration.refresh import run_refresh
+
+
+def main(result_file: str) -> int:
+    started = time.perf_counter()
+    summary = run_refresh()
+    seconds = time.perf_counter() - started
+    peak_kib = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+    with open(result_file, "w", encoding="utf-8") as out:
+        json.dump({"seconds": seconds, "peak_mib": peak_kib / 1024, "success": summary.success, "files": summary.files,
+                   "failures": summary.failures}, out)
+    return 0 if summary.success else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))

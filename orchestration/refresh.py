@@ -57,6 +57,7 @@ class RefreshSummary:
     failures: list[str] = field(default_factory=list)  # "step: message" of each failed step
     snapshot: Path | None = None  # the serving copy BI tools read
     report: Path | None = None  # the steward report of this run
+    step_seconds: dict[str, float] = field(default_factory=dict)  # wall time of each step, slowest first
 
     def render(self) -> str:
         state = "succeeded" if self.success else "FAILED"
@@ -72,6 +73,7 @@ class RefreshSummary:
             lines += [f"    {r}" for r in reasons]
         lines += [
             f"  dbt: {len(self.models_built)} models and seeds built, {len(marts)} of them marts",
+            "  slowest steps: " + ", ".join(f"{step} {seconds:.1f} s" for step, seconds in list(self.step_seconds.items())[:3]),
             f"  checks: {self.checks_passed} passed, {len(self.checks_failed)} failed"
             + (f" ({', '.join(self.checks_failed)})" if self.checks_failed else ""),
             f"  warehouse (writer): {_shown(self.warehouse)}  (marts in schema `marts`; audit.* and dq.* hold every load and check)",
@@ -115,6 +117,8 @@ def run_refresh(
             summary.report = Path(meta["report"].value)
         else:
             summary.models_built.append(key)
+    durations = {e.step_key: e.event_specific_data.duration_ms / 1000 for e in result.all_events if e.is_step_success}
+    summary.step_seconds = dict(sorted(durations.items(), key=lambda kv: -kv[1]))
     for event in result.get_step_failure_events():
         error = event.step_failure_data.error
         cause = error.cause if error and error.cause else error  # the user code's exception, not Dagster's wrapper

@@ -18,6 +18,7 @@ from orchestration.charts import STATUS_COLOURS, progress_chart
 from orchestration.warehouse import Warehouse
 
 HISTORY_FILE = "history.json"
+MAX_LISTED = 200  # rows shown per long list (revisions, jumps); the page says how many there are in all
 
 STATUS_LABELS = {
     "target_achieved": "已达标 target achieved",
@@ -66,10 +67,14 @@ def gather(con, run_id: str, files_in_raw: int) -> dict[str, Any]:
         where l.run_id = ? order by e.file_path, e.success, e.expectation_type, e.column_name""", [run_id])
     names = {r["indicator_code"]: r for r in _rows(con, "select indicator_code, name_zh, name_en, theme, unit, direction from marts.dim_indicator")}
     regions = {r["region_code"]: r["name_zh"] for r in _rows(con, "select region_code, name_zh from marts.dim_region")}
-    revisions = _rows(con, """
+    # Long lists are capped on the page (a national load can revise millions of figures); totals are exact.
+    revision_total = con.execute("select count(*) from marts.fct_observation_vintage where is_revision").fetchone()[0]
+    revisions = _rows(con, f"""
         select indicator_code, region_code, period_label, previous_value, value, source_id, published_on
-        from marts.fct_observation_vintage where is_revision order by indicator_code, region_code, period_label""")
-    jumps = _rows(con, "select * from quality.qa_yoy_jumps order by indicator_code, region_code, year")
+        from marts.fct_observation_vintage where is_revision
+        order by published_on desc nulls last, indicator_code, region_code, period_label limit {MAX_LISTED}""")
+    jump_total = con.execute("select count(*) from quality.qa_yoy_jumps").fetchone()[0]
+    jumps = _rows(con, f"select * from quality.qa_yoy_jumps order by abs(change_pct) desc, indicator_code, region_code, year limit {MAX_LISTED}")
     consistency = _rows(con, "select * from quality.qa_consistency order by passed, rule_id, region_code, period_label")
     completeness = _rows(con, "select indicator_code, theme, region_code, year, present, is_latest_year from quality.qa_completeness")
     progress = _rows(con, """
@@ -108,13 +113,14 @@ def gather(con, run_id: str, files_in_raw: int) -> dict[str, Any]:
         "issues": len(issues),
         "expectations": len(expectations),
         "expectations_failed": sum(not r["success"] for r in expectations),
-        "revisions": len(revisions),
-        "anomalies": len(jumps) + sum(not r["passed"] for r in consistency),
+        "revisions": revision_total,
+        "anomalies": jump_total + sum(not r["passed"] for r in consistency),
         "targets_assessed": sum(r["status"] != "not_assessable" for r in progress),
     }
     return {
         "loads": loads, "issues": issues, "still_quarantined": still_quarantined, "expectations": expectations,
         "names": names, "regions": regions, "revisions": revisions, "jumps": jumps, "consistency": consistency,
+        "max_listed": MAX_LISTED,
         "years": years, "matrix": matrix, "latest_summary": dict(latest_summary), "latest_year": years[-1] if years else None,
         "themes": dict(sorted(themes.items())), "counts": counts,
     }

@@ -29,7 +29,8 @@ def test_generator_is_deterministic_and_shaped_like_raw(tmp_path):
     quarantined = sorted(o.file_path for o in outcomes if o.status == "quarantined")
     assert quarantined == ["observations/fault-out-of-range.csv", "observations/fault-unknown-region.csv"]
     with warehouse.connect(read_only=True) as con:
-        assert con.execute("select count(*) from raw.observations").fetchone()[0] == 20_000  # 10,000 + the 10,000-row publication
+        # 10,000 + 10 revised figures + the 10,000-row publication
+        assert con.execute("select count(*) from raw.observations").fetchone()[0] == 20_010
 
 
 def test_benchmark_script_runs_at_the_smallest_size(tmp_path, capsys):

@@ -137,6 +137,8 @@ def main(argv: list[str]) -> int:
         ok = "" if full["success"] and incremental["success"] else "  (FAILED: " + "; ".join(full["failures"] + incremental["failures"])[:200] + ")"
         print(f"{generated.observations:>12,} | {full['seconds']:>14.1f} | {full['peak_mib']:>8.0f} | {incremental['seconds']:>18.1f} | "
               f"{incremental['peak_mib']:>8.0f} | {p50:>9.2f} | {p95:>9.2f}{ok}", flush=True)
+        for label, run in (("full", full), ("incremental", incremental)):
+            print(f"{'':>12}   {label} refresh steps: " + ", ".join(f"{k} {v:.1f} s" for k, v in run["steps"].items()), flush=True)
         last = root
     if last is not None:
         rows = int(min(args.validation_rows, max(sizes)))

@@ -5,7 +5,8 @@
 Same catalogues and file formats as raw/: the real catalogues and targets, plus about 2,850 county-level
 regions in 31 provinces and 300 indicators; yearly (1995-2024) and monthly (2015-2024) series with a
 trend and noise, one file per publication of at most 50,000 rows; a few revised figures; and a few
-injected faults (one out-of-range value, one unknown region) that must be quarantined.
+injected faults (one out-of-range value, one unknown region) that must be quarantined. One figure in a
+thousand is republished, revised, in a later publication.
 """
 
 from __future__ import annotations
@@ -79,21 +80,22 @@ def generate(raw: Path, observations: int, seed: int = 20220913) -> Generated:
 
     regions = [r[0] for r in _regions(rng) if r[3] == "county"]
     indicators = [(f"SYN_{i:03d}", "%" if i % 2 == 0 else "亿元", 100.0 if i % 2 == 0 else 1_000_000.0) for i in range(1, SYNTHETIC_INDICATORS + 1)]
-    sources, files, rows, written = [], 0, [], 0
+    sources, files, rows, written, revisions = [], 0, [], 0, []
 
     def flush() -> None:
         nonlocal files, rows
         if rows:
             source = f"synthetic-bulletin-{files:05d}"
-            sources.append([source, f"合成统计公报 {files}", "synthetic", f"{2000 + files % 25}-06-30", "day", "generated", "official", ""])
+            sources.append([source, f"合成统计公报 {files}", "synthetic", f"{2000 + files // 10:04d}-{files % 10 + 1:02d}-28", "day", "generated", "official", ""])
             _write_csv(raw / "observations" / f"{source}.csv", HEADER, [r[:9] + [source, ""] for r in rows])
             files += 1
             rows = []
 
     series = 0
     while written < observations:
+        # Each (region, indicator) series once: 2,700 regions × 246 indicators is enough for 10^7 rows.
         region = regions[series % len(regions)]
-        code, unit, top = indicators[(series * 7919) % len(indicators)]
+        code, unit, top = indicators[(series // len(regions) + series * 7) % len(indicators)]
         monthly = series % 5 == 0
         periods = MONTHS if monthly else [str(y) for y in YEARS]
         level = rng.uniform(0.1, 0.5) * top
@@ -106,10 +108,15 @@ def generate(raw: Path, observations: int, seed: int = 20220913) -> Generated:
             shown = f"{level:,.2f}" if written % 97 == 0 else value  # some published with thousands separators
             rows.append([region, code, period, shown, unit, "level", "normal", "exact", f"{value}{unit}"])
             written += 1
+            if written % 1000 == 0:  # one figure in a thousand is revised by a later publication
+                revisions.append([region, code, period, f"{level * 1.01:.2f}", unit, "level", "normal", "exact", "revised"])
             if len(rows) >= ROWS_PER_FILE:
                 flush()
         series += 1
     flush()
+    for start in range(0, len(revisions), ROWS_PER_FILE):  # revision publications come last (newest)
+        rows = revisions[start:start + ROWS_PER_FILE]
+        flush()
 
     # Injected faults: must be quarantined, never loaded.
     _write_csv(raw / "observations" / "fault-out-of-range.csv", HEADER,

@@ -26,7 +26,6 @@ class FileOutcome:
     rows: int = 0
     issues: list[Issue] = field(default_factory=list)
     load_id: int | None = None
-    note: str = ""
 
 
 @dataclass
@@ -56,10 +55,8 @@ def ingest_family(family: Family, raw_root: Path, warehouse: Warehouse, run_id: 
         units = None if family.catalogue else dict(zip(catalogue.indicators["indicator_code"], catalogue.indicators["unit"]))
         for path in discover(family, raw_root):
             rel, started, sha = path.relative_to(raw_root).as_posix(), datetime.now(), sha256_of(path)
-            previous = warehouse.previous_outcome(con, rel, sha, fingerprint)
-            if previous:
-                note = "unchanged since it was loaded" if previous == "loaded" else "unchanged since it was quarantined"
-                outcomes.append(FileOutcome(family.name, rel, "skipped", note=note))
+            if warehouse.previous_outcome(con, rel, sha, fingerprint):  # unchanged since loaded, or since quarantined
+                outcomes.append(FileOutcome(family.name, rel, "skipped"))
                 continue
             pending.append(_Pending(path, rel, sha, started, read_batch(family, path, rel, units)))
 

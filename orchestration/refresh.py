@@ -84,9 +84,7 @@ class RefreshSummary:
         return "\n".join(lines)
 
 
-def run_refresh(
-    data_dir: Path | None = None, raw_dir: Path | None = None, instance=None, log_level: str = "WARNING"
-) -> RefreshSummary:
+def run_refresh(data_dir: Path | None = None, raw_dir: Path | None = None, instance=None) -> RefreshSummary:
     """Run the refresh job in-process. Tests pass temporary folders and an ephemeral instance."""
     import dagster as dg
 
@@ -98,7 +96,7 @@ def run_refresh(
         os.environ["DAGSTER_HOME"] = str(prepare_dagster_home(data_dir))
         instance = dg.DagsterInstance.get()
     started = time.monotonic()
-    quiet = {"loggers": {"console": {"config": {"log_level": log_level}}}}
+    quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
     result = defs.resolve_job_def("refresh_warehouse").execute_in_process(
         run_config=quiet, instance=instance, raise_on_error=False
     )

@@ -31,10 +31,6 @@ class Release:
     path: Path
     row_counts: dict[str, int]
 
-    @property
-    def snapshot(self) -> Path:
-        return self.path / SNAPSHOT_FILE
-
 
 def serving_root(data_dir: Path) -> Path:
     return data_dir / "serving"

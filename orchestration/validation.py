@@ -42,10 +42,6 @@ class ValidationOutcome:
     issues: list[Issue]
     results: list[dict[str, Any]]  # one per expectation, for dq.expectation_results
 
-    @property
-    def success(self) -> bool:
-        return not self.issues
-
 
 @lru_cache(maxsize=1)
 def _gx():

@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from orchestration import settings
 from orchestration.families import Family
 from orchestration.reading import Issue, ParsedBatch, read_batch, sha256_of
-from orchestration.validation import Catalogue, data_docs_index, validate_files
+from orchestration.validation import Catalogue, validate_files
 from orchestration.warehouse import LoadRecord, Warehouse
 
 log = logging.getLogger(__name__)
@@ -61,7 +62,7 @@ def ingest_family(family: Family, raw_root: Path, warehouse: Warehouse, run_id: 
             pending.append(_Pending(path, rel, sha, started, read_batch(family, path, rel, units)))
 
         frames = {p.rel: p.batch.frame for p in pending if p.batch.rows_read}
-        validations = validate_files(family, catalogue, frames, docs_dir=data_docs_index(warehouse.data_dir).parent)
+        validations = validate_files(family, catalogue, frames, docs_dir=settings.data_docs_dir(warehouse.data_dir))
         for item in pending:
             batch = item.batch
             validation = validations.get(item.rel)

@@ -23,6 +23,7 @@ from orchestration.units import UnitError, to_canonical
 ROW_COLUMN = "_row"  # line number in the file (header = line 1); row number in a sheet
 MAX_LINE_BYTES = 1 << 20  # a "line" longer than 1 MiB is not a row of figures
 SAFE_FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*")
+csv.field_size_limit(MAX_LINE_BYTES)  # lines were checked against it before splitting
 ENCODINGS = ("utf-8-sig", "gb18030")  # tried in this order: UTF-8 text practically never decodes as GB18030 by accident the other way round
 
 
@@ -82,7 +83,6 @@ def _decode(data: bytes) -> tuple[str, str]:
 
 def _csv_rows(text: str) -> Iterator[tuple[int, list[str]]]:
     reader = csv.reader(io.StringIO(text, newline=""))
-    csv.field_size_limit(MAX_LINE_BYTES)
     try:
         for cells in reader:
             yield reader.line_num, cells

@@ -14,6 +14,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from orchestration import settings
 from orchestration.charts import STATUS_COLOURS, progress_chart
 from orchestration.warehouse import Warehouse
 
@@ -36,10 +37,6 @@ class ReportResult:
     index: Path
     summary_markdown: str
     counts: dict[str, int]
-
-
-def reports_dir(data_dir: Path) -> Path:
-    return data_dir / "reports"
 
 
 def _rows(con, sql: str, params: list | None = None) -> list[dict[str, Any]]:
@@ -133,17 +130,16 @@ def _environment() -> Environment:
     return env
 
 
-def write_report(warehouse: Warehouse, run_id: str, files_in_raw: int, data_docs: Path | None = None) -> ReportResult:
-    out = reports_dir(warehouse.data_dir)
+def write_report(warehouse: Warehouse, run_id: str, files_in_raw: int) -> ReportResult:
+    out = settings.reports_dir(warehouse.data_dir)
     out.mkdir(parents=True, exist_ok=True)
     with warehouse.connect(read_only=True) as con:
         data = gather(con, run_id, files_in_raw)
     created = datetime.now()
     name = f"report-{created:%Y%m%d-%H%M%S}-{run_id[:8]}.html"
     env = _environment()
-    docs_link = None
-    if data_docs and data_docs.exists():
-        docs_link = Path("gx_data_docs") / data_docs.relative_to(out / "gx_data_docs") if data_docs.is_relative_to(out / "gx_data_docs") else None
+    docs_index = settings.data_docs_dir(warehouse.data_dir) / "index.html"
+    docs_link = docs_index.relative_to(out) if docs_index.exists() else None
     html = env.get_template("report.html.j2").render(
         **data, run_id=run_id, created=created, warehouse=warehouse.path, data_docs=docs_link
     )

@@ -35,6 +35,16 @@ def warehouse_path(data: Path) -> Path:
     return data / WAREHOUSE_FILE
 
 
+def reports_dir(data: Path) -> Path:
+    """The steward reports: one HTML page per refresh, index.html, history.json."""
+    return data / "reports"
+
+
+def data_docs_dir(data: Path) -> Path:
+    """Great Expectations Data Docs of the refreshes, beside the reports that link to them."""
+    return reports_dir(data) / "gx_data_docs"
+
+
 def dbt_executable() -> str:
     """The dbt installed beside this Python (the project's venv), whether or not the venv is on PATH."""
     beside = Path(sys.executable).with_name("dbt")

@@ -154,11 +154,6 @@ def _plain(value: Any) -> Any:
     return value if value is None or isinstance(value, (str, int, float, bool)) else str(value)
 
 
-def data_docs_index(data_dir: Path) -> Path:
-    """Where the Great Expectations Data Docs of the refreshes are built (a stable folder)."""
-    return data_dir / "reports" / "gx_data_docs" / "index.html"
-
-
 def _validate_with_data_docs(family_name: str, suite, frame: pd.DataFrame, result_format: dict, docs_dir: Path):
     gx, _, context = _gx()
     site = "site_" + hashlib.sha256(str(docs_dir).encode()).hexdigest()[:12]  # one site per folder (tests use several)

@@ -8,7 +8,6 @@ from orchestration.families import ALL_FAMILIES
 from orchestration.ingest import discover
 from orchestration.report import write_report
 from orchestration.serving import current_snapshot, publish
-from orchestration.validation import data_docs_index
 
 MART_KEYS = [key for key in quzhou_dbt_models.keys if key.path[0] == "marts"]
 
@@ -53,7 +52,7 @@ QUALITY_KEYS = [key for key in quzhou_dbt_models.keys if key.path[0] == "quality
 def quality_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource, raw_files: RawFilesResource) -> dg.MaterializeResult:
     files_in_raw = sum(len(discover(family, raw_files.path)) for family in ALL_FAMILIES)
     store = warehouse.get()
-    result = write_report(store, context.run_id, files_in_raw, data_docs_index(store.data_dir))
+    result = write_report(store, context.run_id, files_in_raw)
     return dg.MaterializeResult(
         metadata={
             "report": dg.MetadataValue.path(str(result.path)),

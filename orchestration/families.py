@@ -41,6 +41,7 @@ class Family:
     description: str
     catalogue: bool = False  # catalogues are validated first; the others are checked against them
     converts_units: bool = False  # values are converted into the indicator's unit; the published unit is kept
+    unique_across_files: bool = False  # the key identifies a row in the whole family, not only in its file
 
     @property
     def column_names(self) -> list[str]:
@@ -68,6 +69,11 @@ class Family:
             out.append(("unit_published", "VARCHAR"))
         return out
 
+
+# The earliest year a figure may describe when the indicator catalogue names none: the founding of the
+# PRC, before which no series of the bureaus' exists. A one-digit typo (1921 for 2021) falls before it.
+DEFAULT_EARLIEST_YEAR = 1949
+REGION_LEVEL_RANK = {"country": 0, "province": 1, "prefecture": 2, "urban_districts": 3, "county": 3}
 
 CODE = r"^[A-Z][A-Z0-9_]*$"
 REGION_CODE = r"^\d{6}$"
@@ -101,6 +107,8 @@ INDICATORS = Family(
         Column("range_min", "number"),
         Column("range_max", "number"),
         Column("description", required=False),
+        # Figures for earlier years are refused as typos (1921 for 2021); blank means DEFAULT_EARLIEST_YEAR.
+        Column("earliest_year", "int", required=False),
     ),
     key=("indicator_code",),
     description="Indicator catalogue: one unit, value type, direction and plausible range per indicator.",
@@ -167,6 +175,7 @@ TARGETS = Family(
         Column("note", required=False),
     ),
     key=("target_id",),
+    unique_across_files=True,
     description="Plan targets with their comparator, target year, binding status and citation.",
 )
 

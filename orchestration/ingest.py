@@ -1,32 +1,51 @@
-"""Ingest one file family: read → parse → validate (GX) → commit each file in one transaction, or quarantine.
+"""Ingest one file family: reconcile the warehouse with what the raw folder holds now.
+
+Each file is read → parsed → validated (GX) → committed in one transaction, or quarantined with its
+reasons. Around that, the family is reconciled with the folder so that what is served depends only on
+the files present, never on the order they arrived in:
+- a file that disappeared is withdrawn (its rows stop being served, stay in history with the reason);
+- a file that reappears under another path with the same content has moved: same publication, no new vintage;
+- a fact file whose new version is refused serves nothing until it is fixed (a refresh from scratch would
+  serve nothing of it either); a refused catalogue leaves the previous catalogue in force.
 
 No Dagster here: the assets in defs/ingest_assets.py call `ingest_family` and report its outcomes.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from orchestration import settings
-from orchestration.families import Family
+from orchestration.catalogue_checks import check_catalogue, duplicates_across_files
+from orchestration.families import ALL_FAMILIES, CATALOGUE_FAMILIES, FACT_FAMILIES, Family
 from orchestration.reading import Issue, ParsedBatch, read_batch, sha256_of
 from orchestration.validation import Catalogue, validate_files
 from orchestration.warehouse import LoadRecord, Warehouse
 
 log = logging.getLogger(__name__)
 
+# Folders of raw/ that are reference material on purpose (the digitised article and its notes), not ingested.
+REFERENCE_FOLDERS = ("articles",)
+FILE_STATUSES = ("loaded", "skipped", "quarantined", "withdrawn", "moved")
+
+
+class RawFolderError(RuntimeError):
+    """The raw folder cannot be refreshed from at all (missing, empty, without catalogues)."""
+
 
 @dataclass
 class FileOutcome:
     family: str
     file_path: str  # relative to the raw folder, with forward slashes
-    status: str  # loaded | skipped | quarantined
+    status: str  # loaded | skipped | quarantined | withdrawn | moved
     rows: int = 0
     issues: list[Issue] = field(default_factory=list)
     load_id: int | None = None
+    note: str | None = None
 
 
 @dataclass
@@ -38,46 +57,188 @@ class _Pending:
     batch: ParsedBatch
 
 
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        path.resolve().relative_to(root.resolve())
+        return True
+    except ValueError:
+        return False
+
+
 def discover(family: Family, raw_root: Path) -> list[Path]:
-    return sorted(p for p in raw_root.glob(family.pattern) if p.is_file() and not p.name.startswith("."))
+    """The family's files: regular files directly in its folder (no hidden files, no sub-folders), sorted.
+
+    Symlinks and anything resolving outside the raw folder are included so that they are refused
+    (see `refused_path`), never silently skipped.
+    """
+    return sorted(
+        p for p in raw_root.glob(family.pattern)
+        if not p.name.startswith(".") and (p.is_symlink() or p.is_file())
+    )
 
 
-def ingest_family(family: Family, raw_root: Path, warehouse: Warehouse, run_id: str) -> list[FileOutcome]:
+def refused_path(path: Path, raw_root: Path) -> str | None:
+    """Why a path is refused before anything is read from it, or None."""
+    if path.is_symlink() or any(parent.is_symlink() for parent in path.relative_to(raw_root).parents if parent != Path(".")):
+        return "symbolic links are not read: copy the file itself into the raw folder"
+    if not _inside(path, raw_root) or not path.is_file():
+        return "the path leads outside the raw folder or is not a regular file"
+    return None
+
+
+def ignored_files(raw_root: Path) -> list[str]:
+    """Files under raw/ that no family reads (sub-folders, hidden files, stray files): listed, never loaded."""
+    read = {p for family in ALL_FAMILIES for p in discover(family, raw_root)}
+    ignored = []
+    for path in sorted(raw_root.rglob("*")):
+        rel = path.relative_to(raw_root)
+        if rel.parts[0] in REFERENCE_FOLDERS or path in read or path.is_dir():
+            continue
+        ignored.append(rel.as_posix())
+    return ignored
+
+
+def check_raw_folder(raw_root: Path) -> None:
+    """Fail loudly, with one reason, instead of publishing empty marts from an empty or wrong folder."""
+    if not raw_root.is_dir():
+        raise RawFolderError(f"the raw folder {raw_root} does not exist: set QZ_RAW_DIR or restore raw/")
+    missing = [f"raw/{f.pattern}" for f in CATALOGUE_FAMILIES if not discover(f, raw_root)]
+    if missing:
+        raise RawFolderError(f"the raw folder {raw_root} has no catalogue {', '.join(missing)}: nothing can be validated without it")
+
+
+def _family_fingerprint(warehouse: Warehouse, con, family: Family, present: dict[str, str]) -> str:
+    """What a quarantine depends on besides the file itself; when it changes, quarantined files are tried again."""
+    fingerprint = warehouse.catalogue_fingerprint(con)
+    if family.catalogue:  # refused when it contradicts served facts: try again once the facts change
+        fingerprint += ";" + warehouse.facts_state(con)
+    if family.unique_across_files:  # refused when another file has the same key: try again when the files change
+        listing = "\n".join(f"{path} {sha}" for path, sha in sorted(present.items()))
+        fingerprint += ";files:" + hashlib.sha256(listing.encode()).hexdigest()[:16]
+    return fingerprint
+
+
+def _unchanged_fact_files(warehouse: Warehouse, con, raw_root: Path) -> dict[str, list[str]]:
+    """Fact files served now whose file is still present with the same content: what a catalogue edit must respect."""
+    out: dict[str, list[str]] = {}
+    for family in FACT_FAMILIES:
+        served = warehouse.served_files(con, family)
+        out[family.name] = [
+            rel for rel, sha in served.items()
+            if (raw_root / rel).is_file() and not (raw_root / rel).is_symlink() and sha256_of(raw_root / rel) == sha
+        ]
+    return out
+
+
+def ingest_family(family: Family, raw_root: Path, warehouse: Warehouse, run_id: str, data_docs: bool = True) -> list[FileOutcome]:
     """Every file of the family, each committed or quarantined on its own: one bad file never stops the others.
 
     The writer lock is held for the whole family, so that "already loaded?" and the commits see the
     same warehouse even with two refreshes running at once.
     """
+    if family.catalogue:
+        check_raw_folder(raw_root)
     outcomes: list[FileOutcome] = []
     pending: list[_Pending] = []
-    with warehouse.lock(), warehouse.connect() as con:
-        fingerprint = warehouse.catalogue_fingerprint(con)
+    with warehouse.session() as con:
+        paths = discover(family, raw_root)
+        refused = {p: reason for p in paths if (reason := refused_path(p, raw_root))}
+        present = {p.relative_to(raw_root).as_posix(): sha256_of(p) for p in paths if p not in refused}
+        served = warehouse.served_files(con, family)
+        fingerprint = _family_fingerprint(warehouse, con, family, present)
         catalogue = Catalogue() if family.catalogue else warehouse.catalogue(con)
         units = None if family.catalogue else dict(zip(catalogue.indicators["indicator_code"], catalogue.indicators["unit"]))
-        for path in discover(family, raw_root):
-            rel, started, sha = path.relative_to(raw_root).as_posix(), datetime.now(), sha256_of(path)
-            if warehouse.previous_outcome(con, rel, sha, fingerprint):  # unchanged since loaded, or since quarantined
+
+        def record(rel: str, sha: str, started: datetime, size: int = 0, rows: int = 0, encoding: str | None = None) -> LoadRecord:
+            return LoadRecord(run_id, family, rel, sha, size, rows, fingerprint, started, encoding)
+
+        for path, reason in refused.items():
+            rel = path.relative_to(raw_root).as_posix()
+            sha = hashlib.sha256(f"refused path: {reason}".encode()).hexdigest()
+            if warehouse.previous_outcome(con, family, rel, sha, fingerprint) == "quarantined":
                 outcomes.append(FileOutcome(family.name, rel, "skipped"))
+                continue
+            issue = Issue(rel, None, None, "path", None, reason)
+            load_id = warehouse.record_quarantine(con, record(rel, sha, datetime.now()), [issue], [])
+            outcomes.append(FileOutcome(family.name, rel, "quarantined", 0, [issue], load_id))
+
+        gone_by_sha: dict[str, list[str]] = {}
+        for rel, sha in served.items():
+            if rel not in present:
+                gone_by_sha.setdefault(sha, []).append(rel)
+        for path in (p for p in paths if p not in refused):
+            rel, started = path.relative_to(raw_root).as_posix(), datetime.now()
+            sha = present[rel]
+            previous = warehouse.previous_outcome(con, family, rel, sha, fingerprint)
+            if previous:  # unchanged since loaded, or since quarantined against the same catalogue
+                outcomes.append(FileOutcome(family.name, rel, "skipped"))
+                continue
+            if rel not in served and gone_by_sha.get(sha):  # the same publication under another name
+                old = gone_by_sha[sha].pop(0)
+                load_id = warehouse.record_move(con, record(rel, sha, started, path.stat().st_size), old)
+                log.info("moved %s -> %s", old, rel)
+                outcomes.append(FileOutcome(family.name, rel, "moved", 0, [], load_id, note=f"moved from {old}"))
                 continue
             pending.append(_Pending(path, rel, sha, started, read_batch(family, path, rel, units)))
 
         frames = {p.rel: p.batch.frame for p in pending if p.batch.rows_read}
-        validations = validate_files(family, catalogue, frames, docs_dir=settings.data_docs_dir(warehouse.data_dir))
+        docs_dir = settings.data_docs_dir(warehouse.data_dir) if data_docs else None
+        validations = validate_files(family, catalogue, frames, docs_dir=docs_dir)
+        issues_of = {
+            p.rel: p.batch.issues + (validations[p.rel].issues if p.rel in validations else []) for p in pending
+        }
+        if family.catalogue:
+            in_use = None
+            for item in pending:
+                if item.batch.rows_read and not issues_of[item.rel]:
+                    in_use = in_use or warehouse.facts_in_use(con, _unchanged_fact_files(warehouse, con, raw_root))
+                    issues_of[item.rel] += check_catalogue(family, item.rel, item.batch.frame, in_use)
+        if family.unique_across_files:
+            refused_now = _refuse_keys_shared_across_files(family, warehouse, con, pending, issues_of, present, record)
+            outcomes = [o for o in outcomes if o.file_path not in {r.file_path for r in refused_now}] + refused_now
+
         for item in pending:
             batch = item.batch
             validation = validations.get(item.rel)
-            issues = batch.issues + (validation.issues if validation else [])
+            issues = issues_of[item.rel]
             results = validation.results if validation else []
-            record = LoadRecord(run_id, family, item.rel, item.sha256, item.path.stat().st_size, batch.rows_read,
-                                fingerprint, item.started, batch.encoding)
+            load = record(item.rel, item.sha256, item.started, item.path.stat().st_size, batch.rows_read, batch.encoding)
             if issues:
                 issues.sort(key=lambda i: (i.row or 0, i.column or ""))
-                load_id = warehouse.record_quarantine(con, record, issues, results)
+                load_id = warehouse.record_quarantine(con, load, issues, results)
                 log.warning("quarantined %s: %d issue(s); first: %s", item.rel, len(issues), issues[0])
                 outcomes.append(FileOutcome(family.name, item.rel, "quarantined", batch.rows_read, issues, load_id))
                 continue
             log.info("committing %s (%d rows)", item.rel, batch.rows_read)
-            load_id = warehouse.commit_load(con, record, batch.frame, results)
+            load_id = warehouse.commit_load(con, load, batch.frame, results)
             log.info("loaded %s", item.rel)
             outcomes.append(FileOutcome(family.name, item.rel, "loaded", batch.rows_read, [], load_id))
+
+        for sha, rels in gone_by_sha.items():
+            for rel in rels:
+                reason = "the file is no longer in the raw folder (deleted, or renamed with changed content)"
+                load_id = warehouse.record_withdrawal(con, record(rel, sha, datetime.now()), reason)
+                log.warning("withdrawn %s: %s", rel, reason)
+                outcomes.append(FileOutcome(family.name, rel, "withdrawn", 0, [], load_id, note=reason))
     return sorted(outcomes, key=lambda o: o.file_path)
+
+
+def _refuse_keys_shared_across_files(family, warehouse, con, pending, issues_of, present, record) -> list[FileOutcome]:
+    """A key (a target id) defined in two files is refused in both: which one is right is a steward's call.
+
+    Files already served that now share a key with another file are quarantined here too, so the
+    outcome is the same whichever file arrived first.
+    """
+    keyed = {p.rel: p.batch.frame for p in pending if p.batch.rows_read and not issues_of[p.rel]}
+    served_unchanged = [rel for rel in present if rel not in issues_of]
+    keyed.update(warehouse.served_keys(con, family, served_unchanged))
+    shared = duplicates_across_files(family, keyed)
+    outcomes = []
+    for rel, issues in shared.items():
+        if rel in issues_of:
+            issues_of[rel] += issues
+            continue
+        load_id = warehouse.record_quarantine(con, record(rel, present[rel], datetime.now()), issues, [])
+        log.warning("quarantined %s: %s", rel, issues[0])
+        outcomes.append(FileOutcome(family.name, rel, "quarantined", 0, issues, load_id))
+    return outcomes

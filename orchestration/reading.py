@@ -156,7 +156,8 @@ def read_batch(family: Family, path: Path, display_name: str, units: Mapping[str
 
     header = [h.strip() for h in rows[0][1]]
     expected = family.column_names
-    missing = [c for c in expected if c not in header]
+    optional = {c.name for c in family.columns if not c.required}
+    missing = [c for c in expected if c not in header and c not in optional]
     unexpected = [c for c in header if c not in expected]
     if missing or unexpected or len(set(header)) != len(header):
         parts = [f"missing {missing}"] * bool(missing) + [f"unexpected {unexpected}"] * bool(unexpected)
@@ -169,7 +170,8 @@ def read_batch(family: Family, path: Path, display_name: str, units: Mapping[str
         if len(cells) != len(header):
             issues.append(Issue(display_name, line, None, "field_count", None, f"{len(cells)} fields where the header has {len(header)}"))
             continue
-        record, cell_issues = _parse_row(family, dict(zip(header, cells, strict=True)), line, display_name, units)
+        cells_by_name = dict.fromkeys(optional, "") | dict(zip(header, cells, strict=True))  # an absent optional column is blank
+        record, cell_issues = _parse_row(family, cells_by_name, line, display_name, units)
         issues += cell_issues
         records.append(record)
 

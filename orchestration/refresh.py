@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from orchestration import settings
+from orchestration.ingest import FILE_STATUSES, RawFolderError, check_raw_folder, ignored_files
 from orchestration.locks import exclusive_lock
 
 DAGSTER_YAML = """# Written by orchestration/refresh.py. No network at run time.
@@ -23,7 +24,20 @@ telemetry:
 concurrency:
   runs:
     max_concurrent_runs: 1
+# The daemon marks runs whose worker died (killed, machine restarted) as failed instead of leaving them
+# STARTED, which would hold the one concurrency slot forever.
+run_monitoring:
+  enabled: true
+  start_timeout_seconds: 180
+  max_resume_run_attempts: 0
 """
+
+PID_TAG = "quzhou/refresh_pid"  # the process of a `make run` refresh, to recognise its run after a kill
+
+# Exit codes, for schedulers (docs/operations.md).
+EXIT_PUBLISHED = 0  # published: all accepted, or with quarantines / conflicts / withdrawals flagged in the summary
+EXIT_FAILED = 1  # a step failed: the marts and the serving copy were not (all) refreshed
+EXIT_CANNOT_START = 2  # nothing ran: no raw folder or catalogues, or the warehouse is held by another program
 
 
 def prepare_dagster_home(data_dir: Path) -> Path:
@@ -48,7 +62,9 @@ class RefreshSummary:
     run_id: str
     success: bool
     seconds: float
-    files: dict[str, int] = field(default_factory=dict)  # loaded / skipped / quarantined
+    files: dict[str, int] = field(default_factory=dict)  # loaded / skipped / quarantined / withdrawn / moved
+    conflicts: int = 0  # figures with different values in publications of the same date (quality.qa_conflicts)
+    ignored: list[str] = field(default_factory=list)  # files under raw/ no family reads
     quarantine_reasons: dict[str, list[str]] = field(default_factory=dict)  # asset -> reasons (markdown lines)
     models_built: list[str] = field(default_factory=list)
     checks_passed: int = 0
@@ -59,14 +75,33 @@ class RefreshSummary:
     report: Path | None = None  # the steward report of this run
     step_seconds: dict[str, float] = field(default_factory=dict)  # wall time of each step, slowest first
 
+    @property
+    def flags(self) -> list[str]:
+        """What a steward must look at although the refresh published."""
+        counted = [(self.files.get("quarantined", 0), "quarantined"), (self.conflicts, "conflicts"),
+                   (self.files.get("withdrawn", 0), "withdrawn")]
+        return [f"{n} {what}" for n, what in counted if n]
+
+    @property
+    def verdict(self) -> str:
+        if not self.success:
+            return "Refresh FAILED"
+        if self.flags:
+            return "Refresh published WITH WARNINGS: " + ", ".join(self.flags) + " (see the quality report)"
+        return "Refresh succeeded: all files accepted"
+
     def render(self) -> str:
-        state = "succeeded" if self.success else "FAILED"
         marts = [m for m in self.models_built if m.startswith("marts/")]
         lines = [
-            f"Refresh {state} in {self.seconds:.1f} s (Dagster run {self.run_id})",
+            f"{self.verdict} in {self.seconds:.1f} s (Dagster run {self.run_id})",
             f"  files: {self.files.get('loaded', 0)} loaded, {self.files.get('skipped', 0)} skipped "
-            f"(unchanged), {self.files.get('quarantined', 0)} quarantined",
+            f"(unchanged), {self.files.get('quarantined', 0)} quarantined, {self.files.get('withdrawn', 0)} withdrawn, "
+            f"{self.files.get('moved', 0)} moved",
         ]
+        if self.ignored:
+            lines.append(f"  ignored (no family reads them): {', '.join(self.ignored[:10])}" + (" …" if len(self.ignored) > 10 else ""))
+        if self.conflicts:
+            lines.append(f"  conflicts: {self.conflicts} figure(s) with different values on the same publication date (quality.qa_conflicts)")
         lines += [f"  failed: {failure}" for failure in self.failures]
         for asset, reasons in self.quarantine_reasons.items():
             lines.append(f"  quarantined in {asset}:")
@@ -91,23 +126,27 @@ def run_refresh(data_dir: Path | None = None, raw_dir: Path | None = None, insta
     from orchestration.definitions import build_definitions
 
     data_dir = Path(data_dir or settings.data_dir()).resolve()
-    defs = build_definitions(data_dir, raw_dir)
+    raw_root = Path(raw_dir or settings.raw_dir()).resolve()
+    check_raw_folder(raw_root)  # one clear reason instead of a run that publishes empty marts
+    defs = build_definitions(data_dir, raw_root)
     if instance is None:
         os.environ["DAGSTER_HOME"] = str(prepare_dagster_home(data_dir))
         instance = dg.DagsterInstance.get()
+    fail_dead_refresh_runs(instance)
     started = time.monotonic()
     quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
     result = defs.resolve_job_def("refresh_warehouse").execute_in_process(
-        run_config=quiet, instance=instance, raise_on_error=False
+        run_config=quiet, instance=instance, raise_on_error=False, tags={PID_TAG: str(os.getpid())}
     )
     summary = RefreshSummary(result.run_id, result.success, time.monotonic() - started, warehouse=settings.warehouse_path(data_dir))
+    summary.ignored = ignored_files(raw_root)
 
     for event in result.get_asset_materialization_events():
         materialization = event.materialization
         key = materialization.asset_key.to_user_string()
         meta = materialization.metadata
         if key.startswith("raw/"):
-            for status in ("loaded", "skipped", "quarantined"):
+            for status in FILE_STATUSES:
                 summary.files[status] = summary.files.get(status, 0) + int(meta[f"files_{status}"].value)
         elif key == "serving/marts_snapshot":
             summary.snapshot = Path(meta["snapshot"].value)
@@ -122,6 +161,7 @@ def run_refresh(data_dir: Path | None = None, raw_dir: Path | None = None, insta
         cause = error.cause if error and error.cause else error  # the user code's exception, not Dagster's wrapper
         message = cause.message.strip() if cause else "unknown error"
         summary.failures.append(f"{event.step_key}: {message}")
+    summary.conflicts = _count_conflicts(settings.warehouse_path(data_dir))
     for evaluation in result.get_asset_check_evaluations():
         if evaluation.passed:
             summary.checks_passed += 1
@@ -132,6 +172,35 @@ def run_refresh(data_dir: Path | None = None, raw_dir: Path | None = None, insta
                 reasons = evaluation.metadata["reasons"].value
                 summary.quarantine_reasons[evaluation.asset_key.to_user_string()] = reasons.splitlines()
     return summary
+
+
+def _count_conflicts(warehouse: Path) -> int:
+    import duckdb
+
+    try:
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            return con.execute("select count(*) from quality.qa_conflicts").fetchone()[0]
+    except duckdb.Error:  # the dbt build did not get that far: the run failed and says why
+        return 0
+
+
+def fail_dead_refresh_runs(instance) -> list[str]:
+    """Mark as failed the runs of earlier `make run` refreshes that were killed while STARTED.
+
+    Every `make run` holds the refresh lock for its whole run, so under that lock a STARTED run of
+    another process can only be one whose process died (SIGKILL, power loss). Left STARTED, it would
+    hold Dagster's one concurrency slot and the daemon would launch nothing, ever.
+    """
+    import dagster as dg
+
+    dead = []
+    for run in instance.get_runs(filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING])):
+        pid = run.tags.get(PID_TAG)
+        if pid is None or int(pid) == os.getpid():
+            continue
+        instance.report_run_failed(run, message=f"the refresh process (pid {pid}) died without finishing: marked failed by the next refresh")
+        dead.append(run.run_id)
+    return dead
 
 
 def main(argv: list[str]) -> int:
@@ -145,10 +214,14 @@ def main(argv: list[str]) -> int:
         print(f"another refresh is running ({holder}); waiting for it to finish", file=sys.stderr, flush=True)
 
     # A second `make run` waits for the first: both would write the same warehouse and Dagster home.
-    with exclusive_lock(settings.data_dir() / settings.REFRESH_LOCK_FILE, on_wait=waiting):
-        summary = run_refresh()
+    try:
+        with exclusive_lock(settings.data_dir() / settings.REFRESH_LOCK_FILE, on_wait=waiting):
+            summary = run_refresh()
+    except RawFolderError as exc:
+        print(f"Refresh FAILED before it started: {exc}", file=sys.stderr)
+        return EXIT_CANNOT_START
     print(summary.render())
-    return 0 if summary.success else 1
+    return EXIT_PUBLISHED if summary.success else EXIT_FAILED
 
 
 if __name__ == "__main__":

@@ -45,11 +45,17 @@ def _rows(con, sql: str, params: list | None = None) -> list[dict[str, Any]]:
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
-def gather(con, run_id: str, files_in_raw: int) -> dict[str, Any]:
+def gather(con, run_id: str, files_in_raw: int, ignored: list[str] | None = None) -> dict[str, Any]:
     """Everything the report shows, read in one connection."""
     loads = _rows(con, """
-        select load_id, family, file_path, status, rows_read, rows_loaded, issue_count, encoding, round(duration_ms) as ms
+        select load_id, family, file_path, status, rows_read, rows_loaded, issue_count, encoding, round(duration_ms) as ms, note
         from audit.loads where run_id = ? order by family, file_path""", [run_id])
+    withdrawals = [r for r in loads if r["status"] in ("withdrawn", "moved")]
+    loads = [r for r in loads if r["status"] in ("loaded", "quarantined")]
+    conflict_total = con.execute("select count(*) from quality.qa_conflicts").fetchone()[0]
+    conflicts = _rows(con, f"""
+        select indicator_code, region_code, period_label, published_on, chosen_value, chosen_file_path, candidates
+        from quality.qa_conflicts order by indicator_code, region_code, period_label limit {MAX_LISTED}""")
     issues = _rows(con, """
         select i.file_path, i.row_number, i.column_name, i.rule, i.value, i.message
         from audit.load_issues as i join audit.loads as l using (load_id)
@@ -106,7 +112,10 @@ def gather(con, run_id: str, files_in_raw: int) -> dict[str, Any]:
     counts = {
         "loaded": sum(r["status"] == "loaded" for r in loads),
         "quarantined": sum(r["status"] == "quarantined" for r in loads),
-        "skipped": max(files_in_raw - len(loads), 0),
+        "skipped": max(files_in_raw - len(loads) - sum(r["status"] == "moved" for r in withdrawals), 0),
+        "withdrawn": sum(r["status"] == "withdrawn" for r in withdrawals),
+        "conflicts": conflict_total,
+        "ignored": len(ignored or []),
         "issues": len(issues),
         "expectations": len(expectations),
         "expectations_failed": sum(not r["success"] for r in expectations),
@@ -115,7 +124,7 @@ def gather(con, run_id: str, files_in_raw: int) -> dict[str, Any]:
         "targets_assessed": sum(r["status"] != "not_assessable" for r in progress),
     }
     return {
-        "loads": loads, "issues": issues, "still_quarantined": still_quarantined, "expectations": expectations,
+        "loads": loads, "withdrawals": withdrawals, "conflicts": conflicts, "ignored": ignored or [], "issues": issues, "still_quarantined": still_quarantined, "expectations": expectations,
         "names": names, "regions": regions, "revisions": revisions, "jumps": jumps, "consistency": consistency,
         "max_listed": MAX_LISTED,
         "years": years, "matrix": matrix, "latest_summary": dict(latest_summary), "latest_year": years[-1] if years else None,
@@ -130,11 +139,31 @@ def _environment() -> Environment:
     return env
 
 
-def write_report(warehouse: Warehouse, run_id: str, files_in_raw: int) -> ReportResult:
+def _read_history(path: Path) -> list[dict[str, Any]]:
+    """The list of earlier reports; a damaged history is set aside (kept for a person to look at), never fatal."""
+    if not path.exists():
+        return []
+    try:
+        history = json.loads(path.read_text(encoding="utf-8"))
+        if isinstance(history, list) and all(isinstance(h, dict) and "file" in h for h in history):
+            return history
+    except (ValueError, UnicodeDecodeError):
+        pass
+    path.replace(path.with_name(f"{path.stem}.damaged-{datetime.now():%Y%m%d-%H%M%S}.json"))
+    return []
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
+def write_report(warehouse: Warehouse, run_id: str, files_in_raw: int, ignored: list[str] | None = None) -> ReportResult:
     out = settings.reports_dir(warehouse.data_dir)
     out.mkdir(parents=True, exist_ok=True)
     with warehouse.connect(read_only=True) as con:
-        data = gather(con, run_id, files_in_raw)
+        data = gather(con, run_id, files_in_raw, ignored)
     created = datetime.now()
     name = f"report-{created:%Y%m%d-%H%M%S}-{run_id[:8]}.html"
     env = _environment()
@@ -144,20 +173,20 @@ def write_report(warehouse: Warehouse, run_id: str, files_in_raw: int) -> Report
         **data, run_id=run_id, created=created, warehouse=warehouse.path, data_docs=docs_link
     )
     path = out / name
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(html, encoding="utf-8")
-    tmp.replace(path)
+    _write_atomically(path, html)
 
     history_path = out / HISTORY_FILE
-    history = json.loads(history_path.read_text(encoding="utf-8")) if history_path.exists() else []
+    history = _read_history(history_path)
     history.insert(0, {"file": name, "run_id": run_id, "created": created.isoformat(timespec="seconds"), **data["counts"]})
-    history_path.write_text(json.dumps(history, ensure_ascii=False, indent=1), encoding="utf-8")
+    _write_atomically(history_path, json.dumps(history, ensure_ascii=False, indent=1))
     index = out / "index.html"
-    index.write_text(env.get_template("index.html.j2").render(history=history), encoding="utf-8")
+    _write_atomically(index, env.get_template("index.html.j2").render(history=history))
 
     c = data["counts"]
     summary = (
-        f"**Loads** {c['loaded']} loaded, {c['skipped']} skipped, {c['quarantined']} quarantined ({c['issues']} reasons)  \n"
+        f"**Loads** {c['loaded']} loaded, {c['skipped']} skipped, {c['quarantined']} quarantined ({c['issues']} reasons), "
+        f"{c['withdrawn']} withdrawn, {c['ignored']} ignored  \n"
+        f"**Conflicts** {c['conflicts']}  \n"
         f"**Expectations** {c['expectations'] - c['expectations_failed']} passed, {c['expectations_failed']} failed  \n"
         f"**Revisions** {c['revisions']} · **Anomalies** {c['anomalies']} · **Targets assessed** {c['targets_assessed']}  \n"
         f"Report: `{path}`"

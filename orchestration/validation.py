@@ -19,7 +19,7 @@ from typing import Any
 
 import pandas as pd
 
-from orchestration.families import Family
+from orchestration.families import DEFAULT_EARLIEST_YEAR, Family
 from orchestration.reading import ROW_COLUMN, Issue
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # no telemetry: there is no network
@@ -35,6 +35,7 @@ class Catalogue:
     indicators: pd.DataFrame = field(default_factory=pd.DataFrame)  # indicator_code, unit, value_type, range_min, range_max
     region_codes: tuple[str, ...] = ()
     source_ids: tuple[str, ...] = ()
+    sources: pd.DataFrame = field(default_factory=pd.DataFrame)  # source_id, published_on, date_precision
 
 
 @dataclass
@@ -99,12 +100,24 @@ def build_suite(family: Family, catalogue: Catalogue, frame: pd.DataFrame):
         add(E.ExpectColumnPairValuesAToBeGreaterThanB(column_A="_cat_range_max", column_B=value, or_equal=True, ignore_row_if=both))
     if family.name == "observations":
         add(E.ExpectColumnPairValuesToBeEqual(column_A="value_type", column_B="_cat_value_type", ignore_row_if="either_value_is_missing"))
-        # Only a forecast may describe a period that has not begun.
+        # Only a forecast may describe a period that has not begun, or one after its own publication.
         frame["_period_start_year"] = pd.to_datetime(frame["period_start"]).dt.year
         add(E.ExpectColumnValuesToBeBetween(
             column="_period_start_year", max_value=date.today().year,
             row_condition='obs_status != "forecast"', condition_parser="pandas",
         ))
+        published = _published_by(catalogue.sources)
+        frame["_published_year"] = frame["source_id"].map(published).astype("float64")
+        frame["_published_gap"] = frame["_period_start_year"] - frame["_published_year"]
+        add(E.ExpectColumnValuesToBeBetween(
+            column="_published_gap", max_value=0, row_condition='obs_status != "forecast"', condition_parser="pandas",
+        ))
+        # A year decades before the series can exist is a typo (1921 for 2021): refused, not a base year.
+        earliest = attrs["earliest_year"] if attrs is not None and "earliest_year" in attrs else None
+        frame["_earliest_gap"] = frame["_period_start_year"] - (
+            frame["indicator_code"].map(earliest).fillna(DEFAULT_EARLIEST_YEAR) if earliest is not None else DEFAULT_EARLIEST_YEAR
+        )
+        add(E.ExpectColumnValuesToBeBetween(column="_earliest_gap", min_value=0))
     if family.name == "targets":
         add(E.ExpectColumnValuesToBeBetween(column="target_year", min_value=2000, max_value=2100))
     return suite
@@ -119,7 +132,19 @@ _RULE_TEXT = {
     "expect_column_values_to_not_match_regex": "looks like a spreadsheet formula; formulas are not accepted in published figures",
 }
 # Helper columns reported under the column a steward can fix.
-_SHOWN_AS = {"_period_start_year": ("period", "the period lies in the future; only a forecast (obs_status forecast) may")}
+_SHOWN_AS = {
+    "_period_start_year": ("period", "the period lies in the future; only a forecast (obs_status forecast) may"),
+    "_published_gap": ("period", "the period begins after its source was published; only a forecast (obs_status forecast) may"),
+    "_earliest_gap": ("period", "the year is before the earliest year the indicator can have figures for (a typo such as 1921 for 2021?)"),
+}
+
+
+def _published_by(sources: pd.DataFrame) -> dict[str, float]:
+    """The year each source was published in, where it is known (a period may not begin after it)."""
+    if sources.empty:
+        return {}
+    known = sources[sources["published_on"].notna() & (sources["date_precision"] != "unknown")]
+    return dict(zip(known["source_id"], pd.to_datetime(known["published_on"]).dt.year.astype(float)))
 
 
 def _describe(rule: str, kwargs: dict[str, Any], entry: dict[str, Any]) -> tuple[str | None, object, str]:
@@ -196,6 +221,7 @@ def validate_files(
         report = _batch_definition(family.name).get_batch(batch_parameters={"dataframe": combined}).validate(suite, result_format=result_format)
     else:
         report = _validate_with_data_docs(family.name, suite, combined, result_format, docs_dir)
+    periods = dict(zip(zip(combined[FILE_COLUMN], combined[ROW_COLUMN]), combined["period"])) if "period" in combined else {}
     for result in report.results:
         rule = result.expectation_config.type
         kwargs = {k: v for k, v in result.expectation_config.kwargs.items() if k != "batch_id"}
@@ -230,6 +256,8 @@ def validate_files(
             for entry in entries:
                 column, value, message = _describe(rule, kwargs, entry)
                 row = entry.get(ROW_COLUMN)
+                if kwargs.get("column") in _SHOWN_AS:  # show the cell the steward wrote, not the helper column
+                    value = periods.get((file, row), value)
                 outcome.issues.append(
                     Issue(file, None if row is None else int(row), column, rule, None if value is None else str(_plain(value)), message)
                 )

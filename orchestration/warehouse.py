@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -39,14 +39,15 @@ create table if not exists audit.loads (
     file_sha256 varchar not null,
     file_bytes bigint,
     encoding varchar,                   -- detected: utf-8-sig, gb18030, or xlsx
-    status varchar not null,            -- loaded | quarantined
+    status varchar not null,            -- loaded | quarantined | withdrawn | moved
     rows_read integer,
     rows_loaded integer,
     issue_count integer,
     catalogue_fingerprint varchar,      -- which catalogue loads the file was validated against
     started_at timestamp,
     finished_at timestamp,
-    duration_ms double
+    duration_ms double,
+    note varchar                        -- why a file was withdrawn, where it moved from or to
 );
 create table if not exists audit.load_issues (
     load_id bigint not null,
@@ -106,6 +107,7 @@ class Warehouse:
         self.data_dir = Path(data_dir)
         self.path = settings.warehouse_path(self.data_dir)
         self.lock_path = self.data_dir / settings.LOCK_FILE
+        self._held: duckdb.DuckDBPyConnection | None = None
 
     @contextmanager
     def lock(self, wait: bool = True) -> Iterator[None]:
@@ -140,11 +142,34 @@ class Warehouse:
         finally:
             con.close()
 
-    def ensure_schema(self) -> None:
+    @contextmanager
+    def session(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The writer lock and a connection, for one unit of work; inside `held()`, the held ones."""
+        if self._held is not None:
+            yield self._held
+            return
         with self.lock(), self.connect() as con:
+            yield con
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        """Keep the lock and one connection across several units of work (all families of an ingest).
+
+        Opening and closing a DuckDB file costs ~20 ms; nothing else (dbt) may run on the file meanwhile.
+        """
+        with self.session() as con:
+            self._held = con
+            try:
+                yield
+            finally:
+                self._held = None
+
+    def ensure_schema(self) -> None:
+        with self.session() as con:
             con.execute(_AUDIT_DDL)
             # A warehouse made by an older version gains the columns added since (never loses any).
             con.execute("alter table audit.loads add column if not exists encoding varchar")
+            con.execute("alter table audit.loads add column if not exists note varchar")
             for family in ALL_FAMILIES:
                 con.execute(_raw_ddl(family))
                 for name, sql_type in family.stored_columns():
@@ -152,25 +177,42 @@ class Warehouse:
 
     # --- what is already there -------------------------------------------------------------
 
-    def previous_outcome(self, con: duckdb.DuckDBPyConnection, file_path: str, sha256: str, fingerprint: str) -> str | None:
-        """'loaded' if this exact content is current; 'quarantined' if it failed against the same catalogue."""
+    def previous_outcome(self, con: duckdb.DuckDBPyConnection, family: Family, file_path: str, sha256: str, fingerprint: str) -> str | None:
+        """'loaded' if this exact content is what the path serves now; 'quarantined' if it failed against the same
+        fingerprint (catalogue, and for cross-file rules the family's files). None: read and validate it.
+
+        Only the path's latest record counts: a file that was withdrawn, moved away or replaced is read again.
+        """
         row = con.execute(
-            """
-            select status from audit.loads
-            where file_path = ? and file_sha256 = ?
-              and (status = 'loaded' or catalogue_fingerprint = ?)
-            order by load_id desc limit 1
-            """,
-            [file_path, sha256, fingerprint],
+            "select status, file_sha256, catalogue_fingerprint from audit.loads where family = ? and file_path = ? order by load_id desc limit 1",
+            [family.name, file_path],
         ).fetchone()
-        if row and row[0] == "loaded":
-            # Loaded once, but a later version of the same file may have replaced it since.
-            latest = con.execute(
-                "select file_sha256 from audit.loads where file_path = ? and status = 'loaded' order by load_id desc limit 1",
-                [file_path],
-            ).fetchone()
-            return "loaded" if latest and latest[0] == sha256 else None
-        return row[0] if row else None
+        if row is None or row[1] != sha256:
+            return None
+        if row[0] == "loaded" or (row[0] == "quarantined" and row[2] == fingerprint):
+            return row[0]
+        return None
+
+    def served_files(self, con: duckdb.DuckDBPyConnection, family: Family) -> dict[str, str]:
+        """Path -> content hash of every file whose rows the family serves now (its latest record is a load)."""
+        rows = con.execute(
+            """
+            select file_path, file_sha256 from (
+                select file_path, file_sha256, status,
+                       row_number() over (partition by file_path order by load_id desc) as n
+                from audit.loads where family = ?
+            ) where n = 1 and status = 'loaded'
+            """,
+            [family.name],
+        ).fetchall()
+        return dict(rows)
+
+    def facts_state(self, con: duckdb.DuckDBPyConnection) -> str:
+        """Changes whenever the served facts change: a refused catalogue edit is tried again after that."""
+        row = con.execute(
+            "select max(load_id) from audit.loads where family in ('observations', 'targets')"
+        ).fetchone()
+        return f"facts:{row[0]}"
 
     def catalogue_fingerprint(self, con: duckdb.DuckDBPyConnection) -> str:
         rows = con.execute(
@@ -181,29 +223,78 @@ class Warehouse:
     def catalogue(self, con: duckdb.DuckDBPyConnection) -> Catalogue:
         current = "_superseded_by_load is null"
         indicators = con.execute(
-            f"select indicator_code, unit, value_type, range_min, range_max from raw.indicators where {current}"
+            f"select indicator_code, unit, value_type, range_min, range_max, earliest_year from raw.indicators where {current}"
         ).df()
         regions = tuple(r[0] for r in con.execute(f"select region_code from raw.regions where {current}").fetchall())
-        sources = tuple(r[0] for r in con.execute(f"select source_id from raw.sources where {current}").fetchall())
-        return Catalogue(indicators, regions, sources)
+        sources = con.execute(f"select source_id, published_on, date_precision from raw.sources where {current}").df()
+        return Catalogue(indicators, regions, tuple(sources["source_id"]), sources)
+
+    def facts_in_use(self, con: duckdb.DuckDBPyConnection, files: dict[str, list[str]]) -> pd.DataFrame:
+        """What the served rows of the given fact files use, one row per (family, indicator, region, source, unit,
+        value type): how many rows, value and year bounds, and the first few places (file and line)."""
+        con.register("in_use_files", pd.DataFrame(
+            [(family, path) for family, paths in files.items() for path in paths], columns=["family", "file_path"]
+        ).astype(str))
+        frame = con.execute(
+            """
+            with used as (
+                select 'observations' as family, _file_path, _row, indicator_code, region_code, source_id, unit,
+                       value_type, value, year(period_start) as year
+                from raw.observations where _superseded_by_load is null
+                union all
+                select 'targets', _file_path, _row, indicator_code, region_code, source_id, unit,
+                       null, target_value, target_year
+                from raw.targets where _superseded_by_load is null
+            )
+            select u.family, indicator_code, region_code, source_id, unit, value_type,
+                   count(*) as n, min(value) as lo, max(value) as hi, min(year) as first_year,
+                   list(u._file_path || ' line ' || u._row order by u._file_path, u._row)[1:3] as places
+            from used as u
+            join in_use_files as f on f.family = u.family and f.file_path = u._file_path
+            group by all
+            """
+        ).df()
+        con.unregister("in_use_files")
+        return frame
+
+    def served_keys(self, con: duckdb.DuckDBPyConnection, family: Family, paths: list[str]) -> dict[str, pd.DataFrame]:
+        """The key columns and line numbers of the rows the given files serve now, per file."""
+        if not paths:
+            return {}
+        columns = ", ".join(f'"{c}"' for c in family.key)
+        frame = con.execute(
+            f'select _file_path, {columns}, _row from raw."{family.name}" '
+            "where _superseded_by_load is null and list_contains(?, _file_path)",
+            [paths],
+        ).df()
+        return {path: group.drop(columns="_file_path") for path, group in frame.groupby("_file_path")}
 
     # --- writing one file's outcome, always in one transaction -----------------------------
 
-    def _insert_load(self, con, load_id: int, record: LoadRecord, status: str, rows_loaded: int, issue_count: int) -> None:
+    def _insert_load(self, con, load_id: int, record: LoadRecord, status: str, rows_loaded: int, issue_count: int,
+                     note: str | None = None) -> None:
         finished = datetime.now()
         con.execute(
             """
             insert into audit.loads (
                 load_id, run_id, family, file_path, file_sha256, file_bytes, encoding, status, rows_read,
-                rows_loaded, issue_count, catalogue_fingerprint, started_at, finished_at, duration_ms
-            ) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                rows_loaded, issue_count, catalogue_fingerprint, started_at, finished_at, duration_ms, note
+            ) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             [
                 load_id, record.run_id, record.family.name, record.file_path, record.sha256, record.file_bytes,
                 record.encoding, status, record.rows_read, rows_loaded, issue_count, record.catalogue_fingerprint,
-                record.started_at, finished, (finished - record.started_at).total_seconds() * 1000,
+                record.started_at, finished, (finished - record.started_at).total_seconds() * 1000, note,
             ],
         )
+
+    @staticmethod
+    def _retire(con, family: Family, file_path: str, load_id: int) -> int:
+        """Stop serving the rows a path serves now; they stay in raw.* (history) marked with the retiring load."""
+        return con.execute(
+            f'update raw."{family.name}" set _superseded_by_load = ? where _file_path = ? and _superseded_by_load is null',
+            [load_id, file_path],
+        ).fetchone()[0]
 
     def _insert_results(self, con, load_id: int, record: LoadRecord, results: Sequence[dict[str, Any]]) -> None:
         if not results:
@@ -237,10 +328,7 @@ class Warehouse:
             batch.insert(0, "_load_id", load_id)
             batch.insert(1, "_file_path", record.file_path)
             table = f'raw."{record.family.name}"'
-            con.execute(
-                f"update {table} set _superseded_by_load = ? where _file_path = ? and _superseded_by_load is null",
-                [load_id, record.file_path],
-            )
+            self._retire(con, record.family, record.file_path, load_id)
             con.register("raw_batch", batch)
             con.execute(f"insert into {table} by name select * from raw_batch")
             con.unregister("raw_batch")
@@ -249,12 +337,38 @@ class Warehouse:
         return load_id
 
     def record_quarantine(self, con, record: LoadRecord, issues: Sequence[Issue], results: Sequence[dict[str, Any]]) -> int:
-        """Record why a file was refused. raw.* is not touched."""
+        """Record why a file was refused; nothing of it reaches raw.*.
+
+        The path's earlier version stops being served for facts (what raw/ holds now is refused, and a
+        refresh from scratch would serve nothing of it either); a refused catalogue leaves the previous
+        catalogue in force, since every fact is validated against it.
+        """
         with self._load_transaction(con) as load_id:
+            if not record.family.catalogue:
+                self._retire(con, record.family, record.file_path, load_id)
             self._insert_load(con, load_id, record, "quarantined", 0, len(issues))
             con.executemany(
                 "insert into audit.load_issues (load_id, file_path, row_number, column_name, rule, value, message) values (?, ?, ?, ?, ?, ?, ?)",
                 [[load_id, record.file_path, i.row, i.column, i.rule, i.value, i.message] for i in issues],
             )
             self._insert_results(con, load_id, record, results)
+        return load_id
+
+    def record_withdrawal(self, con, record: LoadRecord, reason: str) -> int:
+        """A served file is gone from raw/: its rows stop being served, and stay in history with the reason."""
+        with self._load_transaction(con) as load_id:
+            retired = self._retire(con, record.family, record.file_path, load_id)
+            self._insert_load(con, load_id, record, "withdrawn", 0, 0, note=f"{reason} ({retired} rows no longer served)")
+        return load_id
+
+    def record_move(self, con, record: LoadRecord, old_path: str) -> int:
+        """Same content under a new path: the same publication. Its rows follow the file; no new vintage."""
+        with self._load_transaction(con) as load_id:
+            moved = con.execute(
+                f'update raw."{record.family.name}" set _file_path = ? where _file_path = ? and _superseded_by_load is null',
+                [record.file_path, old_path],
+            ).fetchone()[0]
+            self._insert_load(con, load_id, replace(record, file_path=old_path), "moved", 0, 0, note=f"moved to {record.file_path}")
+            arrival = con.execute("select nextval('audit.load_id_seq')").fetchone()[0]
+            self._insert_load(con, arrival, record, "loaded", moved, 0, note=f"moved from {old_path}")
         return load_id

@@ -2,7 +2,8 @@
 
 Catalogues load first; facts (observations, targets) are validated against the catalogue as
 committed. A quarantined file does not fail the asset (the rest of the refresh goes on): it fails
-the asset's `all_files_accepted` check, with every reason in the check's metadata.
+the asset's `all_files_accepted` check (severity WARN), with every reason in the check's metadata.
+A withdrawn file (gone from raw/) is a WARN of the `no_file_withdrawn` check.
 """
 
 
@@ -10,7 +11,7 @@ import dagster as dg
 
 from orchestration.defs.resources import RawFilesResource, WarehouseResource
 from orchestration.families import ALL_FAMILIES, CATALOGUE_FAMILIES, Family
-from orchestration.ingest import FileOutcome, ingest_family
+from orchestration.ingest import FILE_STATUSES, FileOutcome, ingest_family
 
 GROUP = "ingest"
 MAX_REASONS_SHOWN = 50  # per check, in the UI; every reason is in audit.load_issues
@@ -42,24 +43,30 @@ def build_ingest_asset(family: Family) -> dg.AssetsDefinition:
             dg.AssetCheckSpec(
                 "all_files_accepted",
                 asset=key,
-                description="No file of this family was quarantined by Great Expectations or the parser.",
-            )
+                description="Rule: every new or changed file of this family passes the parser and Great Expectations "
+                "(a refused file is quarantined with its reasons; WARN when any was).",
+            ),
+            dg.AssetCheckSpec(
+                "no_file_withdrawn",
+                asset=key,
+                description="Rule: every file this family served is still in the raw folder "
+                "(a file that disappeared is withdrawn: its figures stop being served; WARN when any was).",
+            ),
         ],
     )
     def _ingest(context: dg.AssetExecutionContext, warehouse: WarehouseResource, raw_files: RawFilesResource):
         store = warehouse.get()
         store.ensure_schema()
         outcomes = ingest_family(family, raw_files.path, store, context.run_id)
-        counts = {status: sum(o.status == status for o in outcomes) for status in ("loaded", "skipped", "quarantined")}
+        counts = {status: sum(o.status == status for o in outcomes) for status in FILE_STATUSES}
         quarantined = [o for o in outcomes if o.status == "quarantined"]
+        withdrawn = [o for o in outcomes if o.status == "withdrawn"]
         reasons = [str(i) for o in quarantined for i in o.issues]
         for o in quarantined:
             context.log.warning(f"quarantined {o.file_path}: " + "; ".join(str(i) for i in o.issues[:5]))
         yield dg.MaterializeResult(
             metadata={
-                "files_loaded": counts["loaded"],
-                "files_skipped": counts["skipped"],
-                "files_quarantined": counts["quarantined"],
+                **{f"files_{status}": n for status, n in counts.items()},
                 "rows_loaded": sum(o.rows for o in outcomes if o.status == "loaded"),
                 "files": dg.MetadataValue.md(_summary_markdown(outcomes)),
                 "warehouse": dg.MetadataValue.path(str(store.path)),
@@ -69,6 +76,8 @@ def build_ingest_asset(family: Family) -> dg.AssetsDefinition:
                     check_name="all_files_accepted",
                     passed=not quarantined,
                     severity=dg.AssetCheckSeverity.WARN,
+                    description=(f"{len(quarantined)} file(s) quarantined: " + ", ".join(o.file_path for o in quarantined[:5])
+                                 if quarantined else "every new or changed file was accepted"),
                     metadata={
                         "quarantined_files": dg.MetadataValue.json([o.file_path for o in quarantined]),
                         "reasons": dg.MetadataValue.md(
@@ -76,7 +85,15 @@ def build_ingest_asset(family: Family) -> dg.AssetsDefinition:
                         ),
                         "reason_count": len(reasons),
                     },
-                )
+                ),
+                dg.AssetCheckResult(
+                    check_name="no_file_withdrawn",
+                    passed=not withdrawn,
+                    severity=dg.AssetCheckSeverity.WARN,
+                    description=(f"{len(withdrawn)} file(s) withdrawn: " + ", ".join(o.file_path for o in withdrawn[:5])
+                                 if withdrawn else "no served file disappeared"),
+                    metadata={"withdrawn_files": dg.MetadataValue.json([o.file_path for o in withdrawn])},
+                ),
             ],
         )
 

@@ -5,7 +5,7 @@ import dagster as dg
 from orchestration.defs.dbt_assets import quzhou_dbt_models
 from orchestration.defs.resources import RawFilesResource, WarehouseResource
 from orchestration.families import ALL_FAMILIES
-from orchestration.ingest import discover
+from orchestration.ingest import discover, ignored_files
 from orchestration.report import write_report
 from orchestration.serving import current_snapshot, publish
 
@@ -52,7 +52,7 @@ QUALITY_KEYS = [key for key in quzhou_dbt_models.keys if key.path[0] == "quality
 def quality_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource, raw_files: RawFilesResource) -> dg.MaterializeResult:
     files_in_raw = sum(len(discover(family, raw_files.path)) for family in ALL_FAMILIES)
     store = warehouse.get()
-    result = write_report(store, context.run_id, files_in_raw)
+    result = write_report(store, context.run_id, files_in_raw, ignored_files(raw_files.path))
     return dg.MaterializeResult(
         metadata={
             "report": dg.MetadataValue.path(str(result.path)),

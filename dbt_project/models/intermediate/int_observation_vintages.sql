@@ -1,11 +1,18 @@
--- Every published version of every figure, ordered by the publication date of its source
--- (not by load time: an older publication loaded late never overrides a newer one). On the same
--- date, an exactly dated publication outranks one whose date is approximate or only a year.
+-- Every published version of every figure, ranked by one deterministic rule that depends only on the
+-- figures and their sources, never on the order files were loaded in:
+--   1. the later publication date (an older publication loaded late never overrides a newer one);
+--   2. on the same date, the more exact date (day before month before year or approximate);
+--   3. then an official source before a secondary one;
+--   4. then an exact figure before an approximate or bounded one, and more published decimals first;
+--   5. then source id, file path and line, alphabetically: arbitrary but stable.
+-- Two figures tied at steps 1-2 with different values are a conflict (quality model qa_conflicts), not a revision.
 with observations as (
     select
         o.*,
         s.published_on,
-        case s.date_precision when 'day' then 1 when 'month' then 2 when 'year' then 3 else 4 end as date_precision_rank
+        case s.date_precision when 'day' then 1 when 'month' then 2 when 'year' then 3 else 4 end as date_precision_rank,
+        case s.trust when 'official' then 1 else 2 end as trust_rank,
+        case o.qualifier when 'exact' then 1 when 'approximate' then 2 else 3 end as qualifier_rank
     from {{ ref('stg_observations') }} as o
     left join {{ ref('stg_sources') }} as s using (source_id)
     where o.value is not null  -- a missing-value marker (—, …) is kept in raw but is not a figure
@@ -14,20 +21,38 @@ with observations as (
 ranked as (
     select
         *,
-        row_number() over (
-            partition by indicator_code, region_code, period_label
-            order by published_on desc nulls last, date_precision_rank, load_id desc, source_id
-        ) as vintage_rank,
+        row_number() over latest_first as vintage_rank,
         count(*) over (partition by indicator_code, region_code, period_label) as vintage_count,
-        lag(value) over (
-            partition by indicator_code, region_code, period_label
-            order by published_on asc nulls first, date_precision_rank desc, load_id asc, source_id desc
-        ) as previous_value
+        lead(value) over latest_first as previous_value,
+        lead(published_on) over latest_first as previous_published_on,
+        lead(date_precision_rank) over latest_first as previous_date_precision_rank
     from observations
+    where not is_withdrawn
+    window latest_first as (
+        partition by indicator_code, region_code, period_label
+        order by published_on desc nulls last, date_precision_rank, trust_rank, qualifier_rank,
+                 value_decimals desc nulls last, source_id, file_path, file_line
+    )
 )
 
 select
-    *,
+    * exclude (previous_published_on, previous_date_precision_rank),
     vintage_rank = 1 as is_latest,
-    previous_value is not null and previous_value <> value as is_revision
+    -- a revision is a later publication changing the figure; a same-date disagreement is a conflict
+    previous_value is not null
+        and previous_value <> value
+        and (previous_published_on is distinct from published_on or previous_date_precision_rank <> date_precision_rank)
+        as is_revision
 from ranked
+
+union all by name
+
+select
+    *,
+    cast(null as bigint) as vintage_rank,
+    cast(null as bigint) as vintage_count,
+    cast(null as double) as previous_value,
+    false as is_latest,
+    false as is_revision
+from observations
+where is_withdrawn

@@ -17,5 +17,8 @@ select
     v.as_published,
     v.file_path,
     v.file_line,
-    v.load_id
+    v.load_id,
+    v.is_withdrawn,
+    v.withdrawn_at,
+    v.withdrawn_reason
 from {{ ref('int_observation_vintages') }} as v

@@ -1,0 +1,132 @@
+"""Rules that look beyond one row: a catalogue against itself and against the facts it serves, keys across files.
+
+A catalogue edit is refused when it would leave served figures or targets without a valid catalogue
+entry (an indicator, region or source removed while in use; a unit or value type changed under served
+figures; a range or earliest year that served figures fall outside), or when it is wrong in itself (a
+region hierarchy with a cycle, a self-parent or a level inversion; a source published in the future).
+Pure: DataFrames in, issues out; no Dagster, DuckDB or GX.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+
+from orchestration.families import DEFAULT_EARLIEST_YEAR, REGION_LEVEL_RANK, Family
+from orchestration.reading import ROW_COLUMN, Issue
+
+IN_USE = "catalogue_in_use"
+
+
+def _places(rows: pd.DataFrame) -> str:
+    count = int(rows["n"].sum())
+    shown = [place for places in rows["places"] for place in list(places)][:3]
+    more = f" and {count - len(shown)} more" if count > len(shown) else ""
+    return f"{count} served row(s): {', '.join(shown)}{more}"
+
+
+def _removed_in_use(file: str, column: str, frame: pd.DataFrame, in_use: pd.DataFrame, what: str) -> list[Issue]:
+    kept = set(frame[column].dropna())
+    issues = []
+    for code, rows in in_use[~in_use[column].isin(kept)].groupby(column):
+        issues.append(Issue(file, None, column, IN_USE, str(code),
+                            f"{what} {code} is removed from the catalogue but {_places(rows)} use it: "
+                            "withdraw or correct those files first"))
+    return issues
+
+
+def _regions(file: str, frame: pd.DataFrame) -> list[Issue]:
+    issues = []
+    parent = dict(zip(frame["region_code"], frame["parent_code"]))
+    level = dict(zip(frame["region_code"], frame["level"]))
+    line = dict(zip(frame["region_code"], frame[ROW_COLUMN]))
+    for code, up in parent.items():
+        if up is None or pd.isna(up):
+            continue
+        if up == code:
+            issues.append(Issue(file, int(line[code]), "parent_code", "region_hierarchy", str(up), "a region cannot be its own parent"))
+            continue
+        if up in level and REGION_LEVEL_RANK.get(level[up], -1) >= REGION_LEVEL_RANK.get(level[code], -1):
+            issues.append(Issue(file, int(line[code]), "parent_code", "region_hierarchy", str(up),
+                                f"the parent ({level[up]}) is not above the region ({level[code]}) in the hierarchy"))
+        seen, cursor = {code}, up
+        while cursor in parent and not pd.isna(parent[cursor]):
+            cursor = parent[cursor]
+            if cursor in seen:
+                issues.append(Issue(file, int(line[code]), "parent_code", "region_hierarchy", str(up),
+                                    f"the parent chain of {code} loops back on itself"))
+                break
+            seen.add(cursor)
+    return issues
+
+
+def _sources(file: str, frame: pd.DataFrame, today: date) -> list[Issue]:
+    future = frame[pd.to_datetime(frame["published_on"]).dt.date > today]
+    return [
+        Issue(file, int(row[ROW_COLUMN]), "published_on", "future_publication", str(row["published_on"]),
+              f"a publication date after today ({today}) cannot be right")
+        for _, row in future.iterrows()
+    ]
+
+
+def _indicators_under_facts(file: str, frame: pd.DataFrame, in_use: pd.DataFrame) -> list[Issue]:
+    issues = []
+    for _, new in frame.iterrows():
+        rows = in_use[in_use["indicator_code"] == new["indicator_code"]]
+        if rows.empty:
+            continue
+        line, code = int(new[ROW_COLUMN]), new["indicator_code"]
+        other_units = rows[rows["unit"] != new["unit"]]
+        if len(other_units):
+            issues.append(Issue(file, line, "unit", IN_USE, str(new["unit"]),
+                                f"{code}'s unit changes to {new['unit']!r} while {_places(other_units)} are in "
+                                f"{sorted(set(other_units['unit']))}: never mixed units; give the new unit a new indicator code"))
+        observed = rows[rows["family"] == "observations"]
+        other_types = observed[observed["value_type"] != new["value_type"]]
+        if len(other_types):
+            issues.append(Issue(file, line, "value_type", IN_USE, str(new["value_type"]),
+                                f"{code}'s value type changes while {_places(other_types)} are {sorted(set(other_types['value_type']))}"))
+        outside = rows[(rows["lo"] < new["range_min"]) | (rows["hi"] > new["range_max"])]
+        if len(outside):
+            issues.append(Issue(file, line, "range_min", IN_USE, f"{new['range_min']}..{new['range_max']}",
+                                f"{code}'s new range excludes {_places(outside)} (values {outside['lo'].min()}..{outside['hi'].max()})"))
+        earliest = new.get("earliest_year")
+        earliest = DEFAULT_EARLIEST_YEAR if earliest is None or pd.isna(earliest) else int(earliest)
+        early = observed[observed["first_year"] < earliest]
+        if len(early):
+            issues.append(Issue(file, line, "earliest_year", IN_USE, str(earliest),
+                                f"{code}'s earliest year excludes {_places(early)} (from {int(early['first_year'].min())})"))
+    return issues
+
+
+def check_catalogue(family: Family, file: str, frame: pd.DataFrame, in_use: pd.DataFrame, today: date | None = None) -> list[Issue]:
+    """Issues of a catalogue file that passed its own row rules, checked as a whole and against the facts in use."""
+    today = today or date.today()
+    if family.name == "regions":
+        return _regions(file, frame) + _removed_in_use(file, "region_code", frame, in_use, "region")
+    if family.name == "sources":
+        return _sources(file, frame, today) + _removed_in_use(file, "source_id", frame, in_use, "source")
+    if family.name == "indicators":
+        return _removed_in_use(file, "indicator_code", frame, in_use, "indicator") + _indicators_under_facts(file, frame, in_use)
+    return []
+
+
+def duplicates_across_files(family: Family, frames: dict[str, pd.DataFrame]) -> dict[str, list[Issue]]:
+    """Per file, an issue for each row whose key another file also defines."""
+    key = list(family.key)
+    stacked = pd.concat([f[key + [ROW_COLUMN]].assign(_file=name) for name, f in frames.items()], ignore_index=True) if frames else None
+    if stacked is None or stacked.empty:
+        return {}
+    files_per_key = stacked.groupby(key)["_file"].nunique()
+    shared = stacked.set_index(key).loc[files_per_key[files_per_key > 1].index].reset_index()
+    out: dict[str, list[Issue]] = {}
+    for values, rows in shared.groupby(key):
+        values = values if isinstance(values, tuple) else (values,)
+        for _, row in rows.iterrows():
+            others = [f"{r['_file']} line {int(r[ROW_COLUMN])}" for _, r in rows.iterrows() if r["_file"] != row["_file"]]
+            out.setdefault(row["_file"], []).append(Issue(
+                row["_file"], int(row[ROW_COLUMN]), ",".join(key), "duplicate_across_files", "|".join(map(str, values)),
+                f"also defined in {', '.join(others)}: one definition per {'/'.join(key)} in the whole raw folder",
+            ))
+    return out

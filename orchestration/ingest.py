@@ -107,11 +107,12 @@ def check_raw_folder(raw_root: Path) -> None:
         raise RawFolderError(f"the raw folder {raw_root} has no catalogue {', '.join(missing)}: nothing can be validated without it")
 
 
-def _family_fingerprint(warehouse: Warehouse, con, family: Family, present: dict[str, str]) -> str:
+def _family_fingerprint(warehouse: Warehouse, con, family: Family, raw_root: Path, present: dict[str, str]) -> str:
     """What a quarantine depends on besides the file itself; when it changes, quarantined files are tried again."""
     fingerprint = warehouse.catalogue_fingerprint(con)
-    if family.catalogue:  # refused when it contradicts served facts: try again once the facts change
-        fingerprint += ";" + warehouse.facts_state(con)
+    if family.catalogue:  # refused when it contradicts served facts: try again once they, or their files, change
+        listing = "\n".join(f"{p} {p.stat().st_size} {p.stat().st_mtime_ns}" for f in FACT_FAMILIES for p in discover(f, raw_root))
+        fingerprint += ";" + warehouse.facts_state(con) + ";" + hashlib.sha256(listing.encode()).hexdigest()[:16]
     if family.unique_across_files:  # refused when another file has the same key: try again when the files change
         listing = "\n".join(f"{path} {sha}" for path, sha in sorted(present.items()))
         fingerprint += ";files:" + hashlib.sha256(listing.encode()).hexdigest()[:16]
@@ -145,7 +146,7 @@ def ingest_family(family: Family, raw_root: Path, warehouse: Warehouse, run_id: 
         refused = {p: reason for p in paths if (reason := refused_path(p, raw_root))}
         present = {p.relative_to(raw_root).as_posix(): sha256_of(p) for p in paths if p not in refused}
         served = warehouse.served_files(con, family)
-        fingerprint = _family_fingerprint(warehouse, con, family, present)
+        fingerprint = _family_fingerprint(warehouse, con, family, raw_root, present)
         catalogue = Catalogue() if family.catalogue else warehouse.catalogue(con)
         units = None if family.catalogue else dict(zip(catalogue.indicators["indicator_code"], catalogue.indicators["unit"]))
 

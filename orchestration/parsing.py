@@ -17,8 +17,10 @@ class ParseError(ValueError):
 
 # Full-width digits, punctuation and space, as typed with a Chinese input method.
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９．，－＋％　～：（）", "0123456789.,-+% ~:()")
+# Digits are ASCII 0-9 only (full-width ones are translated first): `\d` would also take Arabic-Indic or
+# mathematical bold digits, which no bureau publishes and which hide what a cell really says.
 # Either plain digits or groups of three separated by commas ("1,876"); optional decimals.
-_DIGITS = r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?"
+_DIGITS = r"[+-]?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.([0-9]+))?"
 _NUMBER = re.compile(_DIGITS)
 
 MIN_YEAR, MAX_YEAR = 1900, 2100
@@ -139,11 +141,11 @@ class Period:
         return self.end.year
 
 
-_YEAR = re.compile(r"(\d{4})年?")
-_HALF = re.compile(r"(\d{4})(?:H([12])|年(上|下)半年|年(1-6|7-12|1—6|7—12)月)")
-_SPAN = re.compile(r"(\d{4})年?\s*[-—–~至]\s*(\d{4})年?")
-_MONTH = re.compile(r"(\d{4})(?:M|年|-)(\d{1,2})月?")
-_FULL_YEAR = re.compile(r"(\d{4})年(?:1-12|1—12)月")
+_YEAR = re.compile(r"([0-9]{4})年?")
+_HALF = re.compile(r"([0-9]{4})(?:H([12])|年(上|下)半年|年(1-6|7-12|1—6|7—12)月)")
+_SPAN = re.compile(r"([0-9]{4})年?\s*[-—–~至]\s*([0-9]{4})年?")
+_MONTH = re.compile(r"([0-9]{4})(?:M|年|-)([0-9]{1,2})月?")
+_FULL_YEAR = re.compile(r"([0-9]{4})年(?:1-12|1—12)月")
 # "十年来" (over the past decade) is accepted only with its span spelled out: 十年来(2012-2021)
 _DECADE_WORDS = re.compile(r"(?:这|近)?十年来?\((.+)\)")
 

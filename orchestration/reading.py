@@ -10,6 +10,7 @@ import csv
 import hashlib
 import io
 import re
+from datetime import date, time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +25,16 @@ ROW_COLUMN = "_row"  # line number in the file (header = line 1); row number in 
 MAX_LINE_BYTES = 1 << 20  # a "line" longer than 1 MiB is not a row of figures
 SAFE_FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*")
 csv.field_size_limit(MAX_LINE_BYTES)  # lines were checked against it before splitting
-ENCODINGS = ("utf-8-sig", "gb18030")  # tried in this order: UTF-8 text practically never decodes as GB18030 by accident the other way round
+
+
+EXCERPT_CHARS = 60  # of a refused cell shown in messages, audit tables and reports
+MESSAGE_CHARS = 400  # messages quote cells (parse errors): bounded too
+
+
+def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
+    """A short, printable excerpt of untrusted text: control characters escaped, long text cut."""
+    shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text[: limit * 2])
+    return shown if len(shown) <= limit else shown[:limit] + "…"
 
 
 @dataclass(frozen=True)
@@ -35,8 +45,13 @@ class Issue:
     row: int | None  # line in the file; None when the whole file is concerned
     column: str | None
     rule: str
-    value: str | None
+    value: str | None  # an excerpt of the offending cell, never more of the file than that
     message: str
+
+    def __post_init__(self) -> None:
+        if self.value is not None:
+            object.__setattr__(self, "value", excerpt(self.value))
+        object.__setattr__(self, "message", excerpt(self.message, MESSAGE_CHARS))
 
     def __str__(self) -> str:
         where = f"{self.file}" + (f", line {self.row}" if self.row else "") + (f", column {self.column}" if self.column else "")
@@ -68,17 +83,46 @@ class _FileProblem(Exception):
 
 
 def _decode(data: bytes) -> tuple[str, str]:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with its byte-order mark, as Excel's "Unicode text" saves
+        try:
+            return _decode(data.decode("utf-16").encode("utf-8"))[0], "utf-16"
+        except UnicodeDecodeError:
+            raise _FileProblem("encoding", "starts like UTF-16 but does not decode as UTF-16: save the file as UTF-8") from None
     if b"\x00" in data:
+        if data[1::2].count(0) > len(data) // 4 or data[0::2].count(0) > len(data) // 4:
+            raise _FileProblem("encoding", "looks like UTF-16 without a byte-order mark: save the file as UTF-8")
         raise _FileProblem("binary", "the file contains NUL bytes: it is binary, not a CSV text file")
+    if b"\r" in data and b"\n" not in data:  # classic Mac line endings: lines all the same
+        data = data.replace(b"\r", b"\n")
     longest = max((len(line) for line in data.split(b"\n")), default=0)
     if longest > MAX_LINE_BYTES:
         raise _FileProblem("line_too_long", f"a line of {longest:,} bytes (limit {MAX_LINE_BYTES:,}): not a table of figures")
-    for encoding in ENCODINGS:
-        try:
-            return data.decode(encoding), encoding
-        except UnicodeDecodeError:
+    try:
+        return data.decode("utf-8-sig"), "utf-8-sig"
+    except UnicodeDecodeError:
+        pass
+    _refuse_mixed_encoding(data)
+    try:
+        return data.decode("gb18030"), "gb18030"
+    except UnicodeDecodeError:
+        raise _FileProblem("encoding", "neither UTF-8 nor GBK/GB18030: save the file as UTF-8") from None
+
+
+def _refuse_mixed_encoding(data: bytes) -> None:
+    """A file that is UTF-8 on some lines and not on others was pieced together from two encodings: decoding it
+    as GB18030 would store the UTF-8 lines as mojibake, so it is refused, naming the first line that differs."""
+    utf8_lines, other_line = 0, None
+    for number, line in enumerate(data.split(b"\n"), start=1):
+        if line.isascii():
             continue
-    raise _FileProblem("encoding", "neither UTF-8 nor GBK/GB18030: save the file as UTF-8")
+        try:
+            line.decode("utf-8")
+            utf8_lines += 1
+        except UnicodeDecodeError:
+            other_line = other_line or number
+    if utf8_lines and other_line:
+        raise _FileProblem("encoding", f"mixed encodings: {utf8_lines} line(s) are UTF-8 but line {other_line} is not: "
+                                       "save the whole file as UTF-8")
 
 
 def _csv_rows(text: str) -> Iterator[tuple[int, list[str]]]:
@@ -90,28 +134,59 @@ def _csv_rows(text: str) -> Iterator[tuple[int, list[str]]]:
         raise _FileProblem("csv_syntax", f"line {reader.line_num}: {exc}") from None
 
 
-def _cell_text(value: object) -> str:
+_NUMBER_FORMAT = re.compile(r"^(?:#,##)?0(?:\.(0+))?(%?)$")
+
+
+def _cell_text(cell) -> str:
+    """What the workbook shows in the cell: a number in its number format (0.606 as `0.0%` shows 60.6%)."""
+    value = cell.value
     if value is None:
         return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+    if isinstance(value, (date, time)):  # datetime is a date: a number shown through a date format
+        raise _FileProblem("xlsx_format", f"cell {cell.coordinate} is shown as a date or time ({excerpt(cell.number_format)!r}): "
+                                          "type periods as text (2021, 2022H1) and figures as numbers")
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        shown = _NUMBER_FORMAT.match((cell.number_format or "").replace('"', ""))
+        if shown:
+            decimals, percent = len(shown.group(1) or ""), shown.group(2)
+            return f"{value * 100 if percent else value:.{decimals}f}{percent}"
+        if (cell.number_format or "General") != "General":
+            raise _FileProblem("xlsx_format", f"cell {cell.coordinate} has the number format {excerpt(cell.number_format)!r}, "
+                                              "which is not read here: use General, 0, 0.0…, #,##0… or a percent format")
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
     return str(value)
 
 
 def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
+    """The rows of the workbook's one sheet, as shown. Hidden or extra sheets and merged data cells are refused:
+    the figures must be what a person opening the file sees, in one table."""
     import zipfile
 
     from openpyxl import load_workbook
 
     try:
         # data_only=False: a formula stays visible as "=..." and is refused, never evaluated.
-        workbook = load_workbook(path, read_only=True, data_only=False)
+        workbook = load_workbook(path, read_only=False, data_only=False)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise _FileProblem("xlsx", f"not a readable XLSX workbook: {exc}") from None
+        raise _FileProblem("xlsx", f"not a readable XLSX workbook: {excerpt(str(exc))}") from None
     try:
-        sheet = workbook.worksheets[0]
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            yield number, [_cell_text(v) for v in values]
+        sheets = workbook.worksheets
+        if len(sheets) != 1:
+            described = ", ".join(f"{excerpt(ws.title, 30)!r}" + ("" if ws.sheet_state == "visible" else f" ({ws.sheet_state})")
+                                  for ws in sheets)
+            raise _FileProblem("xlsx_sheets", f"the workbook has {len(sheets)} sheets ({described}): keep exactly one "
+                                              "visible sheet with the table (hidden sheets included)")
+        sheet = sheets[0]
+        if sheet.sheet_state != "visible":
+            raise _FileProblem("xlsx_sheets", "the only sheet is hidden: make it visible")
+        merged = [r for r in sheet.merged_cells.ranges if r.max_row >= 2]
+        if merged:
+            first = min(merged, key=lambda r: (r.min_row, r.min_col))
+            raise _FileProblem("xlsx_merged", f"merged cells in the data rows (first: {first.coord}, line {first.min_row}): "
+                                              "unmerge them and repeat the value in every row")
+        for number, cells in enumerate(sheet.iter_rows(), start=1):
+            yield number, [_cell_text(c) for c in cells]
     finally:
         workbook.close()
 
@@ -160,7 +235,8 @@ def read_batch(family: Family, path: Path, display_name: str, units: Mapping[str
     missing = [c for c in expected if c not in header and c not in optional]
     unexpected = [c for c in header if c not in expected]
     if missing or unexpected or len(set(header)) != len(header):
-        parts = [f"missing {missing}"] * bool(missing) + [f"unexpected {unexpected}"] * bool(unexpected)
+        shown = [excerpt(c)[:30] for c in unexpected[:5]] + (["…"] if len(unexpected) > 5 else [])
+        parts = [f"missing {missing}"] * bool(missing) + [f"unexpected {shown}"] * bool(unexpected)
         if len(set(header)) != len(header):
             parts.append("duplicated column names")
         return whole_file("columns", f"header must be {expected}: " + "; ".join(parts))

@@ -9,6 +9,7 @@ helper columns named `_cat_*`.
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import os
 from dataclasses import dataclass, field
@@ -25,7 +26,10 @@ from orchestration.reading import ROW_COLUMN, Issue
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # no telemetry: there is no network
 
 FILE_COLUMN = "_file"  # which file a row of a combined batch came from
-FORMULA_LIKE = r"^[=@\t\r]|^[+-][^0-9.\s]"
+# OWASP CSV injection: a cell that starts with = + - @ tab or carriage return (or their full-width forms) is run
+# as a formula by spreadsheet programs, so it is refused in every text column, unless it is a plain signed
+# number as printed ("-3.2", "+4.8%"). "-2+3+cmd|' /C calc'!A0" and "+1+cmd|..." are refused.
+FORMULA_LIKE = r"^(?![+\-－＋]?[0-9０-９.,．，]+[%％‰]?$)[=+\-@\t\r＝＋－＠]"
 
 
 @dataclass(frozen=True)
@@ -200,6 +204,16 @@ def _validate_with_data_docs(family_name: str, suite, frame: pd.DataFrame, resul
     return next(iter(result.run_results.values()))
 
 
+def _escape_markup(frame: pd.DataFrame) -> pd.DataFrame:
+    """HTML-escape every text cell GX sees: GX Data Docs print unexpected values unescaped, and a quarantined
+    cell may hold <script>. Escaping is one-to-one, so every rule decides as on the raw text; issues unescape."""
+    for column in frame.columns:
+        textual = frame[column].dtype == object or pd.api.types.is_string_dtype(frame[column])
+        if textual and column not in (FILE_COLUMN, ROW_COLUMN):
+            frame[column] = frame[column].map(lambda v: html.escape(v) if isinstance(v, str) else v)
+    return frame
+
+
 def validate_files(
     family: Family, catalogue: Catalogue, frames: dict[str, pd.DataFrame], docs_dir: Path | None = None
 ) -> dict[str, ValidationOutcome]:
@@ -213,7 +227,7 @@ def validate_files(
     outcomes = {file: ValidationOutcome([], []) for file in frames}
     if not frames:
         return outcomes
-    combined = pd.concat([f.assign(**{FILE_COLUMN: name}) for name, f in frames.items()], ignore_index=True)
+    combined = _escape_markup(pd.concat([f.assign(**{FILE_COLUMN: name}) for name, f in frames.items()], ignore_index=True))
     rows_per_file = combined[FILE_COLUMN].value_counts().to_dict()
     suite = build_suite(family, catalogue, combined)
     result_format = {"result_format": "COMPLETE", "unexpected_index_column_names": [ROW_COLUMN, FILE_COLUMN]}
@@ -258,7 +272,6 @@ def validate_files(
                 row = entry.get(ROW_COLUMN)
                 if kwargs.get("column") in _SHOWN_AS:  # show the cell the steward wrote, not the helper column
                     value = periods.get((file, row), value)
-                outcome.issues.append(
-                    Issue(file, None if row is None else int(row), column, rule, None if value is None else str(_plain(value)), message)
-                )
+                shown = None if value is None else html.unescape(str(_plain(value)))
+                outcome.issues.append(Issue(file, None if row is None else int(row), column, rule, shown, message))
     return outcomes

@@ -45,11 +45,17 @@ def _rows(con, sql: str, params: list | None = None) -> list[dict[str, Any]]:
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
-def gather(con, run_id: str, files_in_raw: int, ignored: list[str] | None = None) -> dict[str, Any]:
-    """Everything the report shows, read in one connection."""
+def gather(con, run_id: str, files_in_raw: int, ignored: list[str] | None = None, since_load_id: int | None = None) -> dict[str, Any]:
+    """Everything the report shows, read in one connection.
+
+    Loads are this run's and any committed after the last report (by a refresh that was killed before
+    its report): nothing that reached the warehouse goes unreported.
+    """
+    since = since_load_id if since_load_id is not None else -1
     loads = _rows(con, """
-        select load_id, family, file_path, status, rows_read, rows_loaded, issue_count, encoding, round(duration_ms) as ms, note
-        from audit.loads where run_id = ? order by family, file_path""", [run_id])
+        select load_id, run_id, family, file_path, status, rows_read, rows_loaded, issue_count, encoding, round(duration_ms) as ms, note
+        from audit.loads where run_id = ? or load_id > ? order by family, file_path, load_id""", [run_id, since])
+    max_load_id = con.execute("select max(load_id) from audit.loads").fetchone()[0]
     withdrawals = [r for r in loads if r["status"] in ("withdrawn", "moved")]
     loads = [r for r in loads if r["status"] in ("loaded", "quarantined")]
     conflict_total = con.execute("select count(*) from quality.qa_conflicts").fetchone()[0]
@@ -59,7 +65,7 @@ def gather(con, run_id: str, files_in_raw: int, ignored: list[str] | None = None
     issues = _rows(con, """
         select i.file_path, i.row_number, i.column_name, i.rule, i.value, i.message
         from audit.load_issues as i join audit.loads as l using (load_id)
-        where l.run_id = ? order by i.file_path, i.row_number nulls first, i.column_name""", [run_id])
+        where l.run_id = ? or l.load_id > ? order by i.file_path, i.row_number nulls first, i.column_name""", [run_id, since])
     still_quarantined = _rows(con, """
         select file_path, status, issue_count, finished_at from (
             select *, row_number() over (partition by file_path order by load_id desc) as n from audit.loads
@@ -67,7 +73,7 @@ def gather(con, run_id: str, files_in_raw: int, ignored: list[str] | None = None
     expectations = _rows(con, """
         select e.file_path, e.expectation_type, e.column_name, e.success, e.element_count, e.unexpected_count
         from dq.expectation_results as e join audit.loads as l using (load_id)
-        where l.run_id = ? order by e.file_path, e.success, e.expectation_type, e.column_name""", [run_id])
+        where l.run_id = ? or l.load_id > ? order by e.file_path, e.success, e.expectation_type, e.column_name""", [run_id, since])
     names = {r["indicator_code"]: r for r in _rows(con, "select indicator_code, name_zh, name_en, theme, unit, direction from marts.dim_indicator")}
     regions = {r["region_code"]: r["name_zh"] for r in _rows(con, "select region_code, name_zh from marts.dim_region")}
     # Long lists are capped on the page (a national load can revise millions of figures); totals are exact.
@@ -126,7 +132,7 @@ def gather(con, run_id: str, files_in_raw: int, ignored: list[str] | None = None
     return {
         "loads": loads, "withdrawals": withdrawals, "conflicts": conflicts, "ignored": ignored or [], "issues": issues, "still_quarantined": still_quarantined, "expectations": expectations,
         "names": names, "regions": regions, "revisions": revisions, "jumps": jumps, "consistency": consistency,
-        "max_listed": MAX_LISTED,
+        "max_listed": MAX_LISTED, "max_load_id": max_load_id,
         "years": years, "matrix": matrix, "latest_summary": dict(latest_summary), "latest_year": years[-1] if years else None,
         "themes": dict(sorted(themes.items())), "counts": counts,
     }
@@ -162,8 +168,10 @@ def _write_atomically(path: Path, text: str) -> None:
 def write_report(warehouse: Warehouse, run_id: str, files_in_raw: int, ignored: list[str] | None = None) -> ReportResult:
     out = settings.reports_dir(warehouse.data_dir)
     out.mkdir(parents=True, exist_ok=True)
+    history_path = out / HISTORY_FILE
+    history = _read_history(history_path)
     with warehouse.connect(read_only=True) as con:
-        data = gather(con, run_id, files_in_raw, ignored)
+        data = gather(con, run_id, files_in_raw, ignored, history[0].get("max_load_id") if history else None)
     created = datetime.now()
     name = f"report-{created:%Y%m%d-%H%M%S}-{run_id[:8]}.html"
     env = _environment()
@@ -175,9 +183,8 @@ def write_report(warehouse: Warehouse, run_id: str, files_in_raw: int, ignored: 
     path = out / name
     _write_atomically(path, html)
 
-    history_path = out / HISTORY_FILE
-    history = _read_history(history_path)
-    history.insert(0, {"file": name, "run_id": run_id, "created": created.isoformat(timespec="seconds"), **data["counts"]})
+    history.insert(0, {"file": name, "run_id": run_id, "created": created.isoformat(timespec="seconds"),
+                       "max_load_id": data["max_load_id"], **data["counts"]})
     _write_atomically(history_path, json.dumps(history, ensure_ascii=False, indent=1))
     index = out / "index.html"
     _write_atomically(index, env.get_template("index.html.j2").render(history=history))

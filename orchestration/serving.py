@@ -45,33 +45,55 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def _sequence(name: str) -> int:
+    head = name.split("-", 1)[0]
+    return int(head) if head.isdigit() else 0  # releases named by an older version: before every numbered one
+
+
+def _releases_in_order(releases: Path) -> list[Path]:
+    """Complete releases, oldest first, by their creation sequence (not by a clock, which can jump)."""
+    return sorted((p for p in releases.iterdir() if not p.name.startswith(".")), key=lambda p: (_sequence(p.name), p.name))
+
+
 def publish(warehouse: Warehouse, run_id: str = "") -> Release:
+    """Write a new release aside and make it current; remove leftovers and old releases, never the current one.
+
+    The whole publication holds the writer lock: a `.partial` folder or `.current-*` link found here was
+    left by a publication that was killed, and is removed.
+    """
     root = serving_root(warehouse.data_dir)
     releases = root / "releases"
     releases.mkdir(parents=True, exist_ok=True)
-    published_at = datetime.now(timezone.utc)
-    release_id = published_at.strftime("%Y%m%dT%H%M%S%fZ") + "-" + uuid.uuid4().hex[:6]
-    staging = releases / f".{release_id}.partial"
-    staging.mkdir()
-    try:
-        counts = _write_release(warehouse, staging, release_id, published_at, run_id)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+    with warehouse.lock():
+        for leftover in [*releases.glob(".*.partial"), *root.glob(".current-*")]:
+            leftover.unlink() if leftover.is_symlink() or leftover.is_file() else shutil.rmtree(leftover, ignore_errors=True)
+        existing = _releases_in_order(releases)
+        published_at = datetime.now(timezone.utc)
+        sequence = (_sequence(existing[-1].name) + 1) if existing else 1
+        release_id = f"{sequence:06d}-{published_at:%Y%m%dT%H%M%S}Z-{uuid.uuid4().hex[:6]}"
+        staging = releases / f".{release_id}.partial"
+        staging.mkdir()
+        try:
+            counts = _write_release(warehouse, staging, release_id, published_at, run_id)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
 
-    final = releases / release_id
-    staging.rename(final)
-    link = root / f".current-{release_id}"
-    link.symlink_to(Path("releases") / release_id)
-    os.replace(link, root / "current")  # atomic: readers resolve either the old or the new release
+        final = releases / release_id
+        staging.rename(final)
+        link = root / f".current-{release_id}"
+        link.symlink_to(Path("releases") / release_id)
+        os.replace(link, root / "current")  # atomic: readers resolve either the old or the new release
 
-    for old in sorted(p for p in releases.iterdir() if not p.name.startswith("."))[:-KEEP_RELEASES]:
-        shutil.rmtree(old, ignore_errors=True)
+        current = (root / "current").resolve()
+        for old in _releases_in_order(releases)[:-KEEP_RELEASES]:
+            if old.resolve() != current:
+                shutil.rmtree(old, ignore_errors=True)
     return Release(release_id, final, counts)
 
 
 def _write_release(warehouse: Warehouse, staging: Path, release_id: str, published_at: datetime, run_id: str) -> dict[str, int]:
-    with warehouse.lock(), warehouse.connect(read_only=True) as con:
+    with warehouse.connect(read_only=True) as con:  # the caller holds the writer lock
         tables = [t for (t,) in con.execute(
             "select table_name from information_schema.tables where table_schema = 'marts' and table_type = 'BASE TABLE' order by 1"
         ).fetchall()]

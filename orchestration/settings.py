@@ -45,7 +45,14 @@ def data_docs_dir(data: Path) -> Path:
     return reports_dir(data) / "gx_data_docs"
 
 
-def dbt_executable() -> str:
-    """The dbt installed beside this Python (the project's venv), whether or not the venv is on PATH."""
+def real_dbt_executable() -> str:
+    """The dbt installed beside this Python (the project's venv), whether or not the venv is on PATH; QZ_DBT overrides."""
     beside = Path(sys.executable).with_name("dbt")
-    return str(beside) if beside.exists() else shutil.which("dbt") or "dbt"
+    return os.environ.get("QZ_DBT") or (str(beside) if beside.exists() else shutil.which("dbt") or "dbt")
+
+
+def dbt_executable() -> str:
+    """What Dagster runs as dbt: `qz-dbt` (orchestration/dbt_guard.py), which dies with the refresh; dbt itself
+    where the wrapper is not installed."""
+    guard = Path(sys.executable).with_name("qz-dbt")
+    return str(guard) if guard.exists() else real_dbt_executable()

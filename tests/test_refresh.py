@@ -1,5 +1,6 @@
 """The whole asset graph materialised in-process into a temporary folder: raw → GX → DuckDB → dbt marts."""
 
+import json
 import shutil
 from pathlib import Path
 
@@ -42,7 +43,8 @@ def warehouse(tmp_path_factory, restore_environ):
 def test_first_refresh_loads_every_file_and_passes_every_check(warehouse):
     first = warehouse["runs"][0]
     assert first.success
-    assert first.files == {"loaded": 19, "skipped": 0, "quarantined": 0}
+    assert first.files == {"loaded": 19, "skipped": 0, "quarantined": 0, "withdrawn": 0, "moved": 0}
+    assert first.render().splitlines()[0].startswith("Refresh succeeded: all files accepted")
     assert first.checks_failed == []
     assert first.checks_passed >= 60
     assert {f"marts/{m}" for m in MARTS} <= set(first.models_built)
@@ -140,14 +142,15 @@ def test_progress_against_provincial_targets(warehouse):
 def test_second_refresh_on_the_same_files_changes_nothing(warehouse):
     second = warehouse["runs"][1]
     assert second.success
-    assert second.files == {"loaded": 0, "skipped": 19, "quarantined": 0}
+    assert second.files == {"loaded": 0, "skipped": 19, "quarantined": 0, "withdrawn": 0, "moved": 0}
     assert warehouse["snapshots"][1] == warehouse["snapshots"][0]
 
 
 def test_malformed_file_is_quarantined_and_the_marts_stay_as_they_were(warehouse):
     third = warehouse["runs"][2]
     assert third.success  # the refresh goes on
-    assert third.files == {"loaded": 0, "skipped": 19, "quarantined": 1}
+    assert third.files == {"loaded": 0, "skipped": 19, "quarantined": 1, "withdrawn": 0, "moved": 0}
+    assert third.verdict.startswith("Refresh published WITH WARNINGS: 1 quarantined")
     assert third.checks_failed == ["raw/observations:all_files_accepted"]
     reasons = third.quarantine_reasons["raw/observations"]
     assert reasons == [
@@ -215,3 +218,15 @@ def test_quality_report_renders_in_chromium_with_its_sections_and_numbers(wareho
     subprocess.run(chromium_command(chromium, tmp_path / "profile", "--window-size=1280,2400", f"--screenshot={shot}", report.as_uri()),
                    capture_output=True, timeout=120, check=True)
     assert shot.stat().st_size > 50_000
+
+
+def test_a_damaged_report_history_is_set_aside_and_never_fails_a_refresh(warehouse):
+    from orchestration.report import write_report
+    from orchestration.warehouse import Warehouse
+
+    reports = warehouse["data"] / "reports"
+    (reports / "history.json").write_text('[{"file": "report-x.html", "trunc', encoding="utf-8")
+    result = write_report(Warehouse(warehouse["data"]), "after-damage", files_in_raw=20)
+    assert list(reports.glob("history.damaged-*.json"))
+    assert result.path.name in (reports / "index.html").read_text(encoding="utf-8")
+    assert json.loads((reports / "history.json").read_text(encoding="utf-8"))[0]["run_id"] == "after-damage"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import random
+from datetime import date, timedelta
 import shutil
 import sys
 from dataclasses import dataclass
@@ -86,7 +87,7 @@ def generate(raw: Path, observations: int, seed: int = 20220913) -> Generated:
         nonlocal files, rows
         if rows:
             source = f"synthetic-bulletin-{files:05d}"
-            sources.append([source, f"合成统计公报 {files}", "synthetic", f"{2000 + files // 10:04d}-{files % 10 + 1:02d}-28", "day", "generated", "official", ""])
+            sources.append([source, f"合成统计公报 {files}", "synthetic", str(date(2024, 1, 1) + timedelta(days=files)), "day", "generated", "official", ""])
             _write_csv(raw / "observations" / f"{source}.csv", HEADER, [r[:9] + [source, ""] for r in rows])
             files += 1
             rows = []

@@ -24,7 +24,7 @@ from orchestration.locks import LockHeldError, exclusive_lock
 from orchestration.reading import ROW_COLUMN, Issue
 from orchestration.validation import Catalogue
 
-LOAD_COLUMNS = ("_load_id", "_file_path", "_row", "_superseded_by_load")
+LOAD_COLUMNS = ("_load_id", "_file_path", "_row", "_superseded_by_load", "_withdrawn_at", "_withdrawn_reason")
 
 _AUDIT_DDL = """
 create schema if not exists raw;
@@ -77,7 +77,8 @@ create table if not exists dq.expectation_results (
 
 def _raw_ddl(family: Family) -> str:
     columns = [f'"{name}" {sql_type}' for name, sql_type in family.stored_columns()]
-    columns += ['"_load_id" bigint not null', '"_file_path" varchar not null', '"_row" integer', '"_superseded_by_load" bigint']
+    columns += ['"_load_id" bigint not null', '"_file_path" varchar not null', '"_row" integer', '"_superseded_by_load" bigint',
+                '"_withdrawn_at" timestamp', '"_withdrawn_reason" varchar']
     return f'create table if not exists raw."{family.name}" (\n    ' + ",\n    ".join(columns) + "\n);"
 
 
@@ -172,7 +173,7 @@ class Warehouse:
             con.execute("alter table audit.loads add column if not exists note varchar")
             for family in ALL_FAMILIES:
                 con.execute(_raw_ddl(family))
-                for name, sql_type in family.stored_columns():
+                for name, sql_type in [*family.stored_columns(), ("_withdrawn_at", "timestamp"), ("_withdrawn_reason", "varchar")]:
                     con.execute(f'alter table raw."{family.name}" add column if not exists "{name}" {sql_type}')
 
     # --- what is already there -------------------------------------------------------------
@@ -289,11 +290,13 @@ class Warehouse:
         )
 
     @staticmethod
-    def _retire(con, family: Family, file_path: str, load_id: int) -> int:
-        """Stop serving the rows a path serves now; they stay in raw.* (history) marked with the retiring load."""
+    def _retire(con, family: Family, file_path: str, load_id: int, withdrawn_reason: str | None = None) -> int:
+        """Stop serving the rows a path serves now; they stay in raw.* (history) marked with the retiring load,
+        and, when nothing replaces them (file gone or refused), with when and why they were withdrawn."""
         return con.execute(
-            f'update raw."{family.name}" set _superseded_by_load = ? where _file_path = ? and _superseded_by_load is null',
-            [load_id, file_path],
+            f'update raw."{family.name}" set _superseded_by_load = ?, _withdrawn_reason = ?, _withdrawn_at = ? '
+            "where _file_path = ? and _superseded_by_load is null",
+            [load_id, withdrawn_reason, datetime.now() if withdrawn_reason else None, file_path],
         ).fetchone()[0]
 
     def _insert_results(self, con, load_id: int, record: LoadRecord, results: Sequence[dict[str, Any]]) -> None:
@@ -345,7 +348,7 @@ class Warehouse:
         """
         with self._load_transaction(con) as load_id:
             if not record.family.catalogue:
-                self._retire(con, record.family, record.file_path, load_id)
+                self._retire(con, record.family, record.file_path, load_id, "the file's new version was refused (see the quality report)")
             self._insert_load(con, load_id, record, "quarantined", 0, len(issues))
             con.executemany(
                 "insert into audit.load_issues (load_id, file_path, row_number, column_name, rule, value, message) values (?, ?, ?, ?, ?, ?, ?)",
@@ -357,7 +360,7 @@ class Warehouse:
     def record_withdrawal(self, con, record: LoadRecord, reason: str) -> int:
         """A served file is gone from raw/: its rows stop being served, and stay in history with the reason."""
         with self._load_transaction(con) as load_id:
-            retired = self._retire(con, record.family, record.file_path, load_id)
+            retired = self._retire(con, record.family, record.file_path, load_id, "file no longer in the raw folder")
             self._insert_load(con, load_id, record, "withdrawn", 0, 0, note=f"{reason} ({retired} rows no longer served)")
         return load_id
 

@@ -1,10 +1,12 @@
 -- Observations a file serves now, plus those its file withdrew most recently (deleted from raw/, or its
--- new version refused): withdrawn rows stay visible in the vintage history, never in what is served.
-with latest_record as (
-    select file_path, load_id, status, finished_at, note
-    from {{ source('audit', 'loads') }}
-    where family = 'observations'
-    qualify row_number() over (partition by file_path order by load_id desc) = 1
+-- new version refused) while the path serves nothing: withdrawn rows stay visible in the vintage history,
+-- never in what is served.
+with paths as (
+    select
+        *,
+        bool_or(_superseded_by_load is null) over (partition by _file_path) as path_serves,
+        max(case when _withdrawn_reason is not null then _superseded_by_load end) over (partition by _file_path) as last_withdrawal
+    from {{ source('raw', 'observations') }}
 )
 
 select
@@ -31,13 +33,8 @@ select
     o._row as file_line,
     o._load_id as load_id,
     o._superseded_by_load is not null as is_withdrawn,
-    case when o._superseded_by_load is not null then l.finished_at end as withdrawn_at,
-    case l.status
-        when 'withdrawn' then 'file no longer in the raw folder'
-        when 'quarantined' then 'the file''s new version was refused (see the quality report)'
-    end as withdrawn_reason
-from {{ source('raw', 'observations') }} as o
-left join latest_record as l
-    on l.file_path = o._file_path and l.load_id = o._superseded_by_load
+    o._withdrawn_at as withdrawn_at,
+    o._withdrawn_reason as withdrawn_reason
+from paths as o
 where o._superseded_by_load is null
-   or l.status in ('withdrawn', 'quarantined')
+   or (not o.path_serves and o._withdrawn_reason is not null and o._superseded_by_load = o.last_withdrawal)

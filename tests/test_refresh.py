@@ -35,7 +35,7 @@ def warehouse(tmp_path_factory, restore_environ):
     after_first = snapshot(data)
     second = run_refresh(data, raw, instance)
     after_second = snapshot(data)
-    write_obs(raw, "malformed.csv", "330800,URBANISATION,2023,158,%,level,normal,exact,158%,zjrb-2022-quzhou-decade,")
+    write_obs(raw, "malformed.csv", "330800,URBANISATION,2022,158,%,level,normal,exact,158%,zjrb-2022-quzhou-decade,")
     third = run_refresh(data, raw, instance)
     return {"data": data, "runs": [first, second, third], "snapshots": [after_first, after_second, snapshot(data)]}
 

@@ -107,6 +107,20 @@ def check_raw_folder(raw_root: Path) -> None:
         raise RawFolderError(f"the raw folder {raw_root} has no catalogue {', '.join(missing)}: nothing can be validated without it")
 
 
+def previous_outcome(latest: dict[str, tuple[str, str, str]], rel: str, sha256: str, fingerprint: str) -> str | None:
+    """'loaded' if this exact content is what the path serves now; 'quarantined' if it failed against the same
+    fingerprint (catalogue, and for cross-file rules the family's files). None: read and validate it.
+
+    Only the path's latest record counts: a file that was withdrawn, moved away or replaced is read again.
+    """
+    status, sha, refused_under = latest.get(rel, (None, None, None))
+    if sha != sha256:
+        return None
+    if status == "loaded" or (status == "quarantined" and refused_under == fingerprint):
+        return status
+    return None
+
+
 def _family_fingerprint(warehouse: Warehouse, con, family: Family, raw_root: Path, present: dict[str, str]) -> str:
     """What a quarantine depends on besides the file itself; when it changes, quarantined files are tried again."""
     fingerprint = warehouse.catalogue_fingerprint(con)
@@ -145,7 +159,8 @@ def ingest_family(family: Family, raw_root: Path, warehouse: Warehouse, run_id: 
         paths = discover(family, raw_root)
         refused = {p: reason for p in paths if (reason := refused_path(p, raw_root))}
         present = {p.relative_to(raw_root).as_posix(): sha256_of(p) for p in paths if p not in refused}
-        served = warehouse.served_files(con, family)
+        latest = warehouse.latest_records(con, family)
+        served = warehouse.served(latest)
         fingerprint = _family_fingerprint(warehouse, con, family, raw_root, present)
         catalogue = Catalogue() if family.catalogue else warehouse.catalogue(con)
         units = None if family.catalogue else dict(zip(catalogue.indicators["indicator_code"], catalogue.indicators["unit"]))
@@ -156,7 +171,7 @@ def ingest_family(family: Family, raw_root: Path, warehouse: Warehouse, run_id: 
         for path, reason in refused.items():
             rel = path.relative_to(raw_root).as_posix()
             sha = hashlib.sha256(f"refused path: {reason}".encode()).hexdigest()
-            if warehouse.previous_outcome(con, family, rel, sha, fingerprint) == "quarantined":
+            if previous_outcome(latest, rel, sha, fingerprint) == "quarantined":
                 outcomes.append(FileOutcome(family.name, rel, "skipped"))
                 continue
             issue = Issue(rel, None, None, "path", None, reason)
@@ -170,8 +185,7 @@ def ingest_family(family: Family, raw_root: Path, warehouse: Warehouse, run_id: 
         for path in (p for p in paths if p not in refused):
             rel, started = path.relative_to(raw_root).as_posix(), datetime.now()
             sha = present[rel]
-            previous = warehouse.previous_outcome(con, family, rel, sha, fingerprint)
-            if previous:  # unchanged since loaded, or since quarantined against the same catalogue
+            if previous_outcome(latest, rel, sha, fingerprint):  # unchanged since loaded, or quarantined under the same fingerprint
                 outcomes.append(FileOutcome(family.name, rel, "skipped"))
                 continue
             if rel not in served and gone_by_sha.get(sha):  # the same publication under another name

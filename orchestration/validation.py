@@ -210,7 +210,10 @@ def _escape_markup(frame: pd.DataFrame) -> pd.DataFrame:
     for column in frame.columns:
         textual = frame[column].dtype == object or pd.api.types.is_string_dtype(frame[column])
         if textual and column not in (FILE_COLUMN, ROW_COLUMN):
-            frame[column] = frame[column].map(lambda v: html.escape(v) if isinstance(v, str) else v)
+            # Only the few cells holding a character to escape go through Python (national batches have millions).
+            marked = frame[column].astype("string").str.contains(r"[<>&\"']", regex=True, na=False).to_numpy()
+            if marked.any():
+                frame.loc[marked, column] = frame.loc[marked, column].map(html.escape)
     return frame
 
 
@@ -235,7 +238,7 @@ def validate_files(
         report = _batch_definition(family.name).get_batch(batch_parameters={"dataframe": combined}).validate(suite, result_format=result_format)
     else:
         report = _validate_with_data_docs(family.name, suite, combined, result_format, docs_dir)
-    periods = dict(zip(zip(combined[FILE_COLUMN], combined[ROW_COLUMN]), combined["period"])) if "period" in combined else {}
+    periods: dict[tuple[str, int], str] = {}  # (file, line) -> period as written, built when a period rule failed
     for result in report.results:
         rule = result.expectation_config.type
         kwargs = {k: v for k, v in result.expectation_config.kwargs.items() if k != "batch_id"}
@@ -271,6 +274,7 @@ def validate_files(
                 column, value, message = _describe(rule, kwargs, entry)
                 row = entry.get(ROW_COLUMN)
                 if kwargs.get("column") in _SHOWN_AS:  # show the cell the steward wrote, not the helper column
+                    periods = periods or dict(zip(zip(combined[FILE_COLUMN], combined[ROW_COLUMN]), combined["period"]))
                     value = periods.get((file, row), value)
                 shown = None if value is None else html.unescape(str(_plain(value)))
                 outcome.issues.append(Issue(file, None if row is None else int(row), column, rule, shown, message))

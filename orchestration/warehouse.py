@@ -19,12 +19,14 @@ import duckdb
 import pandas as pd
 
 from orchestration import settings
-from orchestration.families import ALL_FAMILIES, Family
+from orchestration.families import ALL_FAMILIES, FACT_FAMILIES, Family
 from orchestration.locks import LockHeldError, exclusive_lock
 from orchestration.reading import ROW_COLUMN, Issue
 from orchestration.validation import Catalogue
 
 LOAD_COLUMNS = ("_load_id", "_file_path", "_row", "_superseded_by_load", "_withdrawn_at", "_withdrawn_reason")
+# Added after the first release: created with every raw table, and added to older warehouses by ensure_schema.
+_WITHDRAWAL_COLUMNS = (("_withdrawn_at", "timestamp"), ("_withdrawn_reason", "varchar"))
 
 _AUDIT_DDL = """
 create schema if not exists raw;
@@ -77,8 +79,8 @@ create table if not exists dq.expectation_results (
 
 def _raw_ddl(family: Family) -> str:
     columns = [f'"{name}" {sql_type}' for name, sql_type in family.stored_columns()]
-    columns += ['"_load_id" bigint not null', '"_file_path" varchar not null', '"_row" integer', '"_superseded_by_load" bigint',
-                '"_withdrawn_at" timestamp', '"_withdrawn_reason" varchar']
+    columns += ['"_load_id" bigint not null', '"_file_path" varchar not null', '"_row" integer', '"_superseded_by_load" bigint']
+    columns += [f'"{name}" {sql_type}' for name, sql_type in _WITHDRAWAL_COLUMNS]
     return f'create table if not exists raw."{family.name}" (\n    ' + ",\n    ".join(columns) + "\n);"
 
 
@@ -173,45 +175,34 @@ class Warehouse:
             con.execute("alter table audit.loads add column if not exists note varchar")
             for family in ALL_FAMILIES:
                 con.execute(_raw_ddl(family))
-                for name, sql_type in [*family.stored_columns(), ("_withdrawn_at", "timestamp"), ("_withdrawn_reason", "varchar")]:
+                for name, sql_type in [*family.stored_columns(), *_WITHDRAWAL_COLUMNS]:
                     con.execute(f'alter table raw."{family.name}" add column if not exists "{name}" {sql_type}')
 
     # --- what is already there -------------------------------------------------------------
 
-    def previous_outcome(self, con: duckdb.DuckDBPyConnection, family: Family, file_path: str, sha256: str, fingerprint: str) -> str | None:
-        """'loaded' if this exact content is what the path serves now; 'quarantined' if it failed against the same
-        fingerprint (catalogue, and for cross-file rules the family's files). None: read and validate it.
-
-        Only the path's latest record counts: a file that was withdrawn, moved away or replaced is read again.
-        """
-        row = con.execute(
-            "select status, file_sha256, catalogue_fingerprint from audit.loads where family = ? and file_path = ? order by load_id desc limit 1",
-            [family.name, file_path],
-        ).fetchone()
-        if row is None or row[1] != sha256:
-            return None
-        if row[0] == "loaded" or (row[0] == "quarantined" and row[2] == fingerprint):
-            return row[0]
-        return None
-
-    def served_files(self, con: duckdb.DuckDBPyConnection, family: Family) -> dict[str, str]:
-        """Path -> content hash of every file whose rows the family serves now (its latest record is a load)."""
+    def latest_records(self, con: duckdb.DuckDBPyConnection, family: Family) -> dict[str, tuple[str, str, str]]:
+        """Path -> (status, content hash, fingerprint) of each path's latest record: what the path serves now."""
         rows = con.execute(
             """
-            select file_path, file_sha256 from (
-                select file_path, file_sha256, status,
-                       row_number() over (partition by file_path order by load_id desc) as n
-                from audit.loads where family = ?
-            ) where n = 1 and status = 'loaded'
+            select file_path, status, file_sha256, catalogue_fingerprint from audit.loads where family = ?
+            qualify row_number() over (partition by file_path order by load_id desc) = 1
             """,
             [family.name],
         ).fetchall()
-        return dict(rows)
+        return {path: (status, sha, fingerprint) for path, status, sha, fingerprint in rows}
+
+    @staticmethod
+    def served(latest: dict[str, tuple[str, str, str]]) -> dict[str, str]:
+        """Path -> content hash of every file whose rows are served now (its latest record is a load)."""
+        return {path: sha for path, (status, sha, _) in latest.items() if status == "loaded"}
+
+    def served_files(self, con: duckdb.DuckDBPyConnection, family: Family) -> dict[str, str]:
+        return self.served(self.latest_records(con, family))
 
     def facts_state(self, con: duckdb.DuckDBPyConnection) -> str:
         """Changes whenever the served facts change: a refused catalogue edit is tried again after that."""
         row = con.execute(
-            "select max(load_id) from audit.loads where family in ('observations', 'targets')"
+            "select max(load_id) from audit.loads where list_contains(?, family)", [[f.name for f in FACT_FAMILIES]]
         ).fetchone()
         return f"facts:{row[0]}"
 

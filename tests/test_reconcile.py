@@ -131,7 +131,6 @@ def test_a_region_hierarchy_with_a_self_parent_an_inversion_or_a_cycle_is_refuse
 
 def test_a_source_published_in_the_future_is_refused(raw_copy, tmp_path):
     warehouse = Warehouse(tmp_path / "data")
-    edit_catalogue(raw_copy, "sources.csv", f"{SRC},", f"{SRC},").__class__  # unchanged: loads
     with (raw_copy / "catalogue" / "sources.csv").open("a", encoding="utf-8") as handle:
         handle.write("from-the-future,Future bulletin,衢州市统计局,2999-01-01,day,citation,official,\n")
     outcome = ingest_all(raw_copy, warehouse)["catalogue/sources.csv"]

@@ -29,6 +29,17 @@ def _summary_markdown(outcomes: list[FileOutcome]) -> str:
     return "\n".join(lines)
 
 
+def _files_check(name: str, files: list[FileOutcome], status: str, passing: str, metadata: dict | None = None) -> dg.AssetCheckResult:
+    """A WARN check that fails when any file ended with `status`; its description states the outcome."""
+    return dg.AssetCheckResult(
+        check_name=name,
+        passed=not files,
+        severity=dg.AssetCheckSeverity.WARN,
+        description=f"{len(files)} file(s) {status}: " + ", ".join(o.file_path for o in files[:5]) if files else passing,
+        metadata={f"{status}_files": dg.MetadataValue.json([o.file_path for o in files]), **(metadata or {})},
+    )
+
+
 def build_ingest_asset(family: Family) -> dg.AssetsDefinition:
     key = asset_key(family)
     deps = [] if family.catalogue else [asset_key(f) for f in CATALOGUE_FAMILIES]
@@ -72,28 +83,11 @@ def build_ingest_asset(family: Family) -> dg.AssetsDefinition:
                 "warehouse": dg.MetadataValue.path(str(store.path)),
             },
             check_results=[
-                dg.AssetCheckResult(
-                    check_name="all_files_accepted",
-                    passed=not quarantined,
-                    severity=dg.AssetCheckSeverity.WARN,
-                    description=(f"{len(quarantined)} file(s) quarantined: " + ", ".join(o.file_path for o in quarantined[:5])
-                                 if quarantined else "every new or changed file was accepted"),
-                    metadata={
-                        "quarantined_files": dg.MetadataValue.json([o.file_path for o in quarantined]),
-                        "reasons": dg.MetadataValue.md(
-                            "\n".join(f"- {r}" for r in reasons[:MAX_REASONS_SHOWN]) or "none"
-                        ),
-                        "reason_count": len(reasons),
-                    },
-                ),
-                dg.AssetCheckResult(
-                    check_name="no_file_withdrawn",
-                    passed=not withdrawn,
-                    severity=dg.AssetCheckSeverity.WARN,
-                    description=(f"{len(withdrawn)} file(s) withdrawn: " + ", ".join(o.file_path for o in withdrawn[:5])
-                                 if withdrawn else "no served file disappeared"),
-                    metadata={"withdrawn_files": dg.MetadataValue.json([o.file_path for o in withdrawn])},
-                ),
+                _files_check("all_files_accepted", quarantined, "quarantined", "every new or changed file was accepted", {
+                    "reasons": dg.MetadataValue.md("\n".join(f"- {r}" for r in reasons[:MAX_REASONS_SHOWN]) or "none"),
+                    "reason_count": len(reasons),
+                }),
+                _files_check("no_file_withdrawn", withdrawn, "withdrawn", "no served file disappeared"),
             ],
         )
 

@@ -70,8 +70,11 @@ def build_suite(family: Family, catalogue: Catalogue, frame: pd.DataFrame):
     """The expectation suite for one family. Mutates `frame` by adding the `_cat_*` helper columns."""
     gx = _gx()[0]
     E = gx.expectations
-    suite = gx.ExpectationSuite(name=f"raw_{family.name}")
-    add = suite.add_expectation
+    # Expectations are collected first and handed to the suite at once: `suite.add_expectation` also writes
+    # each one into the context's stored suite of the same name once Data Docs saved one, and that stored
+    # suite then grew with every validation of the process (quadratic serialisation).
+    expectations: list = []
+    add = expectations.append
 
     for col in family.columns:
         if col.required and col.kind in ("text", "period"):
@@ -124,7 +127,7 @@ def build_suite(family: Family, catalogue: Catalogue, frame: pd.DataFrame):
         add(E.ExpectColumnValuesToBeBetween(column="_earliest_gap", min_value=0))
     if family.name == "targets":
         add(E.ExpectColumnValuesToBeBetween(column="target_year", min_value=2000, max_value=2100))
-    return suite
+    return gx.ExpectationSuite(name=f"raw_{family.name}", expectations=expectations)
 
 
 _RULE_TEXT = {

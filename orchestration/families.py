@@ -21,6 +21,10 @@ BINDINGS = ("binding", "anticipatory", "unknown")
 REGION_LEVELS = ("country", "province", "prefecture", "urban_districts", "county")
 TRUST_LEVELS = ("official", "secondary")
 DATE_PRECISIONS = ("day", "month", "year", "approximate", "unknown")
+TREND_METHODS = ("compound", "linear")  # compound: Open SDG / Eurostat CAGR; linear: absolute change per year
+PRICE_BASES = ("nominal", "real")  # current prices, or constant / comparable prices
+COMPARATOR_PROVENANCES = ("read", "inferred")  # the comparator was read in the source, or is our reading
+SUBREGION_BASES = ("provincial_average", "each_subregion")  # how a province's target reads for a prefecture
 
 
 @dataclass(frozen=True)
@@ -109,6 +113,11 @@ INDICATORS = Family(
         Column("description", required=False),
         # Figures for earlier years are refused as typos (1921 for 2021); blank means DEFAULT_EARLIEST_YEAR.
         Column("earliest_year", "int", required=False),
+        # The headline trend method of progress against targets (blank = compound) and why it suits the indicator.
+        Column("trend_method", required=False, allowed=TREND_METHODS),
+        Column("trend_method_reason", required=False),
+        # Monetary series: at current (nominal) or comparable (real) prices; blank for other units.
+        Column("price_basis", required=False, allowed=PRICE_BASES),
     ),
     key=("indicator_code",),
     description="Indicator catalogue: one unit, value type, direction and plausible range per indicator.",
@@ -164,11 +173,17 @@ TARGETS = Family(
         Column("region_code", pattern=REGION_CODE),
         Column("indicator_code", pattern=CODE),
         Column("target_year", "int"),
+        # The plan's own base year (2020 for the 14th Five-Year Plan) and where it comes from: no trend starts
+        # earlier. Blank leaves the target without a progress status.
+        Column("base_year", "int", required=False),
+        Column("base_year_source", required=False),
         Column("comparator", allowed=COMPARATORS),
+        Column("comparator_provenance", required=False, allowed=COMPARATOR_PROVENANCES),
         Column("target_value", "number"),
         Column("unit"),
         Column("binding", allowed=BINDINGS),
         Column("applies_to_subregions", "bool"),
+        Column("subregion_basis", required=False, allowed=SUBREGION_BASES),  # required when applies_to_subregions
         Column("verified", "bool"),
         Column("source_id"),
         Column("as_published"),

@@ -93,8 +93,7 @@ def gather(con, run_id: str, files_in_raw: int, ignored: list[str] | None = None
         order by i.theme, p.indicator_code, p.region_code, p.target_year""")
     series = _rows(con, """
         select indicator_code, region_code, start_year as year, value from marts.fct_observation
-        where value_type = 'level' and period_kind = 'year' and obs_status in ('normal', 'provisional', 'estimated')
-          and qualifier in ('exact', 'approximate') and region_code in ('330000', '330800', '330801')
+        where in_comparable_series and value_type = 'level' and region_code in ('330000', '330800', '330801')
         order by year""")
 
     by_series: dict[tuple[str, str], list[tuple[int, float]]] = defaultdict(list)
@@ -102,7 +101,9 @@ def gather(con, run_id: str, files_in_raw: int, ignored: list[str] | None = None
         by_series[(row["indicator_code"], row["region_code"])].append((row["year"], row["value"]))
     themes: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in progress:
-        points = [(y, v) for y, v in by_series.get((row["indicator_code"], row["region_code"]), []) if y <= row["target_year"]]
+        # the trend the status is drawn from: from the plan's base year to the target year, never earlier
+        start = row["plan_base_year"] if row["plan_base_year"] is not None else row["target_year"]
+        points = [(y, v) for y, v in by_series.get((row["indicator_code"], row["region_code"]), []) if start <= y <= row["target_year"]]
         row["chart"] = progress_chart(points, row["target_year"], row["target_value"], row["status"]) if points else None
         row["region_name"] = regions.get(row["region_code"], row["region_code"])
         themes[row["theme"]].append(row)

@@ -127,6 +127,14 @@ def build_suite(family: Family, catalogue: Catalogue, frame: pd.DataFrame):
         add(E.ExpectColumnValuesToBeBetween(column="_earliest_gap", min_value=0))
     if family.name == "targets":
         add(E.ExpectColumnValuesToBeBetween(column="target_year", min_value=2000, max_value=2100))
+        add(E.ExpectColumnValuesToBeBetween(column="base_year", min_value=DEFAULT_EARLIEST_YEAR, max_value=2100))
+        frame["_base_gap"] = pd.to_numeric(frame["target_year"]) - pd.to_numeric(frame["base_year"])
+        add(E.ExpectColumnValuesToBeBetween(column="_base_gap", min_value=1))
+        # Verified means value, comparator and year were all read in the source.
+        frame["_inferred_but_verified"] = (frame["comparator_provenance"] == "inferred") & frame["verified"].eq(True)
+        frame["_subregions_without_basis"] = frame["applies_to_subregions"].eq(True) & frame["subregion_basis"].isna()
+        for helper in ("_inferred_but_verified", "_subregions_without_basis"):
+            add(E.ExpectColumnValuesToBeInSet(column=helper, value_set=[False]))
     return gx.ExpectationSuite(name=f"raw_{family.name}", expectations=expectations)
 
 
@@ -143,6 +151,10 @@ _SHOWN_AS = {
     "_period_start_year": ("period", "the period lies in the future; only a forecast (obs_status forecast) may"),
     "_published_gap": ("period", "the period begins after its source was published; only a forecast (obs_status forecast) may"),
     "_earliest_gap": ("period", "the year is before the earliest year the indicator can have figures for (a typo such as 1921 for 2021?)"),
+    "_base_gap": ("base_year", "the plan's base year must come before its target year"),
+    "_inferred_but_verified": ("verified", "a target whose comparator was inferred (comparator_provenance inferred) is not verified: "
+                               "verified means value, comparator and year were all read in the source"),
+    "_subregions_without_basis": ("subregion_basis", "a target that applies to subregions must say how: provincial_average or each_subregion"),
 }
 
 
@@ -241,7 +253,7 @@ def validate_files(
         report = _batch_definition(family.name).get_batch(batch_parameters={"dataframe": combined}).validate(suite, result_format=result_format)
     else:
         report = _validate_with_data_docs(family.name, suite, combined, result_format, docs_dir)
-    periods: dict[tuple[str, int], str] = {}  # (file, line) -> period as written, built when a period rule failed
+    cells: dict[str, dict[tuple[str, int], Any]] = {}  # column -> (file, line) -> cell, built when a helper rule failed
     for result in report.results:
         rule = result.expectation_config.type
         kwargs = {k: v for k, v in result.expectation_config.kwargs.items() if k != "batch_id"}
@@ -277,8 +289,9 @@ def validate_files(
                 column, value, message = _describe(rule, kwargs, entry)
                 row = entry.get(ROW_COLUMN)
                 if kwargs.get("column") in _SHOWN_AS:  # show the cell the steward wrote, not the helper column
-                    periods = periods or dict(zip(zip(combined[FILE_COLUMN], combined[ROW_COLUMN]), combined["period"]))
-                    value = periods.get((file, row), value)
+                    if column not in cells:
+                        cells[column] = dict(zip(zip(combined[FILE_COLUMN], combined[ROW_COLUMN]), combined[column]))
+                    value = cells[column].get((file, row), value)
                 shown = None if value is None else html.unescape(str(_plain(value)))
                 outcome.issues.append(Issue(file, None if row is None else int(row), column, rule, shown, message))
     return outcomes

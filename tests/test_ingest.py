@@ -138,3 +138,23 @@ def test_a_second_writer_is_refused_with_the_holder_named(tmp_path):
         with pytest.raises(WarehouseLockedError, match=r"warehouse.duckdb is being written by pid \d+"):
             with other.lock(wait=False):
                 pass
+
+
+def test_a_target_must_say_its_base_year_provenance_and_reach_or_is_refused(raw_copy, tmp_path):
+    """Base year before the target year; an inferred comparator never verified; subregion reach stated."""
+    header = (raw_copy / "targets" / "zhejiang-and-quzhou-plan-targets.csv").read_text(encoding="utf-8").splitlines()[0]
+    plan = "ZJ_14FYP,浙江省十四五规划,330000"
+    rows = [
+        f"T-LATE-BASE,{plan},HOSPITAL_BEDS_PER_1000,2025,2025,plan base,ge,read,7.5,张,unknown,false,,true,chinadaily-2021-01-28-zj-14fyp,7.5,",
+        f"T-INFERRED,{plan},HOSPITAL_BEDS_PER_1000,2025,2020,plan base,ge,inferred,7.5,张,unknown,false,,true,chinadaily-2021-01-28-zj-14fyp,7.5,",
+        f"T-NO-REACH,{plan},HOSPITAL_BEDS_PER_1000,2025,2020,plan base,ge,read,7.5,张,unknown,true,,true,chinadaily-2021-01-28-zj-14fyp,7.5,",
+        f"T-GOOD,{plan},HOSPITAL_BEDS_PER_1000,2025,2020,plan base,ge,inferred,7.5,张,unknown,true,provincial_average,false,chinadaily-2021-01-28-zj-14fyp,7.5,",
+    ]
+    (raw_copy / "targets" / "more.csv").write_text(header + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    outcome = ingest_all(raw_copy, Warehouse(tmp_path / "data"))["targets/more.csv"]
+    assert outcome.status == "quarantined"
+    found = {(i.row, i.column): i.message for i in outcome.issues}
+    assert set(found) == {(2, "base_year"), (3, "verified"), (4, "subregion_basis")}
+    assert "before its target year" in found[(2, "base_year")]
+    assert "comparator was inferred" in found[(3, "verified")]
+    assert "provincial_average or each_subregion" in found[(4, "subregion_basis")]

@@ -37,7 +37,7 @@ TARGET_HEADER = ("target_id,plan_code,plan_name,region_code,indicator_code,targe
 # Sources of different publication dates and trust, so that revisions and same-date conflicts both occur.
 SOURCES = ["zjrb-2022-quzhou-decade", "ezhejiang-2022-09-14-press", "chinadaily-2023-01-28-qz-gdp", "qz-14fyp-outline"]
 KEYS = [("330800", "URBANISATION", "%"), ("330800", "RD_INTENSITY", "%"), ("330802", "URBANISATION", "%")]
-NEW_INDICATOR = "TEST_EXTRA,测试指标,Test indicator,economy,%,level,higher_better,0,100,\n"
+NEW_INDICATOR = "TEST_EXTRA,测试指标,Test indicator,economy,%,level,higher_better,0,100,,linear,,\n"  # catalogue columns
 
 figure = st.tuples(
     st.sampled_from(range(len(KEYS))),

@@ -25,7 +25,17 @@ def article_text() -> str:
     return ARTICLE.read_text(encoding="utf-8").replace("\n", "").replace("PM_{2.5}", "PM2.5")
 
 
+# Any way the article can write a number: Arabic and full-width digits, Chinese numerals and number words
+# (一 … 十, 百, 千, 万, 亿, 两, 双, 半, and the financial forms), Roman numerals (water classes Ⅲ类).
+NUMERAL = re.compile(
+    r"[0-9０-９]+(?:[.．][0-9０-９]+)?"
+    r"|[〇零一二两三四五六七八九十百千万亿壹贰叁肆伍陆柒捌玖拾佰仟双半]+"
+    r"|[ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩⅪⅫ]+"
+)
+
+
 def test_every_number_in_the_article_is_recorded_or_explained():
+    """Each numeral, whatever its script, lies inside a recorded figure's text or a listed non-figure."""
     text = article_text()
     covered = [False] * len(text)
     phrases = [r["as_published"] for r in rows(SEED_OBS)] + [r["text"] for r in rows(NON_FIGURES)]
@@ -35,10 +45,22 @@ def test_every_number_in_the_article_is_recorded_or_explained():
             covered[match.start() : match.end()] = [True] * len(phrase)
     missing = [
         text[max(0, m.start() - 10) : m.end() + 6]
-        for m in re.finditer(r"\d+(?:\.\d+)?", text)
+        for m in NUMERAL.finditer(text)
         if not all(covered[m.start() : m.end()])
     ]
     assert missing == []
+
+
+def test_the_numeral_scan_sees_every_script():
+    found = [m.group() for m in NUMERAL.finditer("从Ⅲ类提高到Ⅱ类,十六连冠,两小时,１２项,15.5万,千亩,48.19亿元")]
+    assert found == ["Ⅲ", "Ⅱ", "十六", "两", "１２", "15.5", "万", "千", "48.19", "亿"]
+
+
+def test_every_non_figure_holds_a_numeral():
+    """An entry of the non-figures list explains a numeral; one without any explains nothing."""
+    for row in rows(NON_FIGURES):
+        assert NUMERAL.search(row["text"]), row
+        assert row["reason"].strip(), row
 
 
 @pytest.mark.parametrize(
@@ -57,6 +79,10 @@ def test_every_number_in_the_article_is_recorded_or_explained():
         ("OUTBOUND_WATER_CLASS", "2012", 3),  # Ⅲ类
         ("OUTBOUND_WATER_CLASS", "2021", 2),  # Ⅱ类
         ("MAIN_ECON_FIRST", "2022H1", 2),
+        ("LANDMARK_INDUSTRY_CHAINS", "2022", 6),  # 六大标志性产业链
+        ("CENTRAL_CITY_BRIDGEHEADS", "2022", 10),  # 十个“桥头堡”
+        ("HUMANISTIC_SPIRIT_ACTIONS", "2022", 6),  # 六大行动
+        ("LOOFAH_BASE_AREA", "2022", 1000),  # 千亩丝瓜络基地
     ],
 )
 def test_key_seed_figures(indicator, period, value):
@@ -102,3 +128,31 @@ def test_unverified_targets_say_why():
         if row["verified"] == "false":
             assert row["note"].startswith("Not verified"), row
         assert row["binding"] == "unknown"  # no binding attribute was found in any source read
+
+
+def test_targets_carry_their_plan_base_year_and_comparator_provenance():
+    targets = rows(REPO_RAW / "targets" / "zhejiang-and-quzhou-plan-targets.csv")
+    base_by_plan: dict[str, set[str]] = {}
+    for row in targets:
+        assert 2000 <= int(row["base_year"]) < int(row["target_year"]), row
+        assert row["base_year_source"].strip(), row
+        base_by_plan.setdefault(row["plan_code"], set()).add(row["base_year"])
+        assert row["comparator_provenance"] in ("read", "inferred"), row
+        if row["comparator_provenance"] == "inferred":
+            assert row["verified"] == "false", row  # verified = value, comparator and year all read
+        if row["applies_to_subregions"] == "true":
+            assert row["subregion_basis"] in ("provincial_average", "each_subregion"), row
+    assert all(len(years) == 1 for years in base_by_plan.values()), base_by_plan
+    assert {r["plan_code"]: r["base_year"] for r in targets}["ZJ_14FYP"] == "2020"
+
+
+def test_indicators_with_targets_name_their_trend_method_and_price_basis():
+    indicators = {r["indicator_code"]: r for r in rows(REPO_RAW / "catalogue" / "indicators.csv")}
+    for row in rows(REPO_RAW / "targets" / "zhejiang-and-quzhou-plan-targets.csv"):
+        indicator = indicators[row["indicator_code"]]
+        assert indicator["trend_method"] in ("compound", "linear") and indicator["trend_method_reason"], indicator
+    for indicator in indicators.values():
+        if "元" in indicator["unit"]:  # money: nominal or real must be said
+            assert indicator["price_basis"] in ("nominal", "real"), indicator
+    # The ~60 % target is for the whole digital economy, not its core industries.
+    assert "核心" not in indicators["DIGITAL_ECONOMY_SHARE"]["name_zh"]

@@ -1,5 +1,6 @@
 """The whole asset graph materialised in-process into a temporary folder: raw → GX → DuckDB → dbt marts."""
 
+import csv
 import json
 import shutil
 from pathlib import Path
@@ -87,25 +88,35 @@ def test_a_figure_published_twice_is_served_from_the_latest_publication(warehous
 
 def test_decade_change(warehouse):
     rows = {
-        (r[0], r[1]): r[2:]
+        (r[0], r[1], r[2]): r[3:]
         for r in query(
             warehouse["data"],
-            "select indicator_code, region_code, start_year, start_value, end_year, end_value, absolute_change, cagr_pct, improved "
-            "from marts.mart_decade_change",
+            "select indicator_code, region_code, span_kind, start_year, start_value, end_year, end_value, absolute_change, "
+            "cagr_pct, improved, price_basis, end_obs_status from marts.mart_decade_change",
         )
     }
-    assert rows[("RD_INTENSITY", "330800")][:4] == (2012, 1.03, 2021, 2.0)
-    assert rows[("RD_INTENSITY", "330800")][5] == pytest.approx(100 * ((2.0 / 1.03) ** (1 / 9) - 1), abs=1e-4)
-    assert rows[("URBANISATION", "330800")][:4] == (2012, 45.7, 2022, 59.3)
-    assert rows[("URBANISATION", "330800")][4] == pytest.approx(13.6)
-    pm25 = rows[("PM25", "330801")]
-    assert pm25[:4] == (2013, 68.0, 2021, 24.0) and pm25[6] is True  # lower is better: improved
-    water = rows[("OUTBOUND_WATER_CLASS", "330800")]
+    # The article's own span, 这十年 = 2012 → 2021, beside each series' longest one.
+    assert rows[("RD_INTENSITY", "330800", "article")][:4] == (2012, 1.03, 2021, 2.0)
+    assert rows[("RD_INTENSITY", "330800", "article")][5] == pytest.approx(100 * ((2.0 / 1.03) ** (1 / 9) - 1), abs=1e-4)
+    assert rows[("URBANISATION", "330800", "article")][:4] == (2012, 45.7, 2021, 58.1)
+    assert rows[("URBANISATION", "330800", "longest_available")][:4] == (2012, 45.7, 2022, 59.3)
+    assert rows[("URBANISATION", "330800", "longest_available")][4] == pytest.approx(13.6)
+    pm25 = rows[("PM25", "330801", "article")]
+    assert pm25[:4] == (2013, 68.0, 2021, 24.0) and pm25[6] is True  # the air figures' span starts in 2013; lower is better
+    water = rows[("OUTBOUND_WATER_CLASS", "330800", "article")]
     assert water[:4] == (2012, 3.0, 2021, 2.0) and water[5] is None and water[6] is True  # a grade has no growth rate
+    # Money says it is at current prices; the preliminary 2022 GDP says it is provisional.
+    gdp = rows[("GDP", "330800", "longest_available")]
+    assert gdp[:4] == (2012, 964.0, 2022, 2003.4) and gdp[7:] == ("nominal", "provisional")
+    assert rows[("GDP", "330800", "article")][:4] == (2012, 964.0, 2021, 1876.0)
+    # No span shorter than five years (Zhejiang's series run 2020-2023 at most) is called a decade.
+    assert not [key for key in rows if key[1] == "330000"]
+    assert min(v[2] - v[0] for v in rows.values()) >= 5
 
 
 def progress(data: Path, target_id: str, region: str) -> dict:
-    cols = ["status", "base_year", "base_value", "latest_year", "latest_value", "cagr_observed_pct", "cagr_required_pct",
+    cols = ["status", "applies_as", "plan_base_year", "base_year", "base_value", "base_is_fallback", "latest_year",
+            "latest_value", "trend_years", "headline_method", "compound_status", "linear_status", "method_sensitive",
             "progress_ratio", "projected_value", "unsd_projection_ratio", "not_assessable_reason"]
     rows = query(data, f"select {', '.join(cols)} from marts.mart_indicator_progress where target_id = ? and region_code = ?", target_id, region)
     assert len(rows) == 1
@@ -114,29 +125,68 @@ def progress(data: Path, target_id: str, region: str) -> dict:
 
 def test_progress_against_provincial_targets(warehouse):
     data = warehouse["data"]
-    beds = progress(data, "ZJ-14FYP-2025-BEDS", "330800")
-    observed, required = (7.10 / 3.38) ** (1 / 9) - 1, (7.5 / 3.38) ** (1 / 13) - 1
-    assert beds["status"] == "substantial_progress"
-    assert beds["progress_ratio"] == pytest.approx(observed / required, abs=1e-4)
-    projected = 7.10 * (1 + observed) ** 4
-    assert beds["projected_value"] == pytest.approx(projected, abs=1e-4)
-    assert beds["unsd_projection_ratio"] == pytest.approx((projected - 3.38) / (7.5 - 3.38), abs=1e-4)
+    # Zhejiang's urbanisation, 71.0 % (2020, the plan's base) → 74.2 % (2023), against about 80 % in 2035:
+    # linear headline (a share), and the compound method agrees.
+    urban = progress(data, "ZJ-2035-URBANISATION", "330000")
+    assert (urban["base_year"], urban["latest_year"], urban["trend_years"]) == (2020, 2023, 3)
+    assert (urban["headline_method"], urban["status"], urban["method_sensitive"]) == ("linear", "substantial_progress", False)
+    assert urban["progress_ratio"] == pytest.approx((3.2 / 3) / (9 / 15), abs=1e-4)
+    assert urban["projected_value"] == pytest.approx(74.2 + 12 * 3.2 / 3, abs=1e-4)
 
+    # Quzhou against the same target: no 2020 figure, 2021 stands in, and 2021 → 2022 is too short a trend.
+    # The 2012 figure, nine years before the plan, is never the base.
+    urban_qz = progress(data, "ZJ-2035-URBANISATION", "330800")
+    assert (urban_qz["plan_base_year"], urban_qz["base_year"], urban_qz["base_is_fallback"]) == (2020, 2021, True)
+    assert (urban_qz["status"], urban_qz["not_assessable_reason"]) == ("not_assessable", "too short a trend")
+    assert urban_qz["applies_as"] == "provincial_average"
+
+    # Achieved on the latest figure alone (1.826 < 1.9), even from a one-year trend.
+    ratio = progress(data, "ZJ-CP-2025-INCOME-RATIO", "330800")
+    assert (ratio["status"], ratio["latest_value"], ratio["trend_years"]) == ("target_achieved", 1.826, 1)
+    # Zhejiang's GDP: 2022 and 2023 only, nothing for the plan's base year 2020.
+    gdp = progress(data, "ZJ-14FYP-2025-GDP", "330000")
+    assert (gdp["status"], gdp["not_assessable_reason"]) == ("not_assessable", "no figure for the plan's base year")
     income = progress(data, "ZJ-CP-2025-INCOME-ALL", "330800")
-    assert (income["base_year"], income["latest_year"], income["status"]) == (2014, 2022, "moderate_progress")
-
-    assert progress(data, "ZJ-CP-2025-INCOME-RATIO", "330800")["status"] == "target_achieved"  # 1.826 < 1.9
-    assert progress(data, "ZJ-2035-URBANISATION", "330800")["status"] == "substantial_progress"
-
-    # Quzhou's own 2020 target: only the 2012 figure is at or before 2020.
+    assert income["not_assessable_reason"] == "no figure for the plan's base year" and income["base_year"] is None
+    # The beds target's comparator was inferred, so it is not verified and gets no status by default.
+    beds = progress(data, "ZJ-14FYP-2025-BEDS", "330800")
+    assert beds["not_assessable_reason"] == "target not verified from its source"
+    # Quzhou's own 2020 targets (base 2015): no comparable figure between 2015 and 2020.
     urban_2020 = progress(data, "QZ-13FYP-2020-URBANISATION", "330800")
-    assert urban_2020["status"] == "not_assessable" and "fewer than two" in urban_2020["not_assessable_reason"]
-    # An unverified target (a public-comment draft) gets no status by default, but its figures are shown.
-    pm25 = progress(data, "ZJ-AIR-2025-PM25", "330801")
-    assert pm25["status"] == "not_assessable" and pm25["not_assessable_reason"] == "target not verified from its source"
-    assert pm25["progress_ratio"] > 0
+    assert urban_2020["not_assessable_reason"] == "no comparable figure from the plan's base year to the target year"
+    # Set for every prefecture-level city, versus a province-wide average applied as a benchmark.
+    assert progress(data, "ZJ-15PPC-2027-AIR-GOOD-DAYS", "330801")["applies_as"] == "each_subregion"
+    assert progress(data, "ZJ-AIR-2025-PM25", "330801")["applies_as"] == "provincial_average"
     # A provincial total does not bind a prefecture.
     assert query(data, "select count(*) from marts.mart_indicator_progress where target_id = 'ZJ-14FYP-2025-GDP' and region_code = '330800'") == [(0,)]
+
+
+def test_every_assessed_trend_starts_at_the_plan_base_year_and_is_long_enough(warehouse):
+    rows = query(warehouse["data"], """
+        select p.target_id, p.region_code, p.base_year, t.base_year, p.trend_years
+        from marts.mart_indicator_progress as p join marts.fct_target as t using (target_id)
+        where p.status not in ('not_assessable', 'target_achieved')""")
+    assert rows, "at least one target has a trend status"
+    for target_id, region, base_year, plan_base_year, trend_years in rows:
+        assert plan_base_year <= base_year <= plan_base_year + 1 and trend_years >= 3, (target_id, region)
+    achieved = query(warehouse["data"], """
+        select p.latest_year, t.base_year from marts.mart_indicator_progress as p join marts.fct_target as t using (target_id)
+        where p.status = 'target_achieved'""")
+    assert achieved and all(latest >= base for latest, base in achieved)
+
+
+def test_every_figure_of_the_article_is_served(warehouse):
+    """Each row of the digitised article, Arabic digits or Chinese numerals, is in fct_observation."""
+    with (REPO_RAW / "observations" / "zjrb-2022-quzhou-decade.csv").open(encoding="utf-8") as handle:
+        article = list(csv.DictReader(handle))
+    served = {
+        (r[0], r[1], r[2]): r[3]
+        for r in query(warehouse["data"], "select indicator_code, region_code, period_label, value from marts.fct_observation")
+    }
+    for row in article:
+        key = (row["indicator_code"], row["region_code"], row["period"])
+        assert key in served and served[key] == pytest.approx(float(row["value"])), row
+    assert served[("CENTRAL_CITY_BRIDGEHEADS", "330800", "2022")] == 10  # 十个“桥头堡”
 
 
 def test_second_refresh_on_the_same_files_changes_nothing(warehouse):
@@ -207,8 +257,11 @@ def test_quality_report_renders_in_chromium_with_its_sections_and_numbers(wareho
         assert section in dom, section
     # the quarantined file, with line, column, rule and value
     assert "observations/malformed.csv" in dom and "expect_column_pair_values_a_to_be_greater_than_b" in dom and "158.0" in dom
-    # numbers from the marts: beds 3.38 → 7.1 against 7.5; the income-ratio consistency check 57465/31468
-    assert "3.38" in dom and "7.1" in dom and "1.8261" in dom
+    # numbers from the marts: Zhejiang's urbanisation 2020: 71 → 2023: 74.2 against ≈80 (linear R 1.7778);
+    # the income-ratio consistency check 57465/31468; a province-wide target read for Quzhou as a benchmark
+    assert "2020: 71" in dom and "2023: 74.2" in dom and "1.7778" in dom and "1.8261" in dom
+    assert "规划基年 plan base year 2020" in dom and "no figure that year: trend from 2021" in dom
+    assert "全省目标作对照" in dom and "too short a trend" in dom
     assert "进展显著 substantial progress" in dom and "已达标 target achieved" in dom
     assert dom.count("<svg") >= 5
     assert 'href="gx_data_docs/index.html"' in dom and (report.parent / "gx_data_docs" / "index.html").exists()

@@ -57,7 +57,8 @@ def _indicators() -> list[list[str]]:
         share = i % 2 == 0
         rows.append([f"SYN_{i:03d}", f"合成指标{i}", f"Synthetic indicator {i}", "synthetic",
                      "%" if share else "亿元", "level", "higher_better" if i % 3 else "lower_better",
-                     "0", "100" if share else "1000000", "Synthetic, for benchmarks"])
+                     "0", "100" if share else "1000000", "Synthetic, for benchmarks",
+                     "linear" if share else "compound", "", "" if share else "nominal"])  # trend_method …, price_basis
     return rows
 
 

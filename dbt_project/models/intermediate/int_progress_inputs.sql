@@ -1,20 +1,16 @@
--- One row per target and assessed region, with the comparable series summarised:
--- annual level figures (normal, provisional or estimated; exact or approximate) up to the target year.
+-- One row per target and region it binds, with the comparable series summarised from the plan's own base
+-- year (never earlier) to the target year. Where the base year has no figure, the first figure within
+-- var('base_year_fallback_years') after it opens the trend instead, and the row says so.
 with targets as (
-    select * from {{ ref('fct_target') }}
+    select * from {{ ref('stg_targets') }}
 ),
 
 regions as (
-    select * from {{ ref('dim_region') }}
+    select * from {{ ref('int_region_hierarchy') }}
 ),
 
-comparable as (
-    select o.indicator_code, o.region_code, o.start_year as year, o.value
-    from {{ ref('fct_observation') }} as o
-    where o.value_type = 'level'
-      and o.period_kind = 'year'
-      and o.obs_status in ('normal', 'provisional', 'estimated')
-      and o.qualifier in ('exact', 'approximate')
+levels as (
+    select * from {{ ref('int_comparable_series') }} where value_type = 'level'  -- growth needs a level
 ),
 
 -- A target binds its own region and, where it says so, every region below it that has figures.
@@ -26,8 +22,8 @@ assessed as (
         or (t.applies_to_subregions and t.region_code in (r.parent_code, r.prefecture_code, r.province_code))
     where r.region_code = t.region_code
        or exists (
-           select 1 from {{ ref('fct_observation') }} as o
-           where o.indicator_code = t.indicator_code and o.region_code = r.region_code
+           select 1 from {{ ref('int_observation_vintages') }} as o
+           where o.is_latest and o.indicator_code = t.indicator_code and o.region_code = r.region_code
        )
 ),
 
@@ -36,15 +32,15 @@ series as (
         a.target_id,
         a.assessed_region_code,
         count(*) as n_points,
-        min(c.year) as base_year,
-        arg_min(c.value, c.year) as base_value,
-        max(c.year) as latest_year,
-        arg_max(c.value, c.year) as latest_value
+        min(l.year) filter (where l.year <= a.base_year + {{ var('base_year_fallback_years') }}) as base_year,
+        min_by(l.value, l.year) filter (where l.year <= a.base_year + {{ var('base_year_fallback_years') }}) as base_value,
+        max(l.year) as latest_year,
+        max_by(l.value, l.year) as latest_value
     from assessed as a
-    inner join comparable as c
-        on c.indicator_code = a.indicator_code
-        and c.region_code = a.assessed_region_code
-        and c.year <= a.target_year
+    inner join levels as l
+        on l.indicator_code = a.indicator_code
+        and l.region_code = a.assessed_region_code
+        and l.year between a.base_year and a.target_year
     group by a.target_id, a.assessed_region_code
 )
 
@@ -52,21 +48,27 @@ select
     a.target_id,
     a.assessed_region_code,
     a.region_code as target_region_code,
+    case when a.assessed_region_code = a.region_code then 'own_region' else a.subregion_basis end as applies_as,
     a.indicator_code,
     i.direction,
+    i.trend_method,
+    i.price_basis,
     a.plan_code,
     a.target_year,
     a.comparator,
+    a.comparator_provenance,
     a.target_value,
     a.unit,
     a.binding,
     a.verified,
+    a.base_year as plan_base_year,
     coalesce(s.n_points, 0) as n_points,
     s.base_year,
     s.base_value,
+    s.base_year > a.base_year as base_is_fallback,
     s.latest_year,
     s.latest_value
 from assessed as a
-inner join {{ ref('dim_indicator') }} as i using (indicator_code)
+inner join {{ ref('stg_indicators') }} as i on i.indicator_code = a.indicator_code
 left join series as s
     on s.target_id = a.target_id and s.assessed_region_code = a.assessed_region_code

@@ -1,3 +1,4 @@
 select
-    indicator_code, name_zh, name_en, theme, unit, value_type, direction, range_min, range_max, description
+    indicator_code, name_zh, name_en, theme, unit, value_type, direction, range_min, range_max, description,
+    trend_method, trend_method_reason, price_basis
 from {{ ref('stg_indicators') }}

@@ -18,6 +18,12 @@ select
     v.source_id,
     v.published_on,
     v.vintage_count,
+    c.indicator_code is not null as in_comparable_series,
     v.note
 from {{ ref('int_observation_vintages') }} as v
+left join {{ ref('int_comparable_series') }} as c
+    on v.period_kind = 'year'
+    and c.indicator_code = v.indicator_code
+    and c.region_code = v.region_code
+    and c.year = v.start_year
 where v.is_latest

@@ -1,59 +1,72 @@
--- What changed over the decade the article looks back on: from the first annual figure in or after
--- var('decade_start_year') to the latest one, for level and grade series.
+-- Change over a decade of comparable figures (int_comparable_series), per series and span:
+--   article            the span the article states: 这十年 = 2012 → 2021, 2013 → 2021 for the air figures
+--                      (seed article_spans), where the series has figures for both ends;
+--   longest_available  the series' first to its latest comparable figure.
+-- A span shorter than var('decade_min_span_years') is not a decade and is left out.
 with series as (
-    select o.*, i.direction
-    from {{ ref('fct_observation') }} as o
-    inner join {{ ref('dim_indicator') }} as i using (indicator_code)
-    where o.value_type in ('level', 'grade')
-      and o.period_kind = 'year'
-      and o.obs_status in ('normal', 'provisional', 'estimated')
-      and o.qualifier in ('exact', 'approximate')
-      and o.start_year >= {{ var('decade_start_year') }}
+    select * from {{ ref('int_comparable_series') }}
 ),
 
-ends as (
-    select
-        indicator_code,
-        region_code,
-        any_value(direction) as direction,
-        any_value(value_type) as value_type,
-        any_value(unit) as unit,
-        min(start_year) as start_year,
-        max(start_year) as end_year,
-        arg_min(value, start_year) as start_value,
-        arg_max(value, start_year) as end_value,
-        arg_min(as_published, start_year) as start_as_published,
-        arg_max(as_published, start_year) as end_as_published,
-        arg_min(source_id, start_year) as start_source_id,
-        arg_max(source_id, start_year) as end_source_id
+spans_seed as (
+    select * from {{ ref('article_spans') }}
+),
+
+series_ends as (
+    select indicator_code, region_code, min(year) as first_year, max(year) as last_year
     from series
     group by indicator_code, region_code
-    having count(*) >= 2
+),
+
+spans as (
+    select
+        k.indicator_code,
+        k.region_code,
+        'article' as span_kind,
+        coalesce(own.start_year, d.start_year) as start_year,
+        coalesce(own.end_year, d.end_year) as end_year
+    from series_ends as k
+    left join spans_seed as own on own.indicator_code = k.indicator_code
+    cross join (select start_year, end_year from spans_seed where indicator_code = '*') as d
+
+    union all
+
+    select indicator_code, region_code, 'longest_available' as span_kind, first_year as start_year, last_year as end_year
+    from series_ends
 )
 
 select
-    indicator_code,
-    region_code,
-    unit,
-    value_type,
-    direction,
-    start_year,
-    start_value,
-    end_year,
-    end_value,
-    end_value - start_value as absolute_change,
-    case when value_type = 'level' and start_value > 0
-        then round(100 * (end_value - start_value) / start_value, 4)
+    sp.indicator_code,
+    sp.region_code,
+    sp.span_kind,
+    s.unit,
+    s.value_type,
+    s.direction,
+    s.price_basis,
+    sp.start_year,
+    s.value as start_value,
+    s.obs_status as start_obs_status,
+    sp.end_year,
+    e.value as end_value,
+    e.obs_status as end_obs_status,
+    sp.end_year - sp.start_year as span_years,
+    e.value - s.value as absolute_change,
+    case when s.value_type = 'level' and s.value > 0
+        then round(100 * (e.value - s.value) / s.value, 4)
     end as relative_change_pct,
-    case when value_type = 'level' and start_value > 0 and end_value > 0
-        then round(100 * (power(end_value / start_value, 1.0 / (end_year - start_year)) - 1), 4)
+    case when s.value_type = 'level' and s.value > 0 and e.value > 0
+        then round(100 * (power(e.value / s.value, 1.0 / (sp.end_year - sp.start_year)) - 1), 4)
     end as cagr_pct,
-    case direction
-        when 'higher_better' then end_value > start_value
-        when 'lower_better' then end_value < start_value
+    case s.direction
+        when 'higher_better' then e.value > s.value
+        when 'lower_better' then e.value < s.value
     end as improved,
-    start_as_published,
-    end_as_published,
-    start_source_id,
-    end_source_id
-from ends
+    s.as_published as start_as_published,
+    e.as_published as end_as_published,
+    s.source_id as start_source_id,
+    e.source_id as end_source_id
+from spans as sp
+inner join series as s
+    on s.indicator_code = sp.indicator_code and s.region_code = sp.region_code and s.year = sp.start_year
+inner join series as e
+    on e.indicator_code = sp.indicator_code and e.region_code = sp.region_code and e.year = sp.end_year
+where sp.end_year - sp.start_year >= {{ var('decade_min_span_years') }}

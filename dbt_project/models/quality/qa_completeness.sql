@@ -1,8 +1,12 @@
--- Which annual level figures are present, per indicator, region and year of the decade, up to the latest year published.
+-- Which comparable annual figures (int_comparable_series) are present, per indicator, region and year of the
+-- decade the article looks back on (seed article_spans), up to the latest year published.
 with annual as (
-    select indicator_code, region_code, start_year as year
-    from {{ ref('fct_observation') }}
-    where period_kind = 'year' and obs_status <> 'forecast' and value_type in ('level', 'grade')
+    select indicator_code, region_code, year
+    from {{ ref('int_comparable_series') }}
+),
+
+decade as (
+    select start_year from {{ ref('article_spans') }} where indicator_code = '*'
 ),
 
 latest as (
@@ -14,7 +18,8 @@ grid as (
     from {{ ref('dim_indicator') }} as i
     cross join (select region_code from {{ ref('dim_region') }} where region_code in ('330000', '330800')) as r
     cross join latest
-    cross join range({{ var('decade_start_year') }}, latest.latest_year + 1) as y(year)
+    cross join decade
+    cross join range(decade.start_year, latest.latest_year + 1) as y(year)
     where i.value_type in ('level', 'grade')
 )
 

@@ -1,8 +1,8 @@
--- Annual level figures that moved more than their indicator's threshold since the year before.
+-- Comparable annual level figures that moved more than their indicator's threshold since the year before.
 with series as (
-    select indicator_code, region_code, start_year as year, value, source_id
-    from {{ ref('fct_observation') }}
-    where value_type = 'level' and period_kind = 'year' and obs_status <> 'forecast'
+    select indicator_code, region_code, year, value, source_id
+    from {{ ref('int_comparable_series') }}
+    where value_type = 'level'
 ),
 
 pairs as (

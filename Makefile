@@ -3,13 +3,19 @@
 #   make test   set up .venv, run the test suite (what .ci/run calls)
 # and `make dev` for the Dagster UI on the same code location and data folder,
 # and `make bench` (SIZES=1e4,1e5,1e6,1e7) for the scaling benchmark (prints a table; see docs/performance.md).
+# `make bi-clients` installs the BI readers the tests open the serving snapshot with (DuckDB 1.4 for Python,
+# @duckdb/node-api for Node) into .bi-clients/; `make test` does it first.
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+CLIENTS := .bi-clients
+CLIENTS_STAMP := $(CLIENTS)/.installed-stamp
+# One variable, not $(or …): make splits function arguments on commas, which cut the list to its first size.
+SIZES ?= 1e4,1e5,1e6
 
-.PHONY: run test dev bench clean
+.PHONY: run test dev bench bi-clients clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -19,15 +25,26 @@ $(STAMP): pyproject.toml constraints.txt
 run: $(STAMP)
 	$(BIN)/python -m orchestration.refresh
 
-test: $(STAMP)
+test: $(STAMP) $(CLIENTS_STAMP)
 	$(BIN)/python -m pytest
+
+# Readers as BI users install them: DuckDB 1.4 (what Superset's duckdb<2 resolves to) and the Node client.
+# Node comes from Debian's packages when it is missing and we may install (root).
+bi-clients: $(CLIENTS_STAMP)
+$(CLIENTS_STAMP): tests/clients/requirements.txt tests/clients/package.json
+	$(PYTHON) -m venv $(CLIENTS)/python
+	$(CLIENTS)/python/bin/python -m pip install --quiet --disable-pip-version-check -r tests/clients/requirements.txt
+	command -v npm >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm; }
+	cp tests/clients/package.json $(CLIENTS)/package.json
+	cd $(CLIENTS) && npm install --no-audit --no-fund --silent
+	touch $(CLIENTS_STAMP)
 
 dev: $(STAMP)
 	DAGSTER_HOME="$$($(BIN)/python -m orchestration.refresh --print-dagster-home)" \
 		$(BIN)/dagster dev -m orchestration.definitions
 
 bench: $(STAMP)
-	$(BIN)/python -m tests.benchmarks.bench_refresh --sizes $(or $(SIZES),1e4,1e5,1e6)
+	$(BIN)/python -m tests.benchmarks.bench_refresh --sizes $(SIZES)
 
 clean:
-	rm -rf $(VENV) dbt_project/target dbt_project/logs
+	rm -rf $(VENV) $(CLIENTS) dbt_project/target dbt_project/logs

@@ -22,6 +22,11 @@ import duckdb
 from orchestration.warehouse import Warehouse
 
 SNAPSHOT_FILE = "snapshot.duckdb"  # not "marts.duckdb": the catalog name would clash with schema marts
+# DuckDB 2 writes files that DuckDB 1.x cannot open ("version number 999"), and the BI clients people install
+# embed DuckDB 1.x: Superset's `duckdb` extra pins duckdb<2, `@duckdb/node-api` (Evidence) is 1.5, and so are
+# the JDBC drivers of Metabase and DBeaver. The snapshot is written in the format of DuckDB 1.4 (storage
+# number 67), the oldest DuckDB 2 writes, which DuckDB 1.4, 1.5 and 2.x all read.
+SNAPSHOT_STORAGE_VERSION = "v1.4.0"
 KEEP_RELEASES = 3  # older ones are removed; a reader that still has one open keeps reading it (POSIX unlink)
 
 
@@ -105,7 +110,10 @@ def _write_release(warehouse: Warehouse, staging: Path, release_id: str, publish
             counts[table] = con.execute(f"select count(*) from marts.{_quote(table)}").fetchone()[0]
 
     # The snapshot holds the marts as tables (not views over the Parquet files), so it is self-contained.
-    with duckdb.connect(str(staging / SNAPSHOT_FILE)) as snap:
+    snapshot = str(staging / SNAPSHOT_FILE).replace("'", "''")  # ATTACH takes no parameter for its path
+    with duckdb.connect() as snap:
+        snap.execute(f"attach '{snapshot}' as snapshot (storage_version '{SNAPSHOT_STORAGE_VERSION}')")
+        snap.execute("use snapshot")
         snap.execute("create schema marts; create schema meta")
         for table in tables:
             snap.execute(f"create table marts.{_quote(table)} as select * from read_parquet(?)", [str(staging / f"{table}.parquet")])
@@ -113,6 +121,7 @@ def _write_release(warehouse: Warehouse, staging: Path, release_id: str, publish
         snap.execute("insert into meta.release values (?, ?, ?)", [release_id, published_at, run_id])
         snap.execute("create table meta.release_tables (table_name varchar, row_count bigint)")
         snap.executemany("insert into meta.release_tables values (?, ?)", list(counts.items()))
-        snap.execute("checkpoint")
+        snap.execute("use memory")
+        snap.execute("detach snapshot")  # checkpoints the file
 
     return counts

@@ -21,6 +21,10 @@ reason given in the changelog of the pull request that changes them. This page i
 dbt YAML in `dbt_project/models/marts/` (`python -m orchestration.contract_doc`); a test keeps the two
 identical.
 
+Every mart is built under an enforced dbt model contract: a change of a column's name or type fails the
+build instead of reaching BI tools. The descriptions below are also the COMMENTs on the tables and
+columns of the serving snapshot.
+
 Conventions: percentages are percent numbers (45.7 means 45.7%); every value is in its indicator's
 unit from `dim_indicator.unit`; region codes are GB/T 2260; periods are `2021`, `2022H1` or `2012-2021`.
 """
@@ -31,10 +35,13 @@ def render() -> str:
     for path in sorted(MARTS_DIR.glob("*.yml")):
         for model in yaml.safe_load(path.read_text(encoding="utf-8")).get("models", []):
             parts.append(f"\n## `marts.{model['name']}`\n\n{' '.join(model['description'].split())}\n")
-            parts.append("| column | meaning |\n|---|---|")
+            parts.append("| column | type | meaning |\n|---|---|---|")
             for column in model["columns"]:
                 text = " ".join(column.get("description", "").split()).replace("|", "\\|")
-                parts.append(f"| `{column['name']}` | {text} |")
+                kind = column.get("data_type", "").upper()
+                if any(c.get("type") == "not_null" for c in column.get("constraints", [])):
+                    kind += " not null"
+                parts.append(f"| `{column['name']}` | {kind} | {text} |")
     return "\n".join(parts) + "\n"
 
 

@@ -27,6 +27,15 @@ SNAPSHOT_FILE = "snapshot.duckdb"  # not "marts.duckdb": the catalog name would 
 # the JDBC drivers of Metabase and DBeaver. The snapshot is written in the format of DuckDB 1.4 (storage
 # number 67), the oldest DuckDB 2 writes, which DuckDB 1.4, 1.5 and 2.x all read.
 SNAPSHOT_STORAGE_VERSION = "v1.4.0"
+META_COMMENTS = (
+    "comment on table meta.release is 'The release these marts belong to (one row).'",
+    "comment on column meta.release.release_id is 'Release id: creation sequence, UTC time and a random suffix.'",
+    "comment on column meta.release.published_at is 'When the release was published.'",
+    "comment on column meta.release.run_id is 'The Dagster run that published it.'",
+    "comment on table meta.release_tables is 'Row count of every mart in this release.'",
+    "comment on column meta.release_tables.table_name is 'The mart (a table in schema marts).'",
+    "comment on column meta.release_tables.row_count is 'Its rows in this release.'",
+)
 KEEP_RELEASES = 3  # older ones are removed; a reader that still has one open keeps reading it (POSIX unlink)
 
 
@@ -48,6 +57,10 @@ def current_snapshot(data_dir: Path) -> Path:
 
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"  # COMMENT ON takes no parameter
 
 
 def _sequence(name: str) -> int:
@@ -102,6 +115,18 @@ def _write_release(warehouse: Warehouse, staging: Path, release_id: str, publish
         tables = [t for (t,) in con.execute(
             "select table_name from information_schema.tables where table_schema = 'marts' and table_type = 'BASE TABLE' order by 1"
         ).fetchall()]
+        # The descriptions dbt persisted as COMMENTs (persist_docs), to carry into the snapshot.
+        table_comments = dict(con.execute(
+            "select table_name, comment from duckdb_tables() where schema_name = 'marts' and comment is not null"
+        ).fetchall())
+        column_comments = con.execute(
+            "select table_name, column_name, comment from duckdb_columns() where schema_name = 'marts' and comment is not null"
+        ).fetchall()
+        # ... and the NOT NULL of the grain columns (dbt model contracts), which CREATE TABLE AS would drop.
+        not_null = con.execute(
+            "select table_name, unnest(constraint_column_names) from duckdb_constraints() "
+            "where schema_name = 'marts' and constraint_type = 'NOT NULL'"
+        ).fetchall()
         counts = {}
         for table in tables:
             target = staging / f"{table}.parquet"
@@ -115,12 +140,27 @@ def _write_release(warehouse: Warehouse, staging: Path, release_id: str, publish
         snap.execute(f"attach '{snapshot}' as snapshot (storage_version '{SNAPSHOT_STORAGE_VERSION}')")
         snap.execute("use snapshot")
         snap.execute("create schema marts; create schema meta")
+        # duckdb-engine reflects through DuckDB's pg_catalog; on SQLAlchemy 2.0 its queries cast to REGCLASS, a
+        # PostgreSQL type DuckDB 2.0 lacks, so key reflection, Table(autoload_with=...) and pandas.read_sql_table
+        # fail ("Type with name REGCLASS does not exist"). A type of that name here lets those queries bind.
+        snap.execute("create type main.regclass as varchar")
         for table in tables:
             snap.execute(f"create table marts.{_quote(table)} as select * from read_parquet(?)", [str(staging / f"{table}.parquet")])
+        for table, column in not_null:
+            if table in tables:
+                snap.execute(f"alter table marts.{_quote(table)} alter column {_quote(column)} set not null")
+        for table, comment in table_comments.items():
+            if table in tables:
+                snap.execute(f"comment on table marts.{_quote(table)} is {_literal(comment)}")
+        for table, column, comment in column_comments:
+            if table in tables:
+                snap.execute(f"comment on column marts.{_quote(table)}.{_quote(column)} is {_literal(comment)}")
         snap.execute("create table meta.release (release_id varchar, published_at timestamptz, run_id varchar)")
         snap.execute("insert into meta.release values (?, ?, ?)", [release_id, published_at, run_id])
         snap.execute("create table meta.release_tables (table_name varchar, row_count bigint)")
         snap.executemany("insert into meta.release_tables values (?, ?)", list(counts.items()))
+        for statement in META_COMMENTS:
+            snap.execute(statement)
         snap.execute("use memory")
         snap.execute("detach snapshot")  # checkpoints the file
 

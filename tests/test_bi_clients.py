@@ -1,29 +1,41 @@
-"""The serving snapshot opens in the DuckDB clients BI tools embed (DuckDB 1.4 for Python, @duckdb/node-api 1.5).
+"""The serving snapshot as BI tools meet it: opened by the DuckDB clients they embed (DuckDB 1.4 for Python,
+@duckdb/node-api 1.5), reflected through SQLAlchemy 1.4 (Superset 6's stack) and 2.0, with every mart column
+described, and nothing but the marts and a small meta schema in it.
 
 The clients are installed by `make bi-clients` into .bi-clients/ (`make test` does it first). Without them the
 client tests are skipped locally, but fail under CI, where a skipped check would prove nothing.
 """
 
-import datetime
 import json
 import os
 import shutil
 import struct
 import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
 import pytest
+from conftest import REPO_RAW
+from dagster import DagsterInstance
 
 from orchestration import settings
-from orchestration.serving import current_snapshot, publish
-from orchestration.warehouse import Warehouse
+from orchestration.refresh import run_refresh
+from orchestration.serving import current_snapshot
 
 CLIENTS = settings.REPO_ROOT / ".bi-clients"
 PYTHON_CLIENT = CLIENTS / "python" / "bin" / "python"
 HERE = Path(__file__).parent
-QUERY = ("select r.name_zh, o.period_label, o.value, o.period_start from marts.fct_observation as o "
-         "join marts.dim_region as r using (region_code) order by o.period_label")
+MARTS = ["dim_indicator", "dim_region", "dim_source", "fct_observation", "fct_observation_vintage", "fct_target",
+         "mart_decade_change", "mart_indicator_progress"]
+QUERY = ("select r.name_zh, o.period_label, o.value, cast(o.period_start as varchar) as period_start "
+         "from marts.fct_observation as o join marts.dim_region as r using (region_code) "
+         "where o.indicator_code = 'URBANISATION' and o.region_code = '330800' order by o.period_label")
+EXPECTED = [
+    {"name_zh": "衢州市", "period_label": "2012", "value": 45.7, "period_start": "2012-01-01"},
+    {"name_zh": "衢州市", "period_label": "2021", "value": 58.1, "period_start": "2021-01-01"},
+    {"name_zh": "衢州市", "period_label": "2022", "value": 59.3, "period_start": "2022-01-01"},
+]
 
 
 def _client(path: Path, what: str) -> Path:
@@ -35,51 +47,56 @@ def _client(path: Path, what: str) -> Path:
 
 
 @pytest.fixture(scope="module")
-def snapshot(tmp_path_factory) -> Path:
-    """A published release of small marts holding what BI readers meet: CJK text, decimals, dates."""
-    warehouse = Warehouse(tmp_path_factory.mktemp("bi") / "data")
-    warehouse.ensure_schema()
-    with warehouse.connect() as con:
-        con.execute("create schema marts")
-        con.execute("create table marts.dim_region as select * from (values ('330800', '衢州市'), ('330000', '浙江省')) as t(region_code, name_zh)")
-        con.execute("""create table marts.fct_observation as select * from (values
-            ('330800', '2012', 45.7::double, date '2012-01-01'), ('330800', '2021', 58.1, date '2021-01-01'),
-            ('330000', '2023', 74.2, date '2023-01-01')) as t(region_code, period_label, value, period_start)""")
-    publish(warehouse, "bi-test")
-    return current_snapshot(warehouse.data_dir)
+def snapshot(tmp_path_factory, restore_environ) -> Path:
+    """The snapshot a refresh of the shipped raw/ publishes."""
+    root = tmp_path_factory.mktemp("bi")
+    shutil.copytree(REPO_RAW, root / "raw")
+    assert run_refresh(root / "data", root / "raw", DagsterInstance.ephemeral()).success
+    return current_snapshot(root / "data")
 
 
-def _storage_number(path: Path) -> int:
-    header = path.read_bytes()[:20]
-    assert header[8:12] == b"DUCK"
-    return struct.unpack("<Q", header[12:20])[0]
+def _run_json(command: list, **kwargs) -> object:
+    out = subprocess.run([str(c) for c in command], capture_output=True, text=True, timeout=180, check=True, **kwargs)
+    return json.loads(out.stdout)
 
 
 def test_snapshot_is_written_in_the_storage_format_of_duckdb_1_4(snapshot):
-    assert _storage_number(snapshot) == 67  # v1.4.0; DuckDB 2's own default is 999, which 1.x refuses
-    with duckdb.connect(str(snapshot), read_only=True) as con:
-        assert con.execute(QUERY).fetchall()[0] == ("衢州市", "2012", 45.7, datetime.date(2012, 1, 1))
+    header = snapshot.read_bytes()[:20]
+    assert header[8:12] == b"DUCK"
+    assert struct.unpack("<Q", header[12:20])[0] == 67  # v1.4.0; DuckDB 2's own default is 999, which 1.x refuses
 
 
-def _expected_rows() -> list[dict]:
-    return [
-        {"name_zh": "衢州市", "period_label": "2012", "value": 45.7, "period_start": "2012-01-01"},
-        {"name_zh": "衢州市", "period_label": "2021", "value": 58.1, "period_start": "2021-01-01"},
-        {"name_zh": "浙江省", "period_label": "2023", "value": 74.2, "period_start": "2023-01-01"},
-    ]
-
-
-def test_duckdb_1_4_opens_the_snapshot(snapshot):
+def test_duckdb_1_4_opens_the_snapshot_and_sees_every_description(snapshot):
     python = _client(PYTHON_CLIENT, "DuckDB 1.4 for Python")
-    out = subprocess.run([python, HERE / "clients" / "open_snapshot.py", snapshot, QUERY],
-                         capture_output=True, text=True, timeout=120, check=True)
-    result = json.loads(out.stdout)
-    assert result["duckdb"].startswith("1.4.")
-    assert result["rows"] == _expected_rows()
+    script = HERE / "clients" / "open_snapshot.py"
+    result = _run_json([python, script, snapshot, QUERY])
+    assert result["duckdb"].startswith("1.4.") and result["rows"] == EXPECTED
+    # Every mart and every mart column carries its dbt description as a COMMENT (persist_docs), as BI tools show it.
+    undescribed = _run_json([python, script, snapshot, """
+        select table_name, column_name from duckdb_columns()
+        where schema_name in ('marts', 'meta') and (comment is null or comment = '')
+        union all
+        select table_name, null from duckdb_tables() where schema_name in ('marts', 'meta') and (comment is null or comment = '')"""])
+    assert undescribed["rows"] == []
+    status = _run_json([python, script, snapshot, "select comment from duckdb_columns() where table_name = 'mart_indicator_progress' and column_name = 'status'"])
+    assert status["rows"][0]["comment"].startswith("Headline status: target_achieved")
+
+
+def test_the_snapshot_holds_only_marts_and_meta(snapshot):
+    with duckdb.connect(str(snapshot), read_only=True) as con:
+        catalog = con.execute("select current_database()").fetchone()[0]
+        objects = con.execute(
+            "select schema_name, table_name from duckdb_tables() where database_name = ? "
+            "union all select schema_name, view_name from duckdb_views() where database_name = ? and not internal",
+            [catalog, catalog],
+        ).fetchall()
+    assert {schema for schema, _ in objects} == {"marts", "meta"}
+    assert sorted(t for s, t in objects if s == "marts") == MARTS
+    assert sorted(t for s, t in objects if s == "meta") == ["release", "release_tables"]
 
 
 def test_duckdb_1_4_refuses_a_file_in_duckdb_2s_default_format(tmp_path):
-    """The control: without the storage version the client fails, so the test above can fail."""
+    """The control: without the storage version the client fails, so the tests above can fail."""
     python = _client(PYTHON_CLIENT, "DuckDB 1.4 for Python")
     default = tmp_path / "default.duckdb"
     with duckdb.connect(str(default)) as con:
@@ -95,8 +112,62 @@ def test_node_client_opens_the_snapshot(snapshot):
     assert node, "node is required by the Node client"
     script = CLIENTS / "open_snapshot.mjs"  # beside node_modules, where Node resolves the package from
     shutil.copyfile(HERE / "clients" / "open_snapshot.mjs", script)
-    out = subprocess.run([node, script, snapshot, QUERY.replace("o.period_start", "cast(o.period_start as varchar) as period_start")],
-                         capture_output=True, text=True, timeout=120, check=True)
-    assert json.loads(out.stdout) == _expected_rows()
-    version = json.loads((modules / "package.json").read_text())["version"]
-    assert version.startswith("1.5.")
+    assert _run_json([node, script, snapshot, QUERY]) == EXPECTED
+    assert json.loads((modules / "package.json").read_text())["version"].startswith("1.5.")
+
+
+def _assert_reflects(seen: dict) -> None:
+    assert seen["errors"] == {}
+    assert {"snapshot.marts", "snapshot.meta"} <= set(seen["schemas"])  # the schema to pick is snapshot.marts
+    assert seen["tables"] == MARTS and seen["meta_tables"] == ["release", "release_tables"]
+    columns = seen["columns"]
+    assert [c["name"] for c in columns][:3] == ["indicator_code", "region_code", "period_label"]
+    assert all(c["comment"] for c in columns), [c["name"] for c in columns if not c["comment"]]
+    assert seen["table_comment"].startswith("The latest published value")
+    assert seen["autoload"] == [c["name"] for c in columns]
+    assert seen["read_sql_table_rows"] == seen["count"] > 80
+
+
+def test_sqlalchemy_1_4_reflects_the_snapshot_as_superset_does(snapshot):
+    python = _client(PYTHON_CLIENT, "SQLAlchemy 1.4 + duckdb-engine")
+    seen = _run_json([python, HERE / "clients" / "reflect_snapshot.py", snapshot, "fct_observation"])
+    assert seen["sqlalchemy"].startswith("1.4.")
+    _assert_reflects(seen)
+
+
+def test_sqlalchemy_2_0_reflects_the_snapshot(snapshot):
+    seen = _run_json([sys.executable, HERE / "clients" / "reflect_snapshot.py", snapshot, "fct_observation"])
+    assert seen["sqlalchemy"].startswith("2.0.")
+    _assert_reflects(seen)
+
+
+def test_the_documented_example_queries_return_rows(snapshot):
+    text = (settings.REPO_ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
+    block = text.split("Typical questions", 1)[1].split("```sql", 1)[1].split("```", 1)[0]
+    queries = [q.strip() for q in block.split(";") if q.strip() and not all(line.startswith("--") for line in q.strip().splitlines())]
+    assert len(queries) == 3
+    with duckdb.connect(str(snapshot), read_only=True) as con:
+        for query in queries:
+            assert len(con.execute(query).fetchall()) >= 2, query
+
+
+def test_the_served_marts_keep_their_dbt_contract(snapshot):
+    """Names, order and types of every mart column are those of its dbt YAML (contract enforced), and the
+    grain columns are NOT NULL in the snapshot too."""
+    import yaml
+
+    declared: dict[str, list[tuple[str, str, bool]]] = {}
+    for path in sorted((settings.DBT_PROJECT_DIR / "models" / "marts").glob("*.yml")):
+        for model in yaml.safe_load(path.read_text(encoding="utf-8")).get("models", []):
+            declared[model["name"]] = [
+                (c["name"], c["data_type"].upper(), not any(k.get("type") == "not_null" for k in c.get("constraints", [])))
+                for c in model["columns"]
+            ]
+    assert sorted(declared) == MARTS
+    with duckdb.connect(str(snapshot), read_only=True) as con:
+        for mart, columns in declared.items():
+            served = con.execute(
+                "select column_name, data_type, is_nullable = 'YES' from information_schema.columns "
+                "where table_schema = 'marts' and table_name = ? order by ordinal_position", [mart]
+            ).fetchall()
+            assert served == columns, mart

@@ -283,3 +283,11 @@ def test_a_damaged_report_history_is_set_aside_and_never_fails_a_refresh(warehou
     assert list(reports.glob("history.damaged-*.json"))
     assert result.path.name in (reports / "index.html").read_text(encoding="utf-8")
     assert json.loads((reports / "history.json").read_text(encoding="utf-8"))[0]["run_id"] == "after-damage"
+
+
+def test_dbt_run_folders_do_not_pile_up(warehouse):
+    """Each dbt invocation writes its own folder under dbt_project/target/; only the newest few are kept."""
+    from orchestration.defs.dbt_assets import KEEP_RUN_FOLDERS, dbt_project, quzhou_dbt_models
+
+    target = dbt_project.project_dir / dbt_project.target_path
+    assert 1 <= len(list(target.glob(f"{quzhou_dbt_models.op.name}-*"))) <= KEEP_RUN_FOLDERS

@@ -6,7 +6,9 @@ connection of this process is open meanwhile (DuckDB allows one writer process p
 
 
 import os
+import shutil
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -54,3 +56,15 @@ def quzhou_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, wa
     os.environ[settings.DATA_DIR_ENV] = str(warehouse.data_path)
     with warehouse.get().lock():
         yield from dbt.cli(["build"], context=context).stream()
+    prune_run_folders(dbt_project.project_dir / dbt_project.target_path)
+
+
+KEEP_RUN_FOLDERS = 3
+
+
+def prune_run_folders(target: Path, keep: int = KEEP_RUN_FOLDERS) -> None:
+    """dagster-dbt gives every dbt invocation its own folder under target/ (manifest, logs, compiled SQL:
+    ~5 MB each); without this they pile up forever. The newest few are kept for debugging a failed run."""
+    runs = sorted((p for p in target.glob(f"{quzhou_dbt_models.op.name}-*") if p.is_dir()), key=lambda p: p.stat().st_mtime)
+    for old in runs[:-keep]:
+        shutil.rmtree(old, ignore_errors=True)

@@ -1,7 +1,7 @@
 # Two commands on a fresh machine with Python 3.11 and make:
 #   make run    set up .venv, refresh everything into $(QZ_DATA_DIR) (default ./data), print a summary
 #   make test   set up .venv, run the test suite (what .ci/run calls)
-# and `make dev` for the Dagster UI on the same code location and data folder,
+# and `make dev` (PORT=3000) for the Dagster UI on the same code location and data folder,
 # and `make bench` (SIZES=1e4,1e5,1e6,1e7) for the scaling benchmark (prints a table; see docs/performance.md).
 # `make bi-clients` installs the BI readers the tests open the serving snapshot with (DuckDB 1.4 for Python,
 # @duckdb/node-api for Node) into .bi-clients/; `make test` does it first.
@@ -14,6 +14,7 @@ CLIENTS := .bi-clients
 CLIENTS_STAMP := $(CLIENTS)/.installed-stamp
 # One variable, not $(or …): make splits function arguments on commas, which cut the list to its first size.
 SIZES ?= 1e4,1e5,1e6
+PORT ?= 3000
 
 .PHONY: run test dev bench bi-clients clean
 
@@ -41,7 +42,7 @@ $(CLIENTS_STAMP): tests/clients/requirements.txt tests/clients/package.json
 
 dev: $(STAMP)
 	DAGSTER_HOME="$$($(BIN)/python -m orchestration.refresh --print-dagster-home)" \
-		$(BIN)/dagster dev -m orchestration.definitions
+		$(BIN)/dagster dev -m orchestration.definitions --port $(PORT)
 
 bench: $(STAMP)
 	$(BIN)/python -m tests.benchmarks.bench_refresh --sizes $(SIZES)

@@ -32,15 +32,20 @@ def test_daily_schedule_in_beijing_time():
 
 def test_sensor_requests_a_run_only_when_raw_files_change(raw_copy):
     resources = {"raw_files": RawFilesResource(root=str(raw_copy))}
-    first = raw_files_sensor(dg.build_sensor_context(cursor=None, resources=resources))
-    assert isinstance(first, dg.RunRequest)
+    # The first evaluation (when `make dev` opens) notes the files and starts nothing.
+    opening = dg.build_sensor_context(cursor=None, resources=resources)
+    first = raw_files_sensor(opening)
+    assert isinstance(first, dg.SkipReason) and "noted the files" in first.skip_message
+    noted = opening.cursor
+    assert noted
 
-    context = dg.build_sensor_context(cursor=first.run_key, resources=resources)
+    context = dg.build_sensor_context(cursor=noted, resources=resources)
     assert isinstance(raw_files_sensor(context), dg.SkipReason)
 
     write_obs(raw_copy, "new-publication.csv", "330800,GDP,2023,2100,亿元,level,normal,exact,2100亿元,zjrb-2022-quzhou-decade,")
-    third = raw_files_sensor(dg.build_sensor_context(cursor=first.run_key, resources=resources))
-    assert isinstance(third, dg.RunRequest) and third.run_key != first.run_key
+    changed = dg.build_sensor_context(cursor=noted, resources=resources)
+    third = raw_files_sensor(changed)
+    assert isinstance(third, dg.RunRequest) and third.run_key == changed.cursor != noted
 
 
 
@@ -49,3 +54,17 @@ def test_mart_contract_doc_matches_the_dbt_yaml():
 
     assert CONTRACT.read_text(encoding="utf-8") == render(), "run: python -m orchestration.contract_doc"
 
+
+
+def test_every_asset_has_an_owner_and_checks_state_their_rule():
+    graph = defs.get_repository_def().asset_graph
+    owners = {k.to_user_string(): graph.get(k).owners for k in graph.get_all_asset_keys() if graph.get(k).is_materializable}
+    assert owners["raw/observations"] == ["team:warehouse"]
+    assert owners["marts/mart_indicator_progress"] == ["team:warehouse"]
+    assert owners["serving/marts_snapshot"] == ["team:bi"]
+    assert owners["reports/quality_report"] == ["team:data-stewards"]
+    assert all(owners.values()), [k for k, v in owners.items() if not v]
+    ingest = defs.get_assets_def(dg.AssetKey(["raw", "observations"]))
+    specs = list(ingest.check_specs)
+    assert {s.name for s in specs} == {"all_files_accepted", "no_file_withdrawn"}
+    assert all(s.description.startswith("Rule:") for s in specs)  # the rule, not an outcome it may not have

@@ -38,7 +38,7 @@ def warehouse(tmp_path_factory, restore_environ):
     after_second = snapshot(data)
     write_obs(raw, "malformed.csv", "330800,URBANISATION,2022,158,%,level,normal,exact,158%,zjrb-2022-quzhou-decade,")
     third = run_refresh(data, raw, instance)
-    return {"data": data, "runs": [first, second, third], "snapshots": [after_first, after_second, snapshot(data)]}
+    return {"data": data, "instance": instance, "runs": [first, second, third], "snapshots": [after_first, after_second, snapshot(data)]}
 
 
 def test_first_refresh_loads_every_file_and_passes_every_check(warehouse):
@@ -291,3 +291,11 @@ def test_dbt_run_folders_do_not_pile_up(warehouse):
 
     target = dbt_project.project_dir / dbt_project.target_path
     assert 1 <= len(list(target.glob(f"{quzhou_dbt_models.op.name}-*"))) <= KEEP_RUN_FOLDERS
+
+
+def test_a_run_that_published_with_warnings_says_so_in_its_tags(warehouse):
+    """Dagster shows every published refresh as a success; the tags say whether files were refused."""
+    instance = warehouse["instance"]
+    clean, _, flagged = (instance.get_run_by_id(r.run_id).tags for r in warehouse["runs"])
+    assert clean["quzhou/verdict"] == "all_files_accepted" and clean["quzhou/quarantined"] == "0"
+    assert flagged["quzhou/verdict"] == "with_warnings" and flagged["quzhou/quarantined"] == "1"

@@ -40,10 +40,19 @@ def raw_fingerprint(raw_files: RawFilesResource) -> str:
     job=refresh_job,
     minimum_interval_seconds=30,
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Requests a refresh when a file under raw/ is added, changed or removed.",
+    description=(
+        "Requests a refresh when a file under raw/ is added, changed or removed. Its first evaluation only notes "
+        "the files present (no refresh when the UI opens)."
+    ),
 )
 def raw_files_sensor(context: dg.SensorEvaluationContext, raw_files: RawFilesResource):
     fingerprint = raw_fingerprint(raw_files)
+    if context.cursor is None:
+        # First evaluation, e.g. the moment `make dev` opens: note the files as they are instead of starting
+        # an unannounced full refresh. Changes from now on start one; the first refresh is `make run`, the
+        # daily schedule or Launch in the UI.
+        context.update_cursor(fingerprint)
+        return dg.SkipReason("sensor started: noted the files now in raw/; a refresh starts when one is added, changed or removed")
     if fingerprint == context.cursor:
         return dg.SkipReason("raw/ unchanged since the last request")
     context.update_cursor(fingerprint)

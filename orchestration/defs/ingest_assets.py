@@ -9,6 +9,7 @@ A withdrawn file (gone from raw/) is a WARN of the `no_file_withdrawn` check.
 
 import dagster as dg
 
+from orchestration.defs.owners import WAREHOUSE_TEAM
 from orchestration.defs.resources import RawFilesResource, WarehouseResource
 from orchestration.families import ALL_FAMILIES, CATALOGUE_FAMILIES, Family
 from orchestration.ingest import FILE_STATUSES, FileOutcome, ingest_family
@@ -50,6 +51,7 @@ def build_ingest_asset(family: Family) -> dg.AssetsDefinition:
         deps=deps,
         description=f"{family.description} Files: raw/{family.pattern}.",
         kinds={"duckdb", "python"},
+        owners=[WAREHOUSE_TEAM],
         check_specs=[
             dg.AssetCheckSpec(
                 "all_files_accepted",

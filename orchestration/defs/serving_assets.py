@@ -3,6 +3,7 @@
 import dagster as dg
 
 from orchestration.defs.dbt_assets import quzhou_dbt_models
+from orchestration.defs.owners import BI_TEAM, STEWARDS
 from orchestration.defs.resources import RawFilesResource, WarehouseResource
 from orchestration.families import ALL_FAMILIES
 from orchestration.ingest import discover, ignored_files
@@ -17,6 +18,7 @@ MART_KEYS = [key for key in quzhou_dbt_models.keys if key.path[0] == "marts"]
     group_name="serving",
     deps=MART_KEYS,
     kinds={"duckdb", "parquet"},
+    owners=[BI_TEAM],
     description=(
         "Every mart as Parquet (zstd) and a read-only DuckDB snapshot, written aside and swapped in atomically: "
         "BI tools read <data>/serving/current/snapshot.duckdb, never the writer's file."
@@ -29,6 +31,7 @@ def marts_snapshot(context: dg.AssetExecutionContext, warehouse: WarehouseResour
         metadata={
             "release_id": release.release_id,
             "snapshot": dg.MetadataValue.path(str(current_snapshot(warehouse.data_path))),
+            "snapshot_url": dg.MetadataValue.url(current_snapshot(warehouse.data_path).as_uri()),
             "release_folder": dg.MetadataValue.path(str(release.path)),
             "row_counts": dg.MetadataValue.md("\n".join(lines)),
             "dagster/row_count": sum(release.row_counts.values()),
@@ -44,6 +47,7 @@ QUALITY_KEYS = [key for key in quzhou_dbt_models.keys if key.path[0] == "quality
     group_name="serving",
     deps=[*MART_KEYS, *QUALITY_KEYS],
     kinds={"html"},
+    owners=[STEWARDS],
     description=(
         "The steward quality report of this refresh (loads and reasons, expectation results, revisions, "
         "anomalies, completeness, progress charts): <data>/reports/, one page per run and an index."
@@ -53,9 +57,16 @@ def quality_report(context: dg.AssetExecutionContext, warehouse: WarehouseResour
     files_in_raw = sum(len(discover(family, raw_files.path)) for family in ALL_FAMILIES)
     store = warehouse.get()
     result = write_report(store, context.run_id, files_in_raw, ignored_files(raw_files.path))
+    # A refresh that quarantined, withdrew or found conflicting files still succeeds (what was accepted is
+    # served), so the run says so in its tags, visible in the run list beside the green status.
+    flagged = {k: result.counts.get(k, 0) for k in ("quarantined", "withdrawn", "conflicts")}
+    verdict = "with_warnings" if any(flagged.values()) else "all_files_accepted"
+    context.instance.add_run_tags(context.run_id, {"quzhou/verdict": verdict, **{f"quzhou/{k}": str(n) for k, n in flagged.items()}})
     return dg.MaterializeResult(
         metadata={
+            "verdict": verdict,
             "report": dg.MetadataValue.path(str(result.path)),
+            "report_url": dg.MetadataValue.url(result.path.as_uri()),
             "index": dg.MetadataValue.path(str(result.index)),
             "summary": dg.MetadataValue.md(result.summary_markdown),
             **{f"count_{k}": v for k, v in result.counts.items()},

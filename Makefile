@@ -1,7 +1,8 @@
 # Two commands on a fresh machine with Python 3.11 and make:
 #   make run    set up .venv, refresh everything into $(QZ_DATA_DIR) (default ./data), print a summary
 #   make test   set up .venv, run the test suite (what .ci/run calls)
-# and `make dev` (PORT=3000) for the Dagster UI on the same code location and data folder,
+# and `make dev` (PORT=3000) for the Dagster UI on the same code location and data folder, `make docs` for
+# dbt's documentation of the models (a static page in the data folder),
 # and `make bench` (SIZES=1e4,1e5,1e6,1e7) for the scaling benchmark (prints a table; see docs/performance.md).
 # `make bi-clients` installs the BI readers the tests open the serving snapshot with (DuckDB 1.4 for Python,
 # @duckdb/node-api for Node) into .bi-clients/; `make test` does it first.
@@ -16,7 +17,7 @@ CLIENTS_STAMP := $(CLIENTS)/.installed-stamp
 SIZES ?= 1e4,1e5,1e6
 PORT ?= 3000
 
-.PHONY: run test dev bench bi-clients clean
+.PHONY: run test dev docs bench bi-clients clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +40,9 @@ $(CLIENTS_STAMP): tests/clients/requirements.txt tests/clients/package.json
 	cp tests/clients/package.json $(CLIENTS)/package.json
 	cd $(CLIENTS) && npm install --no-audit --no-fund --silent
 	touch $(CLIENTS_STAMP)
+
+docs: $(STAMP)
+	$(BIN)/python -m orchestration.dbt_docs
 
 dev: $(STAMP)
 	DAGSTER_HOME="$$($(BIN)/python -m orchestration.refresh --print-dagster-home)" \

@@ -6,9 +6,10 @@ Reads the warehouse (audit, dq, marts, quality schemas) and writes <data>/report
 from __future__ import annotations
 
 import json
+import os
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,8 @@ from orchestration import settings
 from orchestration.charts import STATUS_COLOURS, progress_chart
 from orchestration.warehouse import Warehouse
 
+# The bureau works in Beijing time whatever the server's zone (China has kept UTC+8 without DST since 1991).
+BEIJING = timezone(timedelta(hours=8), "北京时间 UTC+8")
 HISTORY_FILE = "history.json"
 MAX_LISTED = 200  # rows shown per long list (revisions, jumps); the page says how many there are in all
 
@@ -29,6 +32,40 @@ STATUS_LABELS = {
     "deterioration": "退步 deterioration",
     "not_assessable": "无法评估 not assessable",
 }
+
+
+# What each rule checks, in both languages, for the quarantine table (the rule's code stays beside it).
+RULE_TITLES = {
+    "expect_column_values_to_not_be_null": "缺少必填值 required value missing",
+    "expect_column_values_to_be_in_set": "取值不在允许范围 value not in the catalogue or vocabulary",
+    "expect_column_values_to_match_regex": "格式不符 value not in the required form",
+    "expect_column_values_to_not_match_regex": "疑似表格公式 looks like a spreadsheet formula",
+    "expect_compound_columns_to_be_unique": "键重复 duplicate key",
+    "expect_column_values_to_be_between": "超出允许区间 outside the allowed range",
+    "expect_column_pair_values_to_be_equal": "与指标目录不一致 differs from the indicator catalogue",
+    "expect_column_pair_values_a_to_be_greater_than_b": "超出合理范围 outside the plausible range",
+    "parse_period": "期间无法识别 period not understood",
+    "parse_quantity": "数值无法识别 number not understood",
+    "parse_number": "数值无法识别 number not understood",
+    "parse_int": "整数无法识别 whole number not understood",
+    "parse_bool": "真假值无法识别 true/false not understood",
+    "parse_date": "日期无法识别 date not understood",
+    "unit_conversion": "单位无法换算 unit cannot be converted",
+    "field_count": "字段数不符 wrong number of fields",
+    "columns": "表头不符 header not as required",
+    "empty_file": "空文件 empty file",
+    "no_rows": "没有数据行 no data rows",
+    "duplicate_across_files": "与其他文件重复 defined in another file too",
+}
+
+
+def beijing(value: Any) -> str:
+    """A timestamp as Beijing time with its zone; naive ones are the host's local time."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S") + " (UTC+8)"
 
 
 @dataclass(frozen=True)
@@ -79,13 +116,13 @@ def gather(con, run_id: str, files_in_raw: int, ignored: list[str] | None = None
     # Long lists are capped on the page (a national load can revise millions of figures); totals are exact.
     revision_total = con.execute("select count(*) from marts.fct_observation_vintage where is_revision").fetchone()[0]
     revisions = _rows(con, f"""
-        select indicator_code, region_code, period_label, previous_value, value, source_id, published_on
+        select indicator_code, region_code, period_label, previous_value, previous_source_id, value, unit, source_id, published_on
         from marts.fct_observation_vintage where is_revision
         order by published_on desc nulls last, indicator_code, region_code, period_label limit {MAX_LISTED}""")
     jump_total = con.execute("select count(*) from quality.qa_yoy_jumps").fetchone()[0]
     jumps = _rows(con, f"select * from quality.qa_yoy_jumps order by abs(change_pct) desc, indicator_code, region_code, year limit {MAX_LISTED}")
     consistency = _rows(con, "select * from quality.qa_consistency order by passed, rule_id, region_code, period_label")
-    completeness = _rows(con, "select indicator_code, theme, region_code, year, present, is_latest_year from quality.qa_completeness")
+    completeness = _rows(con, "select indicator_code, theme, region_code, year, status, is_latest_year from quality.qa_completeness")
     progress = _rows(con, """
         select p.*, i.name_zh, i.name_en, i.theme from marts.mart_indicator_progress as p
         join marts.dim_indicator as i using (indicator_code)
@@ -101,20 +138,26 @@ def gather(con, run_id: str, files_in_raw: int, ignored: list[str] | None = None
         by_series[(row["indicator_code"], row["region_code"])].append((row["year"], row["value"]))
     themes: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in progress:
-        # the trend the status is drawn from: from the plan's base year to the target year, never earlier
-        start = row["plan_base_year"] if row["plan_base_year"] is not None else row["target_year"]
-        points = [(y, v) for y, v in by_series.get((row["indicator_code"], row["region_code"]), []) if start <= y <= row["target_year"]]
-        row["chart"] = progress_chart(points, row["target_year"], row["target_value"], row["status"]) if points else None
+        # Only an assessed target gets a chart, of the trend its status is drawn from: from the plan's base
+        # year to the target year, never earlier. A card that is not assessable shows its figures as text.
+        points = [(y, v) for y, v in by_series.get((row["indicator_code"], row["region_code"]), [])
+                  if row["plan_base_year"] is not None and row["plan_base_year"] <= y <= row["target_year"]]
+        assessed = row["status"] != "not_assessable" and points
+        row["chart"] = progress_chart(points, row["target_year"], row["target_value"], row["status"], row["unit"]) if assessed else None
         row["region_name"] = regions.get(row["region_code"], row["region_code"])
         themes[row["theme"]].append(row)
 
     years = sorted({r["year"] for r in completeness})
-    matrix: dict[str, dict[str, dict[int, bool]]] = defaultdict(lambda: defaultdict(dict))
-    latest_summary: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    matrix: dict[str, dict[str, dict[int, str]]] = defaultdict(lambda: defaultdict(dict))
+    latest_summary: dict[str, dict[str, int]] = defaultdict(lambda: {"present": 0, "missing": 0, "not_expected": 0})
     for r in completeness:
-        matrix[r["region_code"]][r["indicator_code"]][r["year"]] = r["present"]
+        matrix[r["region_code"]][r["indicator_code"]][r["year"]] = r["status"]
         if r["is_latest_year"]:
-            latest_summary[r["region_code"]][0 if r["present"] else 1] += 1
+            latest_summary[r["region_code"]][r["status"]] += 1
+    reasons: dict[str, int] = defaultdict(int)
+    for row in progress:
+        if row["not_assessable_reason"]:
+            reasons[row["not_assessable_reason"]] += 1
 
     counts = {
         "loaded": sum(r["status"] == "loaded" for r in loads),
@@ -129,6 +172,7 @@ def gather(con, run_id: str, files_in_raw: int, ignored: list[str] | None = None
         "revisions": revision_total,
         "anomalies": jump_total + sum(not r["passed"] for r in consistency),
         "targets_assessed": sum(r["status"] != "not_assessable" for r in progress),
+        "targets_shown": len(progress),
     }
     return {
         "loads": loads, "withdrawals": withdrawals, "conflicts": conflicts, "ignored": ignored or [], "issues": issues, "still_quarantined": still_quarantined, "expectations": expectations,
@@ -136,12 +180,14 @@ def gather(con, run_id: str, files_in_raw: int, ignored: list[str] | None = None
         "max_listed": MAX_LISTED, "max_load_id": max_load_id,
         "years": years, "matrix": matrix, "latest_summary": dict(latest_summary), "latest_year": years[-1] if years else None,
         "themes": dict(sorted(themes.items())), "counts": counts,
+        "not_assessable_reasons": sorted(reasons.items(), key=lambda kv: -kv[1]),
     }
 
 
 def _environment() -> Environment:
     env = Environment(loader=PackageLoader("orchestration", "templates"), autoescape=select_autoescape(["html", "j2"]))
-    env.globals.update(status_labels=STATUS_LABELS, status_colours=STATUS_COLOURS)
+    env.globals.update(status_labels=STATUS_LABELS, status_colours=STATUS_COLOURS, rule_titles=RULE_TITLES)
+    env.filters["beijing"] = beijing
     env.filters["num"] = lambda v: "" if v is None else (f"{v:,.4f}".rstrip("0").rstrip(".") if isinstance(v, float) else f"{v:,}")
     return env
 
@@ -166,6 +212,14 @@ def _write_atomically(path: Path, text: str) -> None:
     tmp.replace(path)
 
 
+# The state a report shows besides its loads; equal to the last report's and no load means nothing new.
+STATE_COUNTS = ("conflicts", "revisions", "anomalies", "targets_assessed", "targets_shown", "ignored")
+
+
+def _nothing_new(data: dict[str, Any], last: dict[str, Any]) -> bool:
+    return not data["loads"] and not data["withdrawals"] and all(last.get(k) == data["counts"][k] for k in STATE_COUNTS)
+
+
 def write_report(warehouse: Warehouse, run_id: str, files_in_raw: int, ignored: list[str] | None = None) -> ReportResult:
     out = settings.reports_dir(warehouse.data_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -173,24 +227,36 @@ def write_report(warehouse: Warehouse, run_id: str, files_in_raw: int, ignored: 
     history = _read_history(history_path)
     with warehouse.connect(read_only=True) as con:
         data = gather(con, run_id, files_in_raw, ignored, history[0].get("max_load_id") if history else None)
-    created = datetime.now()
-    name = f"report-{created:%Y%m%d-%H%M%S}-{run_id[:8]}.html"
+    created = datetime.now(BEIJING)
+    c = data["counts"]
     env = _environment()
+    index = out / "index.html"
+    if history and _nothing_new(data, history[0]):
+        # A refresh that found nothing new adds no copy of the last page: the index notes the re-check.
+        latest = history[0]
+        latest["rechecked"] = latest.get("rechecked", 0) + 1
+        latest["last_rechecked"] = created.isoformat(timespec="seconds")
+        _write_atomically(history_path, json.dumps(history, ensure_ascii=False, indent=1))
+        _write_atomically(index, env.get_template("index.html.j2").render(history=history))
+        path = out / latest["file"]
+        return ReportResult(path, index, f"Nothing new since the last report: `{path}`", c)
+
+    name = f"report-{created:%Y%m%d-%H%M%S}-{run_id[:8]}.html"
     docs_index = settings.data_docs_dir(warehouse.data_dir) / "index.html"
-    docs_link = docs_index.relative_to(out) if docs_index.exists() else None
+    dbt_docs = settings.dbt_docs_dir(warehouse.data_dir) / "static_index.html"
     html = env.get_template("report.html.j2").render(
-        **data, run_id=run_id, created=created, warehouse=warehouse.path, data_docs=docs_link
+        **data, run_id=run_id, created=created, warehouse=warehouse.path,
+        data_docs=docs_index.relative_to(out) if docs_index.exists() else None,
+        dbt_docs=os.path.relpath(dbt_docs, out) if dbt_docs.exists() else None,
     )
     path = out / name
     _write_atomically(path, html)
 
     history.insert(0, {"file": name, "run_id": run_id, "created": created.isoformat(timespec="seconds"),
-                       "max_load_id": data["max_load_id"], **data["counts"]})
+                       "max_load_id": data["max_load_id"], **c})
     _write_atomically(history_path, json.dumps(history, ensure_ascii=False, indent=1))
-    index = out / "index.html"
     _write_atomically(index, env.get_template("index.html.j2").render(history=history))
 
-    c = data["counts"]
     summary = (
         f"**Loads** {c['loaded']} loaded, {c['skipped']} skipped, {c['quarantined']} quarantined ({c['issues']} reasons), "
         f"{c['withdrawn']} withdrawn, {c['ignored']} ignored  \n"

@@ -45,6 +45,11 @@ def data_docs_dir(data: Path) -> Path:
     return reports_dir(data) / "gx_data_docs"
 
 
+def dbt_docs_dir(data: Path) -> Path:
+    """dbt's static documentation of the models (`make docs`): static_index.html, one self-contained page."""
+    return data / "dbt_docs"
+
+
 def real_dbt_executable() -> str:
     """The dbt installed beside this Python (the project's venv), whether or not the venv is on PATH; QZ_DBT overrides."""
     beside = Path(sys.executable).with_name("dbt")

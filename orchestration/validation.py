@@ -20,6 +20,7 @@ from typing import Any
 
 import pandas as pd
 
+from orchestration.data_docs_offline import make_offline
 from orchestration.families import DEFAULT_EARLIEST_YEAR, Family
 from orchestration.reading import ROW_COLUMN, Issue
 
@@ -253,6 +254,7 @@ def validate_files(
         report = _batch_definition(family.name).get_batch(batch_parameters={"dataframe": combined}).validate(suite, result_format=result_format)
     else:
         report = _validate_with_data_docs(family.name, suite, combined, result_format, docs_dir)
+        make_offline(docs_dir)
     cells: dict[str, dict[tuple[str, int], Any]] = {}  # column -> (file, line) -> cell, built when a helper rule failed
     for result in report.results:
         rule = result.expectation_config.type

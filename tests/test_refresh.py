@@ -2,6 +2,7 @@
 
 import csv
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -248,7 +249,11 @@ def test_quality_report_renders_in_chromium_with_its_sections_and_numbers(wareho
     report = third.report
     assert report.exists() and report.parent.name == "reports"
     index = (report.parent / "index.html").read_text(encoding="utf-8")
-    assert sum(r.report.name in index for r in warehouse["runs"]) == 3  # one report per refresh, all linked
+    first, second, _ = warehouse["runs"]
+    # One report per refresh that brought something; the unchanged second refresh adds none, the index says so.
+    assert second.report == first.report and third.report != first.report
+    assert first.report.name in index and report.name in index and "later refresh(es) found nothing new" in index
+    assert "(UTC+8)" in index
 
     dom = subprocess.run(chromium_command(chromium, tmp_path / "profile", "--dump-dom", report.as_uri()),
                          capture_output=True, text=True, timeout=120, check=True).stdout
@@ -263,9 +268,27 @@ def test_quality_report_renders_in_chromium_with_its_sections_and_numbers(wareho
     assert "规划基年 plan base year 2020" in dom and "no figure that year: trend from 2021" in dom
     assert "全省目标作对照" in dom and "too short a trend" in dom
     assert "进展显著 substantial progress" in dom and "已达标 target achieved" in dom
-    assert dom.count("<svg") >= 5
+    assert dom.count("<svg") == 2  # a chart per assessed target (2 of 30); none drawn for the not assessable
     assert 'href="gx_data_docs/index.html"' in dom and (report.parent / "gx_data_docs" / "index.html").exists()
-    assert "http://" not in dom.replace("http://www.w3.org/2000/svg", "")  # self-contained: nothing to fetch
+    assert "http://" not in dom.replace("http://www.w3.org/2000/svg", "") and "https://" not in dom  # nothing to fetch
+    # the verdict first, Beijing time with its zone, assessed N of M with the reasons, R and CR explained
+    assert "Published with warnings" in dom and "1 个文件被隔离 quarantined" in dom
+    assert "北京时间 (UTC+8)" in dom and "of 30 targets assessed" in dom and "too short a trend: <b>" in dom
+    assert "<b>R</b> = 进展比 progress ratio" in dom and "<b>CR</b> = UNSD" in dom
+    assert 'class="cell missing"' in dom and 'class="cell not_expected"' in dom  # completeness tells the two apart
+    # Great Expectations Data Docs load nothing from the internet either
+    docs = report.parent / "gx_data_docs"
+    remote = [p for p in docs.rglob("*.html") if re.search(r"""<(script|link|img)\b[^>]*(src|href)=["']https?://""", p.read_text(encoding="utf-8"))]
+    assert remote == [] and "raw_observations" in (docs / "index.html").read_text(encoding="utf-8")
+
+    # Readable at 800 px: nothing wider than the window (a copy with a script that measures the page).
+    probe = tmp_path / "probe.html"
+    probe.write_text(report.read_text(encoding="utf-8").replace(
+        "</body>", "<script>document.body.dataset.width = document.documentElement.scrollWidth;</script></body>"), encoding="utf-8")
+    shutil.copytree(docs, tmp_path / "gx_data_docs")
+    narrow = subprocess.run(chromium_command(chromium, tmp_path / "profile", "--window-size=800,1000", "--dump-dom", probe.as_uri()),
+                            capture_output=True, text=True, timeout=120, check=True).stdout
+    assert int(re.search(r'data-width="(\d+)"', narrow).group(1)) <= 800
 
     shot = warehouse["data"] / "reports" / "report.png"
     subprocess.run(chromium_command(chromium, tmp_path / "profile", "--window-size=1280,2400", f"--screenshot={shot}", report.as_uri()),
@@ -299,3 +322,12 @@ def test_a_run_that_published_with_warnings_says_so_in_its_tags(warehouse):
     clean, _, flagged = (instance.get_run_by_id(r.run_id).tags for r in warehouse["runs"])
     assert clean["quzhou/verdict"] == "all_files_accepted" and clean["quzhou/quarantined"] == "0"
     assert flagged["quzhou/verdict"] == "with_warnings" and flagged["quzhou/quarantined"] == "1"
+
+
+def test_make_docs_builds_dbt_documentation_as_one_offline_page(warehouse):
+    from orchestration.dbt_docs import build_dbt_docs
+
+    page = build_dbt_docs(warehouse["data"])
+    text = page.read_text(encoding="utf-8")
+    assert page.name == "static_index.html" and "mart_indicator_progress" in text and "plan_base_year" in text
+    assert not re.search(r"""<(script|link)\b[^>]*(src|href)=["']https?://""", text)

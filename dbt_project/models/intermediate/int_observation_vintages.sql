@@ -24,6 +24,7 @@ ranked as (
         row_number() over latest_first as vintage_rank,
         count(*) over (partition by indicator_code, region_code, period_label) as vintage_count,
         lead(value) over latest_first as previous_value,
+        lead(source_id) over latest_first as previous_source_id,
         lead(published_on) over latest_first as previous_published_on,
         lead(date_precision_rank) over latest_first as previous_date_precision_rank
     from observations
@@ -52,6 +53,7 @@ select
     cast(null as bigint) as vintage_rank,
     cast(null as bigint) as vintage_count,
     cast(null as double) as previous_value,
+    cast(null as varchar) as previous_source_id,
     false as is_latest,
     false as is_revision
 from observations

@@ -8,6 +8,7 @@ select
     v.is_latest,
     v.is_revision,
     v.previous_value,
+    v.previous_source_id,
     v.value,
     v.value_decimals,
     v.unit,

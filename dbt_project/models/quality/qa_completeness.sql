@@ -1,8 +1,24 @@
 -- Which comparable annual figures (int_comparable_series) are present, per indicator, region and year of the
--- decade the article looks back on (seed article_spans), up to the latest year published.
+-- decade the article looks back on (seed article_spans), up to the latest year published. A year without a
+-- figure is `missing` only where the series is published yearly (two consecutive years exist) and the year
+-- lies within its published span; otherwise `not_expected` (a decade's two end points are not a yearly series).
 with annual as (
     select indicator_code, region_code, year
     from {{ ref('int_comparable_series') }}
+),
+
+series as (
+    select
+        indicator_code,
+        region_code,
+        min(year) as first_year,
+        max(year) as last_year,
+        bool_or(next_year = year + 1) as yearly
+    from (
+        select *, lead(year) over (partition by indicator_code, region_code order by year) as next_year
+        from annual
+    ) as a
+    group by indicator_code, region_code
 ),
 
 decade as (
@@ -29,7 +45,14 @@ select
     g.region_code,
     g.year,
     a.indicator_code is not null as present,
+    case
+        when a.indicator_code is not null then 'present'
+        when s.yearly and g.year between s.first_year and s.last_year then 'missing'
+        else 'not_expected'
+    end as status,
     g.year = (select latest_year from latest) as is_latest_year
 from grid as g
 left join annual as a
     on a.indicator_code = g.indicator_code and a.region_code = g.region_code and a.year = g.year
+left join series as s
+    on s.indicator_code = g.indicator_code and s.region_code = g.region_code

@@ -68,3 +68,24 @@ def test_every_asset_has_an_owner_and_checks_state_their_rule():
     specs = list(ingest.check_specs)
     assert {s.name for s in specs} == {"all_files_accepted", "no_file_withdrawn"}
     assert all(s.description.startswith("Rule:") for s in specs)  # the rule, not an outcome it may not have
+
+
+def test_dbt_accepted_values_repeat_the_file_families_vocabularies_exactly():
+    """A vocabulary is declared once, in orchestration/families.py; where the dbt YAML tests the same column's
+    values, its list must be that vocabulary, so the two cannot drift apart."""
+    import yaml
+
+    from orchestration import settings
+    from orchestration.families import ALL_FAMILIES
+
+    vocabularies = {c.name: set(c.allowed) for f in ALL_FAMILIES for c in f.columns if c.allowed}
+    checked = []
+    for path in sorted((settings.DBT_PROJECT_DIR / "models").rglob("*.yml")):
+        for model in yaml.safe_load(path.read_text(encoding="utf-8")).get("models", []):
+            for column in model.get("columns", []):
+                for test in column.get("data_tests", []):
+                    if isinstance(test, dict) and "accepted_values" in test and column["name"] in vocabularies:
+                        values = set(test["accepted_values"]["arguments"]["values"])
+                        assert values == vocabularies[column["name"]], (model["name"], column["name"])
+                        checked.append(column["name"])
+    assert {"value_type", "direction", "comparator", "binding", "trend_method", "comparator_provenance"} <= set(checked)

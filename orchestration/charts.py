@@ -15,11 +15,11 @@ STATUS_COLOURS = {
 FONT = 12  # px: readable on a laptop and when printed
 
 
-def format_number(value: float) -> str:
+def format_number(value: float, decimals: int = 3) -> str:
     """Thousands separated, at most the decimals the value needs (82,553; 74.2; 1.826)."""
     if float(value).is_integer():
         return f"{value:,.0f}"
-    return f"{value:,.3f}".rstrip("0").rstrip(".")
+    return f"{value:,.{decimals}f}".rstrip("0").rstrip(".")
 
 
 def progress_chart(points: list[tuple[int, float]], target_year: int, target_value: float, status: str, unit: str = "",

@@ -16,7 +16,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from orchestration import settings
-from orchestration.charts import STATUS_COLOURS, progress_chart
+from orchestration.charts import STATUS_COLOURS, format_number, progress_chart
 from orchestration.warehouse import Warehouse
 
 # The bureau works in Beijing time whatever the server's zone (China has kept UTC+8 without DST since 1991).
@@ -188,7 +188,7 @@ def _environment() -> Environment:
     env = Environment(loader=PackageLoader("orchestration", "templates"), autoescape=select_autoescape(["html", "j2"]))
     env.globals.update(status_labels=STATUS_LABELS, status_colours=STATUS_COLOURS, rule_titles=RULE_TITLES)
     env.filters["beijing"] = beijing
-    env.filters["num"] = lambda v: "" if v is None else (f"{v:,.4f}".rstrip("0").rstrip(".") if isinstance(v, float) else f"{v:,}")
+    env.filters["num"] = lambda v: "" if v is None else (format_number(v, 4) if isinstance(v, float) else f"{v:,}")
     return env
 
 

@@ -1,7 +1,7 @@
 """Great Expectations 1.x suites for the raw file families, and their results turned into issues.
 
 GX runs on the parsed batch as a pandas DataFrame in an ephemeral context (GX has no DuckDB
-dialect; see DESIGN.md). Rules that need the catalogue (codes exist, unit and value type match,
+dialect: its SQL datasource over duckdb-engine returns no rows). Rules that need the catalogue (codes exist, unit and value type match,
 value inside the plausible range) compare the batch with catalogue attributes joined on as
 helper columns named `_cat_*`.
 """

@@ -1,6 +1,6 @@
 # Two commands on a fresh machine with Python 3.11 and make:
 #   make run    set up .venv, refresh everything into $(QZ_DATA_DIR) (default ./data), print a summary
-#   make test   set up .venv, run the test suite (what .ci/run calls)
+#   make test   set up .venv, lint (ruff, sqlfluff), run the test suite (what .ci/run calls)
 # and `make dev` (PORT=3000) for the Dagster UI on the same code location and data folder, `make docs` for
 # dbt's documentation of the models (a static page in the data folder),
 # and `make bench` (SIZES=1e4,1e5,1e6,1e7) for the scaling benchmark (prints a table; see docs/performance.md).
@@ -17,7 +17,7 @@ CLIENTS_STAMP := $(CLIENTS)/.installed-stamp
 SIZES ?= 1e4,1e5,1e6
 PORT ?= 3000
 
-.PHONY: run test dev docs bench bi-clients clean
+.PHONY: run test lint dev docs bench bi-clients clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -27,8 +27,14 @@ $(STAMP): pyproject.toml constraints.txt
 run: $(STAMP)
 	$(BIN)/python -m orchestration.refresh
 
-test: $(STAMP) $(CLIENTS_STAMP)
+test: lint $(CLIENTS_STAMP)
 	$(BIN)/python -m pytest
+
+# Lint and format checks before any test: ruff (rules in pyproject.toml) and sqlfluff on the dbt models.
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	cd dbt_project && ../$(BIN)/sqlfluff lint models macros tests
 
 # Readers as BI users install them: DuckDB 1.4 (what Superset's duckdb<2 resolves to) and the Node client.
 # Node comes from Debian's packages when it is missing and we may install (root).

@@ -30,32 +30,57 @@ def _removed_in_use(file: str, column: str, frame: pd.DataFrame, in_use: pd.Data
     kept = set(frame[column].dropna())
     issues = []
     for code, rows in in_use[~in_use[column].isin(kept)].groupby(column):
-        issues.append(Issue(file, None, column, IN_USE, str(code),
-                            f"{what} {code} is removed from the catalogue but {_places(rows)} use it: "
-                            "withdraw or correct those files first"))
+        issues.append(
+            Issue(
+                file,
+                None,
+                column,
+                IN_USE,
+                str(code),
+                f"{what} {code} is removed from the catalogue but {_places(rows)} use it: withdraw or correct those files first",
+            )
+        )
     return issues
 
 
 def _regions(file: str, frame: pd.DataFrame) -> list[Issue]:
     issues = []
-    parent = dict(zip(frame["region_code"], frame["parent_code"]))
-    level = dict(zip(frame["region_code"], frame["level"]))
-    line = dict(zip(frame["region_code"], frame[ROW_COLUMN]))
+    parent = dict(zip(frame["region_code"], frame["parent_code"], strict=False))
+    level = dict(zip(frame["region_code"], frame["level"], strict=False))
+    line = dict(zip(frame["region_code"], frame[ROW_COLUMN], strict=False))
     for code, up in parent.items():
         if up is None or pd.isna(up):
             continue
         if up == code:
-            issues.append(Issue(file, int(line[code]), "parent_code", "region_hierarchy", str(up), "a region cannot be its own parent"))
+            issues.append(
+                Issue(file, int(line[code]), "parent_code", "region_hierarchy", str(up), "a region cannot be its own parent")
+            )
             continue
         if up in level and REGION_LEVEL_RANK.get(level[up], -1) >= REGION_LEVEL_RANK.get(level[code], -1):
-            issues.append(Issue(file, int(line[code]), "parent_code", "region_hierarchy", str(up),
-                                f"the parent ({level[up]}) is not above the region ({level[code]}) in the hierarchy"))
+            issues.append(
+                Issue(
+                    file,
+                    int(line[code]),
+                    "parent_code",
+                    "region_hierarchy",
+                    str(up),
+                    f"the parent ({level[up]}) is not above the region ({level[code]}) in the hierarchy",
+                )
+            )
         seen, cursor = {code}, up
         while cursor in parent and not pd.isna(parent[cursor]):
             cursor = parent[cursor]
             if cursor in seen:
-                issues.append(Issue(file, int(line[code]), "parent_code", "region_hierarchy", str(up),
-                                    f"the parent chain of {code} loops back on itself"))
+                issues.append(
+                    Issue(
+                        file,
+                        int(line[code]),
+                        "parent_code",
+                        "region_hierarchy",
+                        str(up),
+                        f"the parent chain of {code} loops back on itself",
+                    )
+                )
                 break
             seen.add(cursor)
     return issues
@@ -64,8 +89,14 @@ def _regions(file: str, frame: pd.DataFrame) -> list[Issue]:
 def _sources(file: str, frame: pd.DataFrame, today: date) -> list[Issue]:
     future = frame[pd.to_datetime(frame["published_on"]).dt.date > today]
     return [
-        Issue(file, int(row[ROW_COLUMN]), "published_on", "future_publication", str(row["published_on"]),
-              f"a publication date after today ({today}) cannot be right")
+        Issue(
+            file,
+            int(row[ROW_COLUMN]),
+            "published_on",
+            "future_publication",
+            str(row["published_on"]),
+            f"a publication date after today ({today}) cannot be right",
+        )
         for _, row in future.iterrows()
     ]
 
@@ -79,28 +110,62 @@ def _indicators_under_facts(file: str, frame: pd.DataFrame, in_use: pd.DataFrame
         line, code = int(new[ROW_COLUMN]), new["indicator_code"]
         other_units = rows[rows["unit"] != new["unit"]]
         if len(other_units):
-            issues.append(Issue(file, line, "unit", IN_USE, str(new["unit"]),
-                                f"{code}'s unit changes to {new['unit']!r} while {_places(other_units)} are in "
-                                f"{sorted(set(other_units['unit']))}: never mixed units; give the new unit a new indicator code"))
+            issues.append(
+                Issue(
+                    file,
+                    line,
+                    "unit",
+                    IN_USE,
+                    str(new["unit"]),
+                    f"{code}'s unit changes to {new['unit']!r} while {_places(other_units)} are in "
+                    f"{sorted(set(other_units['unit']))}: never mixed units; give the new unit a new indicator code",
+                )
+            )
         observed = rows[rows["family"] == "observations"]
         other_types = observed[observed["value_type"] != new["value_type"]]
         if len(other_types):
-            issues.append(Issue(file, line, "value_type", IN_USE, str(new["value_type"]),
-                                f"{code}'s value type changes while {_places(other_types)} are {sorted(set(other_types['value_type']))}"))
+            issues.append(
+                Issue(
+                    file,
+                    line,
+                    "value_type",
+                    IN_USE,
+                    str(new["value_type"]),
+                    f"{code}'s value type changes while {_places(other_types)} are {sorted(set(other_types['value_type']))}",
+                )
+            )
         outside = rows[(rows["lo"] < new["range_min"]) | (rows["hi"] > new["range_max"])]
         if len(outside):
-            issues.append(Issue(file, line, "range_min", IN_USE, f"{new['range_min']}..{new['range_max']}",
-                                f"{code}'s new range excludes {_places(outside)} (values {outside['lo'].min()}..{outside['hi'].max()})"))
+            issues.append(
+                Issue(
+                    file,
+                    line,
+                    "range_min",
+                    IN_USE,
+                    f"{new['range_min']}..{new['range_max']}",
+                    f"{code}'s new range excludes {_places(outside)} (values {outside['lo'].min()}..{outside['hi'].max()})",
+                )
+            )
         earliest = new.get("earliest_year")
         earliest = DEFAULT_EARLIEST_YEAR if earliest is None or pd.isna(earliest) else int(earliest)
         early = observed[observed["first_year"] < earliest]
         if len(early):
-            issues.append(Issue(file, line, "earliest_year", IN_USE, str(earliest),
-                                f"{code}'s earliest year excludes {_places(early)} (from {int(early['first_year'].min())})"))
+            issues.append(
+                Issue(
+                    file,
+                    line,
+                    "earliest_year",
+                    IN_USE,
+                    str(earliest),
+                    f"{code}'s earliest year excludes {_places(early)} (from {int(early['first_year'].min())})",
+                )
+            )
     return issues
 
 
-def check_catalogue(family: Family, file: str, frame: pd.DataFrame, in_use: pd.DataFrame, today: date | None = None) -> list[Issue]:
+def check_catalogue(
+    family: Family, file: str, frame: pd.DataFrame, in_use: pd.DataFrame, today: date | None = None
+) -> list[Issue]:
     """Issues of a catalogue file that passed its own row rules, checked as a whole and against the facts in use."""
     today = today or date.today()
     if family.name == "regions":
@@ -115,7 +180,9 @@ def check_catalogue(family: Family, file: str, frame: pd.DataFrame, in_use: pd.D
 def duplicates_across_files(family: Family, frames: dict[str, pd.DataFrame]) -> dict[str, list[Issue]]:
     """Per file, an issue for each row whose key another file also defines."""
     key = list(family.key)
-    stacked = pd.concat([f[key + [ROW_COLUMN]].assign(_file=name) for name, f in frames.items()], ignore_index=True) if frames else None
+    stacked = (
+        pd.concat([f[[*key, ROW_COLUMN]].assign(_file=name) for name, f in frames.items()], ignore_index=True) if frames else None
+    )
     if stacked is None or stacked.empty:
         return {}
     files_per_key = stacked.groupby(key)["_file"].nunique()
@@ -125,8 +192,14 @@ def duplicates_across_files(family: Family, frames: dict[str, pd.DataFrame]) -> 
         values = values if isinstance(values, tuple) else (values,)
         for _, row in rows.iterrows():
             others = [f"{r['_file']} line {int(r[ROW_COLUMN])}" for _, r in rows.iterrows() if r["_file"] != row["_file"]]
-            out.setdefault(row["_file"], []).append(Issue(
-                row["_file"], int(row[ROW_COLUMN]), ",".join(key), "duplicate_across_files", "|".join(map(str, values)),
-                f"also defined in {', '.join(others)}: one definition per {'/'.join(key)} in the whole raw folder",
-            ))
+            out.setdefault(row["_file"], []).append(
+                Issue(
+                    row["_file"],
+                    int(row[ROW_COLUMN]),
+                    ",".join(key),
+                    "duplicate_across_files",
+                    "|".join(map(str, values)),
+                    f"also defined in {', '.join(others)}: one definition per {'/'.join(key)} in the whole raw folder",
+                )
+            )
     return out

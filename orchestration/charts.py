@@ -22,8 +22,15 @@ def format_number(value: float, decimals: int = 3) -> str:
     return f"{value:,.{decimals}f}".rstrip("0").rstrip(".")
 
 
-def progress_chart(points: list[tuple[int, float]], target_year: int, target_value: float, status: str, unit: str = "",
-                   width: int = 300, height: int = 150) -> str:
+def progress_chart(
+    points: list[tuple[int, float]],
+    target_year: int,
+    target_value: float,
+    status: str,
+    unit: str = "",
+    width: int = 300,
+    height: int = 150,
+) -> str:
     """The published series from the plan's base year, and a dashed target line up to the target year,
     coloured by status. Axis labels are formatted numbers in the indicator's unit."""
     colour = STATUS_COLOURS.get(status, "#6e7781")
@@ -52,12 +59,16 @@ def progress_chart(points: list[tuple[int, float]], target_year: int, target_val
         path = " ".join(f"{x(yr):.1f},{y(v):.1f}" for yr, v in points)
         parts.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"/>')
     for yr, v in points:
-        parts.append(f'<circle cx="{x(yr):.1f}" cy="{y(v):.1f}" r="3.5" fill="{colour}"><title>{yr}: {format_number(v)}{suffix}</title></circle>')
+        parts.append(
+            f'<circle cx="{x(yr):.1f}" cy="{y(v):.1f}" r="3.5" fill="{colour}"><title>{yr}: {format_number(v)}{suffix}</title></circle>'
+        )
     if points:  # the latest figure, labelled where it stands
         yr, v = points[-1]
         anchor = "start" if x(yr) < width / 2 else "end"
         dx = 6 if anchor == "start" else -6
-        parts.append(f'<text x="{x(yr) + dx:.1f}" y="{y(v) + FONT + 2:.1f}" {text} text-anchor="{anchor}">{format_number(v)}{suffix}</text>')
+        parts.append(
+            f'<text x="{x(yr) + dx:.1f}" y="{y(v) + FONT + 2:.1f}" {text} text-anchor="{anchor}">{format_number(v)}{suffix}</text>'
+        )
     parts += [
         f'<text x="{left}" y="{height - 4}" {text}>{x0}</text>',
         f'<text x="{width - right}" y="{height - 4}" {text} text-anchor="end">{x1}</text>',

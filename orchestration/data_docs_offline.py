@@ -57,18 +57,25 @@ def _static_index(docs_dir: Path) -> str:
         status = STATUS.search(page.read_text(encoding="utf-8"))
         verdict = status.group(1) if status else "?"
         cls = "text-success" if verdict == "Succeeded" else "text-danger"
-        rows.append(f'<tr><td>{html.escape(parts[-2])}</td><td>{html.escape(parts[0])}</td>'
-                    f'<td><a href="{html.escape(page.relative_to(docs_dir).as_posix())}">{html.escape(parts[-1])}</a></td>'
-                    f'<td class="{cls}">{verdict}</td></tr>')
-    suites = [f'<li><a href="{html.escape(p.relative_to(docs_dir).as_posix())}">{html.escape(p.stem)}</a></li>'
-              for p in sorted((docs_dir / "expectations").glob("*.html"))]
+        rows.append(
+            f"<tr><td>{html.escape(parts[-2])}</td><td>{html.escape(parts[0])}</td>"
+            f'<td><a href="{html.escape(page.relative_to(docs_dir).as_posix())}">{html.escape(parts[-1])}</a></td>'
+            f'<td class="{cls}">{verdict}</td></tr>'
+        )
+    suites = [
+        f'<li><a href="{html.escape(p.relative_to(docs_dir).as_posix())}">{html.escape(p.stem)}</a></li>'
+        for p in sorted((docs_dir / "expectations").glob("*.html"))
+    ]
     return (
         '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>Great Expectations Data Docs</title>'
         f'<link rel="stylesheet" href="{STYLESHEET}">{MARKER}</head><body>'
         "<h1>校验结果 Great Expectations Data Docs</h1>"
         "<p>每次加载的校验结果,最新在前。 Validation results of every load, newest first (times in UTC, as GX names them).</p>"
         "<table><tr><th>运行时间 Run time (UTC)</th><th>规则集 Suite</th><th>批次 Batch</th><th>结果 Result</th></tr>"
-        + "".join(rows) + "</table><h2>规则集 Expectation suites</h2><ul>" + "".join(suites) + "</ul></body></html>"
+        + "".join(rows)
+        + "</table><h2>规则集 Expectation suites</h2><ul>"
+        + "".join(suites)
+        + "</ul></body></html>"
     )
 
 

@@ -21,10 +21,21 @@ def build_dbt_docs(data_dir: Path) -> Path:
     env = {**os.environ, settings.DATA_DIR_ENV: str(data_dir), "DO_NOT_TRACK": "1"}
     with Warehouse(data_dir).lock():
         subprocess.run(
-            [settings.real_dbt_executable(), "docs", "generate", "--static", "--quiet",
-             "--project-dir", str(settings.DBT_PROJECT_DIR), "--profiles-dir", str(settings.DBT_PROJECT_DIR),
-             "--target-path", str(out)],
-            env=env, check=True,
+            [
+                settings.real_dbt_executable(),
+                "docs",
+                "generate",
+                "--static",
+                "--quiet",
+                "--project-dir",
+                str(settings.DBT_PROJECT_DIR),
+                "--profiles-dir",
+                str(settings.DBT_PROJECT_DIR),
+                "--target-path",
+                str(out),
+            ],
+            env=env,
+            check=True,
         )
     return out / "static_index.html"
 

@@ -71,10 +71,7 @@ def discover(family: Family, raw_root: Path) -> list[Path]:
     Symlinks and anything resolving outside the raw folder are included so that they are refused
     (see `refused_path`), never silently skipped.
     """
-    return sorted(
-        p for p in raw_root.glob(family.pattern)
-        if not p.name.startswith(".") and (p.is_symlink() or p.is_file())
-    )
+    return sorted(p for p in raw_root.glob(family.pattern) if not p.name.startswith(".") and (p.is_symlink() or p.is_file()))
 
 
 def refused_path(path: Path, raw_root: Path) -> str | None:
@@ -104,7 +101,9 @@ def check_raw_folder(raw_root: Path) -> None:
         raise RawFolderError(f"the raw folder {raw_root} does not exist: set QZ_RAW_DIR or restore raw/")
     missing = [f"raw/{f.pattern}" for f in CATALOGUE_FAMILIES if not discover(f, raw_root)]
     if missing:
-        raise RawFolderError(f"the raw folder {raw_root} has no catalogue {', '.join(missing)}: nothing can be validated without it")
+        raise RawFolderError(
+            f"the raw folder {raw_root} has no catalogue {', '.join(missing)}: nothing can be validated without it"
+        )
 
 
 def previous_outcome(latest: dict[str, tuple[str, str, str]], rel: str, sha256: str, fingerprint: str) -> str | None:
@@ -125,7 +124,9 @@ def _family_fingerprint(warehouse: Warehouse, con, family: Family, raw_root: Pat
     """What a quarantine depends on besides the file itself; when it changes, quarantined files are tried again."""
     fingerprint = warehouse.catalogue_fingerprint(con)
     if family.catalogue:  # refused when it contradicts served facts: try again once they, or their files, change
-        listing = "\n".join(f"{p} {p.stat().st_size} {p.stat().st_mtime_ns}" for f in FACT_FAMILIES for p in discover(f, raw_root))
+        listing = "\n".join(
+            f"{p} {p.stat().st_size} {p.stat().st_mtime_ns}" for f in FACT_FAMILIES for p in discover(f, raw_root)
+        )
         fingerprint += ";" + warehouse.facts_state(con) + ";" + hashlib.sha256(listing.encode()).hexdigest()[:16]
     if family.unique_across_files:  # refused when another file has the same key: try again when the files change
         listing = "\n".join(f"{path} {sha}" for path, sha in sorted(present.items()))
@@ -139,7 +140,8 @@ def _unchanged_fact_files(warehouse: Warehouse, con, raw_root: Path) -> dict[str
     for family in FACT_FAMILIES:
         served = warehouse.served_files(con, family)
         out[family.name] = [
-            rel for rel, sha in served.items()
+            rel
+            for rel, sha in served.items()
             if (raw_root / rel).is_file() and not (raw_root / rel).is_symlink() and sha256_of(raw_root / rel) == sha
         ]
     return out
@@ -163,9 +165,15 @@ def ingest_family(family: Family, raw_root: Path, warehouse: Warehouse, run_id: 
         served = warehouse.served(latest)
         fingerprint = _family_fingerprint(warehouse, con, family, raw_root, present)
         catalogue = Catalogue() if family.catalogue else warehouse.catalogue(con)
-        units = None if family.catalogue else dict(zip(catalogue.indicators["indicator_code"], catalogue.indicators["unit"]))
+        units = (
+            None
+            if family.catalogue
+            else dict(zip(catalogue.indicators["indicator_code"], catalogue.indicators["unit"], strict=False))
+        )
 
-        def record(rel: str, sha: str, started: datetime, size: int = 0, rows: int = 0, encoding: str | None = None) -> LoadRecord:
+        def record(
+            rel: str, sha: str, started: datetime, size: int = 0, rows: int = 0, encoding: str | None = None
+        ) -> LoadRecord:
             return LoadRecord(run_id, family, rel, sha, size, rows, fingerprint, started, encoding)
 
         for path, reason in refused.items():
@@ -185,7 +193,9 @@ def ingest_family(family: Family, raw_root: Path, warehouse: Warehouse, run_id: 
         for path in (p for p in paths if p not in refused):
             rel, started = path.relative_to(raw_root).as_posix(), datetime.now()
             sha = present[rel]
-            if previous_outcome(latest, rel, sha, fingerprint):  # unchanged since loaded, or quarantined under the same fingerprint
+            if previous_outcome(
+                latest, rel, sha, fingerprint
+            ):  # unchanged since loaded, or quarantined under the same fingerprint
                 outcomes.append(FileOutcome(family.name, rel, "skipped"))
                 continue
             if rel not in served and gone_by_sha.get(sha):  # the same publication under another name
@@ -199,9 +209,7 @@ def ingest_family(family: Family, raw_root: Path, warehouse: Warehouse, run_id: 
         frames = {p.rel: p.batch.frame for p in pending if p.batch.rows_read}
         docs_dir = settings.data_docs_dir(warehouse.data_dir) if data_docs else None
         validations = validate_files(family, catalogue, frames, docs_dir=docs_dir)
-        issues_of = {
-            p.rel: p.batch.issues + (validations[p.rel].issues if p.rel in validations else []) for p in pending
-        }
+        issues_of = {p.rel: p.batch.issues + (validations[p.rel].issues if p.rel in validations else []) for p in pending}
         if family.catalogue:
             in_use = None
             for item in pending:

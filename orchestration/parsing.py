@@ -44,10 +44,23 @@ def parse_number(text: str) -> ParsedNumber:
 
 
 # Words around a published figure and what they say about it.
-_PREFIX_QUALIFIERS = {"约": "approximate", "近": "approximate", "超过": "lower_bound", "突破": "lower_bound",
-                      "逾": "lower_bound", "不足": "upper_bound", "不到": "upper_bound"}
-_SUFFIX_QUALIFIERS = {"左右": "approximate", "以上": "lower_bound", "余": "lower_bound", "多": "lower_bound",
-                      "以下": "upper_bound", "以内": "upper_bound"}
+_PREFIX_QUALIFIERS = {
+    "约": "approximate",
+    "近": "approximate",
+    "超过": "lower_bound",
+    "突破": "lower_bound",
+    "逾": "lower_bound",
+    "不足": "upper_bound",
+    "不到": "upper_bound",
+}
+_SUFFIX_QUALIFIERS = {
+    "左右": "approximate",
+    "以上": "lower_bound",
+    "余": "lower_bound",
+    "多": "lower_bound",
+    "以下": "upper_bound",
+    "以内": "upper_bound",
+}
 _SCALES = {"": 1.0, "万": 1e4, "亿": 1e8, "万亿": 1e12}
 _MISSING = {"", "—", "——", "-", "--", "–", "…", "……", "...", "/", "NA", "N/A", "无"}
 _ROMAN = {"Ⅰ": 1, "Ⅱ": 2, "Ⅲ": 3, "Ⅳ": 4, "Ⅴ": 5, "I": 1, "II": 2, "III": 3, "IV": 4, "V": 5}
@@ -90,16 +103,25 @@ def parse_quantity(text: str) -> Quantity:
     m = _QUANTITY.fullmatch(cleaned)
     if not m:
         raise ParseError(f"not a figure (e.g. 45.7, 1,876, 15.5万, 45.7%, 约40, Ⅲ类, —): {text!r}")
-    qualifiers = {q for q in (
-        _PREFIX_QUALIFIERS.get(m.group("prefix") or ""),
-        "lower_bound" if (m.group("more") or m.group("more2")) else None,
-        _SUFFIX_QUALIFIERS.get(m.group("suffix") or ""),
-    ) if q}
+    qualifiers = {
+        q
+        for q in (
+            _PREFIX_QUALIFIERS.get(m.group("prefix") or ""),
+            "lower_bound" if (m.group("more") or m.group("more2")) else None,
+            _SUFFIX_QUALIFIERS.get(m.group("suffix") or ""),
+        )
+        if q
+    }
     if len(qualifiers) > 1:
         raise ParseError(f"contradictory qualifiers {sorted(qualifiers)}: {text!r}")
     number = parse_number(m.group("number"))
-    return Quantity(number.value, number.decimals, _SCALES[m.group("scale") or ""], m.group("percent"),
-                    qualifiers.pop() if qualifiers else None)
+    return Quantity(
+        number.value,
+        number.decimals,
+        _SCALES[m.group("scale") or ""],
+        m.group("percent"),
+        qualifiers.pop() if qualifiers else None,
+    )
 
 
 def parse_int(text: str) -> int:
@@ -181,7 +203,7 @@ def parse_period(text: str) -> Period:
         year, month = _year(m.group(1), text), int(m.group(2))
         if not 1 <= month <= 12:
             raise ParseError(f"no month {month}: {text!r}")
-        last = (date(year + (month == 12), month % 12 + 1, 1) - timedelta(days=1))
+        last = date(year + (month == 12), month % 12 + 1, 1) - timedelta(days=1)
         return Period(f"{year}M{month:02d}", "month", date(year, month, 1), last)
     if m := _SPAN.fullmatch(cleaned):
         start, end = _year(m.group(1), text), _year(m.group(2), text)

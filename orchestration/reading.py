@@ -10,9 +10,9 @@ import csv
 import hashlib
 import io
 import re
-from datetime import date, time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import date, time
 from pathlib import Path
 
 import pandas as pd
@@ -121,8 +121,10 @@ def _refuse_mixed_encoding(data: bytes) -> None:
         except UnicodeDecodeError:
             other_line = other_line or number
     if utf8_lines and other_line:
-        raise _FileProblem("encoding", f"mixed encodings: {utf8_lines} line(s) are UTF-8 but line {other_line} is not: "
-                                       "save the whole file as UTF-8")
+        raise _FileProblem(
+            "encoding",
+            f"mixed encodings: {utf8_lines} line(s) are UTF-8 but line {other_line} is not: save the whole file as UTF-8",
+        )
 
 
 def _csv_rows(text: str) -> Iterator[tuple[int, list[str]]]:
@@ -143,16 +145,22 @@ def _cell_text(cell) -> str:
     if value is None:
         return ""
     if isinstance(value, (date, time)):  # datetime is a date: a number shown through a date format
-        raise _FileProblem("xlsx_format", f"cell {cell.coordinate} is shown as a date or time ({excerpt(cell.number_format)!r}): "
-                                          "type periods as text (2021, 2022H1) and figures as numbers")
+        raise _FileProblem(
+            "xlsx_format",
+            f"cell {cell.coordinate} is shown as a date or time ({excerpt(cell.number_format)!r}): "
+            "type periods as text (2021, 2022H1) and figures as numbers",
+        )
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         shown = _NUMBER_FORMAT.match((cell.number_format or "").replace('"', ""))
         if shown:
             decimals, percent = len(shown.group(1) or ""), shown.group(2)
             return f"{value * 100 if percent else value:.{decimals}f}{percent}"
         if (cell.number_format or "General") != "General":
-            raise _FileProblem("xlsx_format", f"cell {cell.coordinate} has the number format {excerpt(cell.number_format)!r}, "
-                                              "which is not read here: use General, 0, 0.0…, #,##0… or a percent format")
+            raise _FileProblem(
+                "xlsx_format",
+                f"cell {cell.coordinate} has the number format {excerpt(cell.number_format)!r}, "
+                "which is not read here: use General, 0, 0.0…, #,##0… or a percent format",
+            )
         if isinstance(value, float) and value.is_integer():
             return str(int(value))
     return str(value)
@@ -173,18 +181,25 @@ def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
     try:
         sheets = workbook.worksheets
         if len(sheets) != 1:
-            described = ", ".join(f"{excerpt(ws.title, 30)!r}" + ("" if ws.sheet_state == "visible" else f" ({ws.sheet_state})")
-                                  for ws in sheets)
-            raise _FileProblem("xlsx_sheets", f"the workbook has {len(sheets)} sheets ({described}): keep exactly one "
-                                              "visible sheet with the table (hidden sheets included)")
+            described = ", ".join(
+                f"{excerpt(ws.title, 30)!r}" + ("" if ws.sheet_state == "visible" else f" ({ws.sheet_state})") for ws in sheets
+            )
+            raise _FileProblem(
+                "xlsx_sheets",
+                f"the workbook has {len(sheets)} sheets ({described}): keep exactly one "
+                "visible sheet with the table (hidden sheets included)",
+            )
         sheet = sheets[0]
         if sheet.sheet_state != "visible":
             raise _FileProblem("xlsx_sheets", "the only sheet is hidden: make it visible")
         merged = [r for r in sheet.merged_cells.ranges if r.max_row >= 2]
         if merged:
             first = min(merged, key=lambda r: (r.min_row, r.min_col))
-            raise _FileProblem("xlsx_merged", f"merged cells in the data rows (first: {first.coord}, line {first.min_row}): "
-                                              "unmerge them and repeat the value in every row")
+            raise _FileProblem(
+                "xlsx_merged",
+                f"merged cells in the data rows (first: {first.coord}, line {first.min_row}): "
+                "unmerge them and repeat the value in every row",
+            )
         for number, cells in enumerate(sheet.iter_rows(), start=1):
             yield number, [_cell_text(c) for c in cells]
     finally:
@@ -194,7 +209,10 @@ def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
 def check_file_name(name: str) -> tuple[str, str] | None:
     """(rule, message) when a file name is refused. Names end up in paths, URLs, reports and shell commands."""
     if ".." in name or not SAFE_FILE_NAME.fullmatch(name):
-        return "file_name", "file names may only use ASCII letters, digits, '-', '_' and '.' (no spaces, no '..', no other scripts): rename the file"
+        return (
+            "file_name",
+            "file names may only use ASCII letters, digits, '-', '_' and '.' (no spaces, no '..', no other scripts): rename the file",
+        )
     if Path(name).suffix.lower() not in FILE_TYPES:
         return "file_type", f"only {', '.join(FILE_TYPES)} files are read here"
     return None
@@ -244,7 +262,9 @@ def read_batch(family: Family, path: Path, display_name: str, units: Mapping[str
     records = []
     for line, cells in rows[1:]:
         if len(cells) != len(header):
-            issues.append(Issue(display_name, line, None, "field_count", None, f"{len(cells)} fields where the header has {len(header)}"))
+            issues.append(
+                Issue(display_name, line, None, "field_count", None, f"{len(cells)} fields where the header has {len(header)}")
+            )
             continue
         cells_by_name = dict.fromkeys(optional, "") | dict(zip(header, cells, strict=True))  # an absent optional column is blank
         record, cell_issues = _parse_row(family, cells_by_name, line, display_name, units)
@@ -314,8 +334,9 @@ def _convert_units(record: dict[str, object], units: Mapping[str, str], line: in
     issues = []
     written = record.get("qualifier")
     if quantity.qualifier and written and written != quantity.qualifier:
-        issues.append(Issue(file, line, "qualifier", "qualifier_conflict", written,
-                            f"the value's words say {quantity.qualifier!r}"))
+        issues.append(
+            Issue(file, line, "qualifier", "qualifier_conflict", written, f"the value's words say {quantity.qualifier!r}")
+        )
     record["qualifier"] = written or quantity.qualifier or "exact"
     canonical = units.get(str(record.get("indicator_code")))
     if canonical is None:  # unknown indicator: reported by validation; store as published

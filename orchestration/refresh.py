@@ -78,8 +78,11 @@ class RefreshSummary:
     @property
     def flags(self) -> list[str]:
         """What a steward must look at although the refresh published."""
-        counted = [(self.files.get("quarantined", 0), "quarantined"), (self.conflicts, "conflicts"),
-                   (self.files.get("withdrawn", 0), "withdrawn")]
+        counted = [
+            (self.files.get("quarantined", 0), "quarantined"),
+            (self.conflicts, "conflicts"),
+            (self.files.get("withdrawn", 0), "withdrawn"),
+        ]
         return [f"{n} {what}" for n, what in counted if n]
 
     @property
@@ -99,9 +102,13 @@ class RefreshSummary:
             f"{self.files.get('moved', 0)} moved",
         ]
         if self.ignored:
-            lines.append(f"  ignored (no family reads them): {', '.join(self.ignored[:10])}" + (" …" if len(self.ignored) > 10 else ""))
+            lines.append(
+                f"  ignored (no family reads them): {', '.join(self.ignored[:10])}" + (" …" if len(self.ignored) > 10 else "")
+            )
         if self.conflicts:
-            lines.append(f"  conflicts: {self.conflicts} figure(s) with different values on the same publication date (quality.qa_conflicts)")
+            lines.append(
+                f"  conflicts: {self.conflicts} figure(s) with different values on the same publication date (quality.qa_conflicts)"
+            )
         lines += [f"  failed: {failure}" for failure in self.failures]
         for asset, reasons in self.quarantine_reasons.items():
             lines.append(f"  quarantined in {asset}:")
@@ -138,7 +145,9 @@ def run_refresh(data_dir: Path | None = None, raw_dir: Path | None = None, insta
     result = defs.resolve_job_def("refresh_warehouse").execute_in_process(
         run_config=quiet, instance=instance, raise_on_error=False, tags={PID_TAG: str(os.getpid())}
     )
-    summary = RefreshSummary(result.run_id, result.success, time.monotonic() - started, warehouse=settings.warehouse_path(data_dir))
+    summary = RefreshSummary(
+        result.run_id, result.success, time.monotonic() - started, warehouse=settings.warehouse_path(data_dir)
+    )
     summary.ignored = ignored_files(raw_root)
 
     for event in result.get_asset_materialization_events():
@@ -198,7 +207,9 @@ def fail_dead_refresh_runs(instance) -> list[str]:
         pid = run.tags.get(PID_TAG)
         if pid is None or int(pid) == os.getpid():
             continue
-        instance.report_run_failed(run, message=f"the refresh process (pid {pid}) died without finishing: marked failed by the next refresh")
+        instance.report_run_failed(
+            run, message=f"the refresh process (pid {pid}) died without finishing: marked failed by the next refresh"
+        )
         dead.append(run.run_id)
     return dead
 
@@ -210,6 +221,7 @@ def main(argv: list[str]) -> int:
     # One line per file committed, on stderr: operators see progress, and tests see where a load is.
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     logging.getLogger("orchestration").setLevel(logging.INFO)
+
     def waiting(holder: str) -> None:
         print(f"another refresh is running ({holder}); waiting for it to finish", file=sys.stderr, flush=True)
 

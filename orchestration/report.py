@@ -82,56 +82,93 @@ def _rows(con, sql: str, params: list | None = None) -> list[dict[str, Any]]:
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
-def gather(con, run_id: str, files_in_raw: int, ignored: list[str] | None = None, since_load_id: int | None = None) -> dict[str, Any]:
+def gather(
+    con, run_id: str, files_in_raw: int, ignored: list[str] | None = None, since_load_id: int | None = None
+) -> dict[str, Any]:
     """Everything the report shows, read in one connection.
 
     Loads are this run's and any committed after the last report (by a refresh that was killed before
     its report): nothing that reached the warehouse goes unreported.
     """
     since = since_load_id if since_load_id is not None else -1
-    loads = _rows(con, """
+    loads = _rows(
+        con,
+        """
         select load_id, run_id, family, file_path, status, rows_read, rows_loaded, issue_count, encoding, round(duration_ms) as ms, note
-        from audit.loads where run_id = ? or load_id > ? order by family, file_path, load_id""", [run_id, since])
+        from audit.loads where run_id = ? or load_id > ? order by family, file_path, load_id""",
+        [run_id, since],
+    )
     max_load_id = con.execute("select max(load_id) from audit.loads").fetchone()[0]
     withdrawals = [r for r in loads if r["status"] in ("withdrawn", "moved")]
     loads = [r for r in loads if r["status"] in ("loaded", "quarantined")]
     conflict_total = con.execute("select count(*) from quality.qa_conflicts").fetchone()[0]
-    conflicts = _rows(con, f"""
+    conflicts = _rows(
+        con,
+        f"""
         select indicator_code, region_code, period_label, published_on, chosen_value, chosen_file_path, candidates
-        from quality.qa_conflicts order by indicator_code, region_code, period_label limit {MAX_LISTED}""")
-    issues = _rows(con, """
+        from quality.qa_conflicts order by indicator_code, region_code, period_label limit {MAX_LISTED}""",
+    )
+    issues = _rows(
+        con,
+        """
         select i.file_path, i.row_number, i.column_name, i.rule, i.value, i.message
         from audit.load_issues as i join audit.loads as l using (load_id)
-        where l.run_id = ? or l.load_id > ? order by i.file_path, i.row_number nulls first, i.column_name""", [run_id, since])
-    still_quarantined = _rows(con, """
+        where l.run_id = ? or l.load_id > ? order by i.file_path, i.row_number nulls first, i.column_name""",
+        [run_id, since],
+    )
+    still_quarantined = _rows(
+        con,
+        """
         select file_path, status, issue_count, finished_at from (
             select *, row_number() over (partition by file_path order by load_id desc) as n from audit.loads
-        ) where n = 1 and status = 'quarantined' order by file_path""")
-    expectations = _rows(con, """
+        ) where n = 1 and status = 'quarantined' order by file_path""",
+    )
+    expectations = _rows(
+        con,
+        """
         select e.file_path, e.expectation_type, e.column_name, e.success, e.element_count, e.unexpected_count
         from dq.expectation_results as e join audit.loads as l using (load_id)
-        where l.run_id = ? or l.load_id > ? order by e.file_path, e.success, e.expectation_type, e.column_name""", [run_id, since])
-    names = {r["indicator_code"]: r for r in _rows(con, "select indicator_code, name_zh, name_en, theme, unit, direction from marts.dim_indicator")}
+        where l.run_id = ? or l.load_id > ? order by e.file_path, e.success, e.expectation_type, e.column_name""",
+        [run_id, since],
+    )
+    names = {
+        r["indicator_code"]: r
+        for r in _rows(con, "select indicator_code, name_zh, name_en, theme, unit, direction from marts.dim_indicator")
+    }
     regions = {r["region_code"]: r["name_zh"] for r in _rows(con, "select region_code, name_zh from marts.dim_region")}
     # Long lists are capped on the page (a national load can revise millions of figures); totals are exact.
     revision_total = con.execute("select count(*) from marts.fct_observation_vintage where is_revision").fetchone()[0]
-    revisions = _rows(con, f"""
+    revisions = _rows(
+        con,
+        f"""
         select indicator_code, region_code, period_label, previous_value, previous_source_id, value, unit, source_id, published_on
         from marts.fct_observation_vintage where is_revision
-        order by published_on desc nulls last, indicator_code, region_code, period_label limit {MAX_LISTED}""")
+        order by published_on desc nulls last, indicator_code, region_code, period_label limit {MAX_LISTED}""",
+    )
     jump_total = con.execute("select count(*) from quality.qa_yoy_jumps").fetchone()[0]
-    jumps = _rows(con, f"select * from quality.qa_yoy_jumps order by abs(change_pct) desc, indicator_code, region_code, year limit {MAX_LISTED}")
+    jumps = _rows(
+        con,
+        f"select * from quality.qa_yoy_jumps order by abs(change_pct) desc, indicator_code, region_code, year limit {MAX_LISTED}",
+    )
     consistency = _rows(con, "select * from quality.qa_consistency order by passed, rule_id, region_code, period_label")
-    completeness = _rows(con, "select indicator_code, theme, region_code, year, status, is_latest_year from quality.qa_completeness")
-    progress = _rows(con, """
+    completeness = _rows(
+        con, "select indicator_code, theme, region_code, year, status, is_latest_year from quality.qa_completeness"
+    )
+    progress = _rows(
+        con,
+        """
         select p.*, i.name_zh, i.name_en, i.theme from marts.mart_indicator_progress as p
         join marts.dim_indicator as i using (indicator_code)
         where p.region_code in ('330800', '330801') or (p.region_code = '330000' and p.target_region_code = '330000')
-        order by i.theme, p.indicator_code, p.region_code, p.target_year""")
-    series = _rows(con, """
+        order by i.theme, p.indicator_code, p.region_code, p.target_year""",
+    )
+    series = _rows(
+        con,
+        """
         select indicator_code, region_code, start_year as year, value from marts.fct_observation
         where in_comparable_series and value_type = 'level' and region_code in ('330000', '330800', '330801')
-        order by year""")
+        order by year""",
+    )
 
     by_series: dict[tuple[str, str], list[tuple[int, float]]] = defaultdict(list)
     for row in series:
@@ -140,10 +177,15 @@ def gather(con, run_id: str, files_in_raw: int, ignored: list[str] | None = None
     for row in progress:
         # Only an assessed target gets a chart, of the trend its status is drawn from: from the plan's base
         # year to the target year, never earlier. A card that is not assessable shows its figures as text.
-        points = [(y, v) for y, v in by_series.get((row["indicator_code"], row["region_code"]), [])
-                  if row["plan_base_year"] is not None and row["plan_base_year"] <= y <= row["target_year"]]
+        points = [
+            (y, v)
+            for y, v in by_series.get((row["indicator_code"], row["region_code"]), [])
+            if row["plan_base_year"] is not None and row["plan_base_year"] <= y <= row["target_year"]
+        ]
         assessed = row["status"] != "not_assessable" and points
-        row["chart"] = progress_chart(points, row["target_year"], row["target_value"], row["status"], row["unit"]) if assessed else None
+        row["chart"] = (
+            progress_chart(points, row["target_year"], row["target_value"], row["status"], row["unit"]) if assessed else None
+        )
         row["region_name"] = regions.get(row["region_code"], row["region_code"])
         themes[row["theme"]].append(row)
 
@@ -175,11 +217,26 @@ def gather(con, run_id: str, files_in_raw: int, ignored: list[str] | None = None
         "targets_shown": len(progress),
     }
     return {
-        "loads": loads, "withdrawals": withdrawals, "conflicts": conflicts, "ignored": ignored or [], "issues": issues, "still_quarantined": still_quarantined, "expectations": expectations,
-        "names": names, "regions": regions, "revisions": revisions, "jumps": jumps, "consistency": consistency,
-        "max_listed": MAX_LISTED, "max_load_id": max_load_id,
-        "years": years, "matrix": matrix, "latest_summary": dict(latest_summary), "latest_year": years[-1] if years else None,
-        "themes": dict(sorted(themes.items())), "counts": counts,
+        "loads": loads,
+        "withdrawals": withdrawals,
+        "conflicts": conflicts,
+        "ignored": ignored or [],
+        "issues": issues,
+        "still_quarantined": still_quarantined,
+        "expectations": expectations,
+        "names": names,
+        "regions": regions,
+        "revisions": revisions,
+        "jumps": jumps,
+        "consistency": consistency,
+        "max_listed": MAX_LISTED,
+        "max_load_id": max_load_id,
+        "years": years,
+        "matrix": matrix,
+        "latest_summary": dict(latest_summary),
+        "latest_year": years[-1] if years else None,
+        "themes": dict(sorted(themes.items())),
+        "counts": counts,
         "not_assessable_reasons": sorted(reasons.items(), key=lambda kv: -kv[1]),
     }
 
@@ -245,15 +302,26 @@ def write_report(warehouse: Warehouse, run_id: str, files_in_raw: int, ignored: 
     docs_index = settings.data_docs_dir(warehouse.data_dir) / "index.html"
     dbt_docs = settings.dbt_docs_dir(warehouse.data_dir) / "static_index.html"
     html = env.get_template("report.html.j2").render(
-        **data, run_id=run_id, created=created, warehouse=warehouse.path,
+        **data,
+        run_id=run_id,
+        created=created,
+        warehouse=warehouse.path,
         data_docs=docs_index.relative_to(out) if docs_index.exists() else None,
         dbt_docs=os.path.relpath(dbt_docs, out) if dbt_docs.exists() else None,
     )
     path = out / name
     _write_atomically(path, html)
 
-    history.insert(0, {"file": name, "run_id": run_id, "created": created.isoformat(timespec="seconds"),
-                       "max_load_id": data["max_load_id"], **c})
+    history.insert(
+        0,
+        {
+            "file": name,
+            "run_id": run_id,
+            "created": created.isoformat(timespec="seconds"),
+            "max_load_id": data["max_load_id"],
+            **c,
+        },
+    )
     _write_atomically(history_path, json.dumps(history, ensure_ascii=False, indent=1))
     _write_atomically(index, env.get_template("index.html.j2").render(history=history))
 

@@ -14,7 +14,7 @@ import os
 import shutil
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -86,7 +86,7 @@ def publish(warehouse: Warehouse, run_id: str = "") -> Release:
         for leftover in [*releases.glob(".*.partial"), *root.glob(".current-*")]:
             leftover.unlink() if leftover.is_symlink() or leftover.is_file() else shutil.rmtree(leftover, ignore_errors=True)
         existing = _releases_in_order(releases)
-        published_at = datetime.now(timezone.utc)
+        published_at = datetime.now(UTC)
         sequence = (_sequence(existing[-1].name) + 1) if existing else 1
         release_id = f"{sequence:06d}-{published_at:%Y%m%dT%H%M%S}Z-{uuid.uuid4().hex[:6]}"
         staging = releases / f".{release_id}.partial"
@@ -112,13 +112,18 @@ def publish(warehouse: Warehouse, run_id: str = "") -> Release:
 
 def _write_release(warehouse: Warehouse, staging: Path, release_id: str, published_at: datetime, run_id: str) -> dict[str, int]:
     with warehouse.connect(read_only=True) as con:  # the caller holds the writer lock
-        tables = [t for (t,) in con.execute(
-            "select table_name from information_schema.tables where table_schema = 'marts' and table_type = 'BASE TABLE' order by 1"
-        ).fetchall()]
+        tables = [
+            t
+            for (t,) in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts' and table_type = 'BASE TABLE' order by 1"
+            ).fetchall()
+        ]
         # The descriptions dbt persisted as COMMENTs (persist_docs), to carry into the snapshot.
-        table_comments = dict(con.execute(
-            "select table_name, comment from duckdb_tables() where schema_name = 'marts' and comment is not null"
-        ).fetchall())
+        table_comments = dict(
+            con.execute(
+                "select table_name, comment from duckdb_tables() where schema_name = 'marts' and comment is not null"
+            ).fetchall()
+        )
         column_comments = con.execute(
             "select table_name, column_name, comment from duckdb_columns() where schema_name = 'marts' and comment is not null"
         ).fetchall()
@@ -145,7 +150,9 @@ def _write_release(warehouse: Warehouse, staging: Path, release_id: str, publish
         # fail ("Type with name REGCLASS does not exist"). A type of that name here lets those queries bind.
         snap.execute("create type main.regclass as varchar")
         for table in tables:
-            snap.execute(f"create table marts.{_quote(table)} as select * from read_parquet(?)", [str(staging / f"{table}.parquet")])
+            snap.execute(
+                f"create table marts.{_quote(table)} as select * from read_parquet(?)", [str(staging / f"{table}.parquet")]
+            )
         for table, column in not_null:
             if table in tables:
                 snap.execute(f"alter table marts.{_quote(table)} alter column {_quote(column)} set not null")

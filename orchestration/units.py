@@ -13,13 +13,24 @@ from orchestration.parsing import Quantity
 
 # unit → (dimension, size in the dimension's base unit)
 UNITS: dict[str, tuple[str, float]] = {
-    "人": ("persons", 1), "万人": ("persons", 1e4), "亿人": ("persons", 1e8),
-    "元": ("yuan", 1), "万元": ("yuan", 1e4), "亿元": ("yuan", 1e8), "万亿元": ("yuan", 1e12),
-    "吨": ("tonnes", 1), "万吨": ("tonnes", 1e4), "亿吨": ("tonnes", 1e8),
-    "%": ("percent", 1), "‰": ("percent", 0.1),
-    "家": ("enterprises", 1), "万家": ("enterprises", 1e4),
-    "平方米": ("square_metres", 1), "万平方米": ("square_metres", 1e4),
-    "分钟": ("minutes", 1), "小时": ("minutes", 60),
+    "人": ("persons", 1),
+    "万人": ("persons", 1e4),
+    "亿人": ("persons", 1e8),
+    "元": ("yuan", 1),
+    "万元": ("yuan", 1e4),
+    "亿元": ("yuan", 1e8),
+    "万亿元": ("yuan", 1e12),
+    "吨": ("tonnes", 1),
+    "万吨": ("tonnes", 1e4),
+    "亿吨": ("tonnes", 1e8),
+    "%": ("percent", 1),
+    "‰": ("percent", 0.1),
+    "家": ("enterprises", 1),
+    "万家": ("enterprises", 1e4),
+    "平方米": ("square_metres", 1),
+    "万平方米": ("square_metres", 1e4),
+    "分钟": ("minutes", 1),
+    "小时": ("minutes", 60),
 }
 
 

@@ -14,7 +14,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +61,7 @@ def _gx():
     return gx, datasource, context
 
 
-@lru_cache(maxsize=None)
+@cache
 def _batch_definition(family_name: str):
     _, datasource, _ = _gx()
     return datasource.add_dataframe_asset(family_name).add_batch_definition_whole_dataframe("whole_file")
@@ -94,7 +94,9 @@ def build_suite(family: Family, catalogue: Catalogue, frame: pd.DataFrame):
     if family.name == "indicators":
         add(E.ExpectColumnPairValuesAToBeGreaterThanB(column_A="range_max", column_B="range_min", or_equal=False))
     if family.name in ("observations", "targets"):
-        add(E.ExpectColumnValuesToBeInSet(column="indicator_code", value_set=list(catalogue.indicators.get("indicator_code", []))))
+        add(
+            E.ExpectColumnValuesToBeInSet(column="indicator_code", value_set=list(catalogue.indicators.get("indicator_code", [])))
+        )
         add(E.ExpectColumnValuesToBeInSet(column="region_code", value_set=list(catalogue.region_codes)))
         add(E.ExpectColumnValuesToBeInSet(column="source_id", value_set=list(catalogue.source_ids)))
         attrs = catalogue.indicators.set_index("indicator_code") if len(catalogue.indicators) else None
@@ -104,22 +106,43 @@ def build_suite(family: Family, catalogue: Catalogue, frame: pd.DataFrame):
         if not family.converts_units:  # observations: the parser converts units or reports unit_conversion
             add(E.ExpectColumnPairValuesToBeEqual(column_A="unit", column_B="_cat_unit", ignore_row_if=both))
         value = "value" if family.name == "observations" else "target_value"
-        add(E.ExpectColumnPairValuesAToBeGreaterThanB(column_A=value, column_B="_cat_range_min", or_equal=True, ignore_row_if=both))
-        add(E.ExpectColumnPairValuesAToBeGreaterThanB(column_A="_cat_range_max", column_B=value, or_equal=True, ignore_row_if=both))
+        add(
+            E.ExpectColumnPairValuesAToBeGreaterThanB(
+                column_A=value, column_B="_cat_range_min", or_equal=True, ignore_row_if=both
+            )
+        )
+        add(
+            E.ExpectColumnPairValuesAToBeGreaterThanB(
+                column_A="_cat_range_max", column_B=value, or_equal=True, ignore_row_if=both
+            )
+        )
     if family.name == "observations":
-        add(E.ExpectColumnPairValuesToBeEqual(column_A="value_type", column_B="_cat_value_type", ignore_row_if="either_value_is_missing"))
+        add(
+            E.ExpectColumnPairValuesToBeEqual(
+                column_A="value_type", column_B="_cat_value_type", ignore_row_if="either_value_is_missing"
+            )
+        )
         # Only a forecast may describe a period that has not begun, or one after its own publication.
         frame["_period_start_year"] = pd.to_datetime(frame["period_start"]).dt.year
-        add(E.ExpectColumnValuesToBeBetween(
-            column="_period_start_year", max_value=date.today().year,
-            row_condition='obs_status != "forecast"', condition_parser="pandas",
-        ))
+        add(
+            E.ExpectColumnValuesToBeBetween(
+                column="_period_start_year",
+                max_value=date.today().year,
+                row_condition='obs_status != "forecast"',
+                condition_parser="pandas",
+            )
+        )
         published = _published_by(catalogue.sources)
         frame["_published_year"] = frame["source_id"].map(published).astype("float64")
         frame["_published_gap"] = frame["_period_start_year"] - frame["_published_year"]
-        add(E.ExpectColumnValuesToBeBetween(
-            column="_published_gap", max_value=0, row_condition='obs_status != "forecast"', condition_parser="pandas",
-        ))
+        add(
+            E.ExpectColumnValuesToBeBetween(
+                column="_published_gap",
+                max_value=0,
+                row_condition='obs_status != "forecast"',
+                condition_parser="pandas",
+            )
+        )
         # A year decades before the series can exist is a typo (1921 for 2021): refused, not a base year.
         earliest = attrs["earliest_year"] if attrs is not None and "earliest_year" in attrs else None
         frame["_earliest_gap"] = frame["_period_start_year"] - (
@@ -151,11 +174,20 @@ _RULE_TEXT = {
 _SHOWN_AS = {
     "_period_start_year": ("period", "the period lies in the future; only a forecast (obs_status forecast) may"),
     "_published_gap": ("period", "the period begins after its source was published; only a forecast (obs_status forecast) may"),
-    "_earliest_gap": ("period", "the year is before the earliest year the indicator can have figures for (a typo such as 1921 for 2021?)"),
+    "_earliest_gap": (
+        "period",
+        "the year is before the earliest year the indicator can have figures for (a typo such as 1921 for 2021?)",
+    ),
     "_base_gap": ("base_year", "the plan's base year must come before its target year"),
-    "_inferred_but_verified": ("verified", "a target whose comparator was inferred (comparator_provenance inferred) is not verified: "
-                               "verified means value, comparator and year were all read in the source"),
-    "_subregions_without_basis": ("subregion_basis", "a target that applies to subregions must say how: provincial_average or each_subregion"),
+    "_inferred_but_verified": (
+        "verified",
+        "a target whose comparator was inferred (comparator_provenance inferred) is not verified: "
+        "verified means value, comparator and year were all read in the source",
+    ),
+    "_subregions_without_basis": (
+        "subregion_basis",
+        "a target that applies to subregions must say how: provincial_average or each_subregion",
+    ),
 }
 
 
@@ -164,7 +196,7 @@ def _published_by(sources: pd.DataFrame) -> dict[str, float]:
     if sources.empty:
         return {}
     known = sources[sources["published_on"].notna() & (sources["date_precision"] != "unknown")]
-    return dict(zip(known["source_id"], pd.to_datetime(known["published_on"]).dt.year.astype(float)))
+    return dict(zip(known["source_id"], pd.to_datetime(known["published_on"]).dt.year.astype(float), strict=False))
 
 
 def _describe(rule: str, kwargs: dict[str, Any], entry: dict[str, Any]) -> tuple[str | None, object, str]:
@@ -203,19 +235,26 @@ def _validate_with_data_docs(family_name: str, suite, frame: pd.DataFrame, resul
     gx, _, context = _gx()
     site = "site_" + hashlib.sha256(str(docs_dir).encode()).hexdigest()[:12]  # one site per folder (tests use several)
     if site not in (context.get_site_names() or []):
-        context.add_data_docs_site(site_name=site, site_config={
-            "class_name": "SiteBuilder",
-            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
-            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-        })
+        context.add_data_docs_site(
+            site_name=site,
+            site_config={
+                "class_name": "SiteBuilder",
+                "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            },
+        )
     suite = context.suites.add_or_update(suite)
     definition = context.validation_definitions.add_or_update(
         gx.ValidationDefinition(name=f"raw_{family_name}", data=_batch_definition(family_name), suite=suite)
     )
-    checkpoint = context.checkpoints.add_or_update(gx.Checkpoint(
-        name=f"raw_{family_name}_{site}", validation_definitions=[definition], result_format=result_format,
-        actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs", site_names=[site])],
-    ))
+    checkpoint = context.checkpoints.add_or_update(
+        gx.Checkpoint(
+            name=f"raw_{family_name}_{site}",
+            validation_definitions=[definition],
+            result_format=result_format,
+            actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs", site_names=[site])],
+        )
+    )
     result = checkpoint.run(batch_parameters={"dataframe": frame})
     return next(iter(result.run_results.values()))
 
@@ -251,7 +290,11 @@ def validate_files(
     suite = build_suite(family, catalogue, combined)
     result_format = {"result_format": "COMPLETE", "unexpected_index_column_names": [ROW_COLUMN, FILE_COLUMN]}
     if docs_dir is None:
-        report = _batch_definition(family.name).get_batch(batch_parameters={"dataframe": combined}).validate(suite, result_format=result_format)
+        report = (
+            _batch_definition(family.name)
+            .get_batch(batch_parameters={"dataframe": combined})
+            .validate(suite, result_format=result_format)
+        )
     else:
         report = _validate_with_data_docs(family.name, suite, combined, result_format, docs_dir)
         make_offline(docs_dir)
@@ -292,7 +335,9 @@ def validate_files(
                 row = entry.get(ROW_COLUMN)
                 if kwargs.get("column") in _SHOWN_AS:  # show the cell the steward wrote, not the helper column
                     if column not in cells:
-                        cells[column] = dict(zip(zip(combined[FILE_COLUMN], combined[ROW_COLUMN]), combined[column]))
+                        cells[column] = dict(
+                            zip(zip(combined[FILE_COLUMN], combined[ROW_COLUMN], strict=False), combined[column], strict=False)
+                        )
                     value = cells[column].get((file, row), value)
                 shown = None if value is None else html.unescape(str(_plain(value)))
                 outcome.issues.append(Issue(file, None if row is None else int(row), column, rule, shown, message))

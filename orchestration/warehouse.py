@@ -128,7 +128,8 @@ class Warehouse:
             raise FileNotFoundError(f"no warehouse at {self.path}: run the refresh first")
         try:
             con = duckdb.connect(
-                str(self.path), read_only=read_only,
+                str(self.path),
+                read_only=read_only,
                 config={"autoinstall_known_extensions": False, "autoload_known_extensions": False},
             )
         except duckdb.IOException as exc:
@@ -224,9 +225,12 @@ class Warehouse:
     def facts_in_use(self, con: duckdb.DuckDBPyConnection, files: dict[str, list[str]]) -> pd.DataFrame:
         """What the served rows of the given fact files use, one row per (family, indicator, region, source, unit,
         value type): how many rows, value and year bounds, and the first few places (file and line)."""
-        con.register("in_use_files", pd.DataFrame(
-            [(family, path) for family, paths in files.items() for path in paths], columns=["family", "file_path"]
-        ).astype(str))
+        con.register(
+            "in_use_files",
+            pd.DataFrame(
+                [(family, path) for family, paths in files.items() for path in paths], columns=["family", "file_path"]
+            ).astype(str),
+        )
         frame = con.execute(
             """
             with used as (
@@ -263,8 +267,9 @@ class Warehouse:
 
     # --- writing one file's outcome, always in one transaction -----------------------------
 
-    def _insert_load(self, con, load_id: int, record: LoadRecord, status: str, rows_loaded: int, issue_count: int,
-                     note: str | None = None) -> None:
+    def _insert_load(
+        self, con, load_id: int, record: LoadRecord, status: str, rows_loaded: int, issue_count: int, note: str | None = None
+    ) -> None:
         finished = datetime.now()
         con.execute(
             """
@@ -274,9 +279,22 @@ class Warehouse:
             ) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             [
-                load_id, record.run_id, record.family.name, record.file_path, record.sha256, record.file_bytes,
-                record.encoding, status, record.rows_read, rows_loaded, issue_count, record.catalogue_fingerprint,
-                record.started_at, finished, (finished - record.started_at).total_seconds() * 1000, note,
+                load_id,
+                record.run_id,
+                record.family.name,
+                record.file_path,
+                record.sha256,
+                record.file_bytes,
+                record.encoding,
+                status,
+                record.rows_read,
+                rows_loaded,
+                issue_count,
+                record.catalogue_fingerprint,
+                record.started_at,
+                finished,
+                (finished - record.started_at).total_seconds() * 1000,
+                note,
             ],
         )
 
@@ -317,7 +335,7 @@ class Warehouse:
     def commit_load(self, con, record: LoadRecord, frame: pd.DataFrame, results: Sequence[dict[str, Any]]) -> int:
         """Insert the validated rows, retire the file's previous version, record the load: all or nothing."""
         stored = [name for name, _ in record.family.stored_columns()]
-        batch = frame[stored + [ROW_COLUMN]].copy()
+        batch = frame[[*stored, ROW_COLUMN]].copy()
         with self._load_transaction(con) as load_id:
             batch.insert(0, "_load_id", load_id)
             batch.insert(1, "_file_path", record.file_path)
@@ -339,7 +357,9 @@ class Warehouse:
         """
         with self._load_transaction(con) as load_id:
             if not record.family.catalogue:
-                self._retire(con, record.family, record.file_path, load_id, "the file's new version was refused (see the quality report)")
+                self._retire(
+                    con, record.family, record.file_path, load_id, "the file's new version was refused (see the quality report)"
+                )
             self._insert_load(con, load_id, record, "quarantined", 0, len(issues))
             con.executemany(
                 "insert into audit.load_issues (load_id, file_path, row_number, column_name, rule, value, message) values (?, ?, ?, ?, ?, ?, ?)",
@@ -362,7 +382,9 @@ class Warehouse:
                 f'update raw."{record.family.name}" set _file_path = ? where _file_path = ? and _superseded_by_load is null',
                 [record.file_path, old_path],
             ).fetchone()[0]
-            self._insert_load(con, load_id, replace(record, file_path=old_path), "moved", 0, 0, note=f"moved to {record.file_path}")
+            self._insert_load(
+                con, load_id, replace(record, file_path=old_path), "moved", 0, 0, note=f"moved to {record.file_path}"
+            )
             arrival = con.execute("select nextval('audit.load_id_seq')").fetchone()[0]
             self._insert_load(con, arrival, record, "loaded", moved, 0, note=f"moved from {old_path}")
         return load_id

@@ -53,6 +53,16 @@ def chromium() -> str:
 
 def chromium_command(binary: str, profile: Path, *args: str) -> list[str]:
     # No background networking: there is no network here, and the report must not need any.
-    return [binary, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
-            f"--user-data-dir={profile}", *args]
+    return [
+        binary,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-quic",
+        f"--user-data-dir={profile}",
+        *args,
+    ]

@@ -18,7 +18,10 @@ def test_generator_is_deterministic_and_shaped_like_raw(tmp_path):
     with (tmp_path / "a" / "catalogue" / "regions.csv").open(encoding="utf-8") as handle:
         levels = [r["level"] for r in csv.DictReader(handle)]
     assert levels.count("county") > 2_700
-    periods = {row[2][4] if len(row[2]) > 4 else "Y" for row in csv.reader((tmp_path / "a" / "observations" / "synthetic-bulletin-00000.csv").open(encoding="utf-8"))}
+    periods = {
+        row[2][4] if len(row[2]) > 4 else "Y"
+        for row in csv.reader((tmp_path / "a" / "observations" / "synthetic-bulletin-00000.csv").open(encoding="utf-8"))
+    }
     assert "M" in periods and "Y" in periods  # monthly and yearly series
 
     # Every generated file loads except the two injected faults.

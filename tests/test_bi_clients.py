@@ -26,11 +26,21 @@ from orchestration.serving import current_snapshot
 CLIENTS = settings.REPO_ROOT / ".bi-clients"
 PYTHON_CLIENT = CLIENTS / "python" / "bin" / "python"
 HERE = Path(__file__).parent
-MARTS = ["dim_indicator", "dim_region", "dim_source", "fct_observation", "fct_observation_vintage", "fct_target",
-         "mart_decade_change", "mart_indicator_progress"]
-QUERY = ("select r.name_zh, o.period_label, o.value, cast(o.period_start as varchar) as period_start "
-         "from marts.fct_observation as o join marts.dim_region as r using (region_code) "
-         "where o.indicator_code = 'URBANISATION' and o.region_code = '330800' order by o.period_label")
+MARTS = [
+    "dim_indicator",
+    "dim_region",
+    "dim_source",
+    "fct_observation",
+    "fct_observation_vintage",
+    "fct_target",
+    "mart_decade_change",
+    "mart_indicator_progress",
+]
+QUERY = (
+    "select r.name_zh, o.period_label, o.value, cast(o.period_start as varchar) as period_start "
+    "from marts.fct_observation as o join marts.dim_region as r using (region_code) "
+    "where o.indicator_code = 'URBANISATION' and o.region_code = '330800' order by o.period_label"
+)
 EXPECTED = [
     {"name_zh": "衢州市", "period_label": "2012", "value": 45.7, "period_start": "2012-01-01"},
     {"name_zh": "衢州市", "period_label": "2021", "value": 58.1, "period_start": "2021-01-01"},
@@ -72,13 +82,27 @@ def test_duckdb_1_4_opens_the_snapshot_and_sees_every_description(snapshot):
     result = _run_json([python, script, snapshot, QUERY])
     assert result["duckdb"].startswith("1.4.") and result["rows"] == EXPECTED
     # Every mart and every mart column carries its dbt description as a COMMENT (persist_docs), as BI tools show it.
-    undescribed = _run_json([python, script, snapshot, """
+    undescribed = _run_json(
+        [
+            python,
+            script,
+            snapshot,
+            """
         select table_name, column_name from duckdb_columns()
         where schema_name in ('marts', 'meta') and (comment is null or comment = '')
         union all
-        select table_name, null from duckdb_tables() where schema_name in ('marts', 'meta') and (comment is null or comment = '')"""])
+        select table_name, null from duckdb_tables() where schema_name in ('marts', 'meta') and (comment is null or comment = '')""",
+        ]
+    )
     assert undescribed["rows"] == []
-    status = _run_json([python, script, snapshot, "select comment from duckdb_columns() where table_name = 'mart_indicator_progress' and column_name = 'status'"])
+    status = _run_json(
+        [
+            python,
+            script,
+            snapshot,
+            "select comment from duckdb_columns() where table_name = 'mart_indicator_progress' and column_name = 'status'",
+        ]
+    )
     assert status["rows"][0]["comment"].startswith("Headline status: target_achieved")
 
 
@@ -101,8 +125,9 @@ def test_duckdb_1_4_refuses_a_file_in_duckdb_2s_default_format(tmp_path):
     default = tmp_path / "default.duckdb"
     with duckdb.connect(str(default)) as con:
         con.execute("create table t as select 1 as x")
-    out = subprocess.run([python, HERE / "clients" / "open_snapshot.py", default, "select * from t"],
-                         capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [python, HERE / "clients" / "open_snapshot.py", default, "select * from t"], capture_output=True, text=True, timeout=120
+    )
     assert out.returncode != 0 and "version number 999" in out.stderr
 
 
@@ -144,7 +169,9 @@ def test_sqlalchemy_2_0_reflects_the_snapshot(snapshot):
 def test_the_documented_example_queries_return_rows(snapshot):
     text = (settings.REPO_ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
     block = text.split("Typical questions", 1)[1].split("```sql", 1)[1].split("```", 1)[0]
-    queries = [q.strip() for q in block.split(";") if q.strip() and not all(line.startswith("--") for line in q.strip().splitlines())]
+    queries = [
+        q.strip() for q in block.split(";") if q.strip() and not all(line.startswith("--") for line in q.strip().splitlines())
+    ]
     assert len(queries) == 3
     with duckdb.connect(str(snapshot), read_only=True) as con:
         for query in queries:
@@ -168,6 +195,7 @@ def test_the_served_marts_keep_their_dbt_contract(snapshot):
         for mart, columns in declared.items():
             served = con.execute(
                 "select column_name, data_type, is_nullable = 'YES' from information_schema.columns "
-                "where table_schema = 'marts' and table_name = ? order by ordinal_position", [mart]
+                "where table_schema = 'marts' and table_name = ? order by ordinal_position",
+                [mart],
             ).fetchall()
             assert served == columns, mart

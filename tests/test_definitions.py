@@ -13,21 +13,36 @@ def test_code_location_loads_with_the_whole_graph():
     graph = repo.asset_graph
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
     ingest = {"raw/regions", "raw/indicators", "raw/sources", "raw/observations", "raw/targets"}
-    marts = {"marts/dim_indicator", "marts/dim_region", "marts/dim_source", "marts/fct_observation",
-             "marts/fct_observation_vintage", "marts/fct_target", "marts/mart_indicator_progress", "marts/mart_decade_change"}
+    marts = {
+        "marts/dim_indicator",
+        "marts/dim_region",
+        "marts/dim_source",
+        "marts/fct_observation",
+        "marts/fct_observation_vintage",
+        "marts/fct_target",
+        "marts/mart_indicator_progress",
+        "marts/mart_decade_change",
+    }
     assert ingest | marts <= keys
     # dbt sources are the ingest assets themselves, not separate external assets.
     assert graph.get(dg.AssetKey(["staging", "stg_observations"])).parent_keys == {dg.AssetKey(["raw", "observations"])}
     assert dg.AssetKey(["raw", "regions"]) in graph.get(dg.AssetKey(["raw", "observations"])).parent_keys
     checks = {(c.asset_key.to_user_string(), c.name) for c in graph.asset_check_keys}
     assert ("raw/observations", "all_files_accepted") in checks
-    assert ("marts/fct_observation", "unique_combination_of_columns_fct_observation_indicator_code__region_code__period_label") in checks
+    assert (
+        "marts/fct_observation",
+        "unique_combination_of_columns_fct_observation_indicator_code__region_code__period_label",
+    ) in checks
     assert len(checks) >= 60
 
 
 def test_daily_schedule_in_beijing_time():
     schedule = defs.get_schedule_def("daily_refresh")
-    assert (schedule.cron_schedule, schedule.execution_timezone, schedule.job_name) == ("0 6 * * *", "Asia/Shanghai", "refresh_warehouse")
+    assert (schedule.cron_schedule, schedule.execution_timezone, schedule.job_name) == (
+        "0 6 * * *",
+        "Asia/Shanghai",
+        "refresh_warehouse",
+    )
 
 
 def test_sensor_requests_a_run_only_when_raw_files_change(raw_copy):
@@ -48,12 +63,10 @@ def test_sensor_requests_a_run_only_when_raw_files_change(raw_copy):
     assert isinstance(third, dg.RunRequest) and third.run_key == changed.cursor != noted
 
 
-
 def test_mart_contract_doc_matches_the_dbt_yaml():
     from orchestration.contract_doc import CONTRACT, render
 
     assert CONTRACT.read_text(encoding="utf-8") == render(), "run: python -m orchestration.contract_doc"
-
 
 
 def test_every_asset_has_an_owner_and_checks_state_their_rule():

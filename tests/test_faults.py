@@ -16,15 +16,27 @@ from support.big_publication import write_big_publication
 from orchestration import settings
 from orchestration.refresh import run_refresh
 
-MARTS = ["fct_observation", "fct_observation_vintage", "fct_target", "mart_indicator_progress", "mart_decade_change", "dim_indicator"]
+MARTS = [
+    "fct_observation",
+    "fct_observation_vintage",
+    "fct_target",
+    "mart_indicator_progress",
+    "mart_decade_change",
+    "dim_indicator",
+]
 PER_LOAD = {"load_id", "file_line"}  # differ between warehouses by construction
 
 
 def refresh_process(data: Path, raw: Path, **kwargs) -> subprocess.Popen:
     env = {**os.environ, settings.DATA_DIR_ENV: str(data), settings.RAW_DIR_ENV: str(raw)}
     return subprocess.Popen(
-        [sys.executable, "-m", "orchestration.refresh"], cwd=settings.REPO_ROOT, env=env, text=True,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kwargs,
+        [sys.executable, "-m", "orchestration.refresh"],
+        cwd=settings.REPO_ROOT,
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        **kwargs,
     )
 
 
@@ -32,9 +44,14 @@ def marts(data: Path) -> dict[str, list[tuple]]:
     with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
         out = {}
         for table in MARTS:
-            columns = [c for (c,) in con.execute(
-                "select column_name from information_schema.columns where table_schema = 'marts' and table_name = ? order by ordinal_position",
-                [table]).fetchall() if c not in PER_LOAD]
+            columns = [
+                c
+                for (c,) in con.execute(
+                    "select column_name from information_schema.columns where table_schema = 'marts' and table_name = ? order by ordinal_position",
+                    [table],
+                ).fetchall()
+                if c not in PER_LOAD
+            ]
             out[table] = con.execute(f"select {', '.join(columns)} from marts.{table} order by all").fetchall()
         return out
 
@@ -59,8 +76,12 @@ def test_refresh_killed_during_a_commit_leaves_no_partial_load(tmp_path, restore
     assert not any(line.startswith("loaded observations/big-publication.csv") for line in seen)
 
     with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
-        partial = con.execute("select count(*) from raw.observations where _file_path = 'observations/big-publication.csv'").fetchone()[0]
-        recorded = con.execute("select count(*) from audit.loads where file_path = 'observations/big-publication.csv'").fetchone()[0]
+        partial = con.execute(
+            "select count(*) from raw.observations where _file_path = 'observations/big-publication.csv'"
+        ).fetchone()[0]
+        recorded = con.execute(
+            "select count(*) from audit.loads where file_path = 'observations/big-publication.csv'"
+        ).fetchone()[0]
     assert (partial, recorded) == (0, 0), "a killed commit must leave nothing behind"
 
     resumed = run_refresh(data, raw, DagsterInstance.ephemeral())
@@ -70,7 +91,12 @@ def test_refresh_killed_during_a_commit_leaves_no_partial_load(tmp_path, restore
     assert run_refresh(clean, raw, DagsterInstance.ephemeral()).success
     assert marts(data) == marts(clean)
     with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
-        assert con.execute("select count(*) from raw.observations where _file_path = 'observations/big-publication.csv'").fetchone()[0] == rows
+        assert (
+            con.execute("select count(*) from raw.observations where _file_path = 'observations/big-publication.csv'").fetchone()[
+                0
+            ]
+            == rows
+        )
 
 
 def test_a_second_refresh_waits_for_the_first_and_loads_nothing_twice(tmp_path):
@@ -81,8 +107,10 @@ def test_a_second_refresh_waits_for_the_first_and_loads_nothing_twice(tmp_path):
     outputs = [p.communicate(timeout=600) for p in (first, second)]
     assert [p.returncode for p in (first, second)] == [0, 0], outputs
     files = sorted(line.strip() for out, _ in outputs for line in out.splitlines() if line.strip().startswith("files:"))
-    assert files == ["files: 0 loaded, 19 skipped (unchanged), 0 quarantined, 0 withdrawn, 0 moved",
-                     "files: 19 loaded, 0 skipped (unchanged), 0 quarantined, 0 withdrawn, 0 moved"]
+    assert files == [
+        "files: 0 loaded, 19 skipped (unchanged), 0 quarantined, 0 withdrawn, 0 moved",
+        "files: 19 loaded, 0 skipped (unchanged), 0 quarantined, 0 withdrawn, 0 moved",
+    ]
     assert sum("another refresh is running (pid" in err for _, err in outputs) == 1  # the second one said it waited
     with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
         assert con.execute("select count(*), count(distinct file_path) from audit.loads").fetchone() == (19, 19)
@@ -94,8 +122,13 @@ def test_a_warehouse_held_by_another_process_gives_a_clear_error(tmp_path):
     data = tmp_path / "data"
     data.mkdir()
     holder = subprocess.Popen(
-        [sys.executable, "-c", f"import duckdb, time; c = duckdb.connect({str(data / 'warehouse.duckdb')!r}); print('open', flush=True); time.sleep(120)"],
-        stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb, time; c = duckdb.connect({str(data / 'warehouse.duckdb')!r}); print('open', flush=True); time.sleep(120)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert holder.stdout.readline().strip() == "open"

@@ -45,11 +45,14 @@ def test_a_percent_cell_is_read_as_the_workbook_shows_it(tmp_path):
     assert batch.frame.loc[0, ["value", "value_decimals", "value_text"]].tolist() == [60.6, 1, "60.6%"]
 
 
-@pytest.mark.parametrize(("kwargs", "rule", "words"), [
-    ({"extra_sheet": "draft"}, "xlsx_sheets", "'draft' (hidden)"),
-    ({"merge": True}, "xlsx_merged", "A2:A3"),
-    ({"number_format": "yyyy-mm-dd"}, "xlsx_format", "D2"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "rule", "words"),
+    [
+        ({"extra_sheet": "draft"}, "xlsx_sheets", "'draft' (hidden)"),
+        ({"merge": True}, "xlsx_merged", "A2:A3"),
+        ({"number_format": "yyyy-mm-dd"}, "xlsx_format", "D2"),
+    ],
+)
 def test_workbooks_that_do_not_show_one_plain_table_are_refused(tmp_path, kwargs, rule, words):
     batch = read(workbook(tmp_path / "book.xlsx", **kwargs))
     assert [(i.rule, words in i.message) for i in batch.issues] == [(rule, True)]
@@ -104,9 +107,12 @@ OWASP = [
 def test_spreadsheet_formulas_are_refused_in_every_text_column(raw_copy, tmp_path):
     for n, payload in enumerate(OWASP):
         quoted = '"' + payload.replace('"', '""') + '"'
-        write_obs(raw_copy, f"inject-{n}.csv",
-                  f"330800,URBANISATION,2021,58.1,%,level,normal,exact,{quoted},{SRC},",
-                  f"330801,URBANISATION,2021,58.1,%,level,normal,exact,58.1%,{SRC},{quoted}")
+        write_obs(
+            raw_copy,
+            f"inject-{n}.csv",
+            f"330800,URBANISATION,2021,58.1,%,level,normal,exact,{quoted},{SRC},",
+            f"330801,URBANISATION,2021,58.1,%,level,normal,exact,58.1%,{SRC},{quoted}",
+        )
     write_obs(raw_copy, "signed-numbers.csv", f"330800,URBANISATION,2021,58.1,%,level,normal,exact,+4.8%,{SRC},-3.2")
     outcomes = ingest_all(raw_copy, Warehouse(tmp_path / "data"))
     for n, payload in enumerate(OWASP):
@@ -117,7 +123,9 @@ def test_spreadsheet_formulas_are_refused_in_every_text_column(raw_copy, tmp_pat
 
 def test_markup_in_a_refused_cell_never_reaches_a_page_unescaped(raw_copy, tmp_path):
     script = "<script>alert(1)</script>"
-    write_obs(raw_copy, "xss.csv", f"{script},URBANISATION,2021,58.1,%,level,normal,exact,58.1%,{SRC},<img src=x onerror=alert(2)>")
+    write_obs(
+        raw_copy, "xss.csv", f"{script},URBANISATION,2021,58.1,%,level,normal,exact,58.1%,{SRC},<img src=x onerror=alert(2)>"
+    )
     warehouse = Warehouse(tmp_path / "data")
     outcome = ingest_all(raw_copy, warehouse)["observations/xss.csv"]
     assert outcome.status == "quarantined"
@@ -127,8 +135,9 @@ def test_markup_in_a_refused_cell_never_reaches_a_page_unescaped(raw_copy, tmp_p
     for page in pages:
         html = page.read_text(encoding="utf-8")
         assert "<script>alert" not in html and "<img src=x" not in html, page
-    assert any("&lt;script&gt;alert" in p.read_text(encoding="utf-8") or "&amp;lt;script" in p.read_text(encoding="utf-8")
-               for p in pages)
+    assert any(
+        "&lt;script&gt;alert" in p.read_text(encoding="utf-8") or "&amp;lt;script" in p.read_text(encoding="utf-8") for p in pages
+    )
 
 
 def test_a_refused_file_shows_only_a_short_excerpt(raw_copy, tmp_path):

@@ -126,7 +126,9 @@ def test_a_corrected_file_replaces_its_previous_version_which_is_kept(raw_copy, 
             "select value, _superseded_by_load is null from raw.observations "
             "where _file_path = 'observations/qz-14fyp-outline.csv' order by _load_id"
         ).fetchall()
-        loads = con.execute("select count(*) from audit.loads where file_path = 'observations/qz-14fyp-outline.csv'").fetchone()[0]
+        loads = con.execute("select count(*) from audit.loads where file_path = 'observations/qz-14fyp-outline.csv'").fetchone()[
+            0
+        ]
     assert versions == [(1639.0, False), (1640.0, True)]
     assert loads == 2
 
@@ -135,9 +137,8 @@ def test_a_second_writer_is_refused_with_the_holder_named(tmp_path):
     warehouse = Warehouse(tmp_path / "data")
     with warehouse.lock():
         other = Warehouse(tmp_path / "data")
-        with pytest.raises(WarehouseLockedError, match=r"warehouse.duckdb is being written by pid \d+"):
-            with other.lock(wait=False):
-                pass
+        with pytest.raises(WarehouseLockedError, match=r"warehouse.duckdb is being written by pid \d+"), other.lock(wait=False):
+            pass
 
 
 def test_a_target_must_say_its_base_year_provenance_and_reach_or_is_refused(raw_copy, tmp_path):

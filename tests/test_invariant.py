@@ -19,7 +19,6 @@ from pathlib import Path
 from unittest.mock import patch
 
 import pandas as pd
-
 from conftest import OBS_HEADER, REPO_RAW
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -31,8 +30,10 @@ from orchestration.validation import validate_files
 from orchestration.warehouse import Warehouse
 
 EXAMPLES = int(os.environ.get("QZ_INVARIANT_EXAMPLES", "200" if os.environ.get("CI") else "25"))
-TARGET_HEADER = ("target_id,plan_code,plan_name,region_code,indicator_code,target_year,comparator,target_value,unit,"
-                 "binding,applies_to_subregions,verified,source_id,as_published,note\n")
+TARGET_HEADER = (
+    "target_id,plan_code,plan_name,region_code,indicator_code,target_year,comparator,target_value,unit,"
+    "binding,applies_to_subregions,verified,source_id,as_published,note\n"
+)
 
 # Sources of different publication dates and trust, so that revisions and same-date conflicts both occur.
 SOURCES = ["zjrb-2022-quzhou-decade", "ezhejiang-2022-09-14-press", "chinadaily-2023-01-28-qz-gdp", "qz-14fyp-outline"]
@@ -84,7 +85,10 @@ def validate_each_file_once(family, catalogue, frames, docs_dir=None):
     The same file contents recur across examples and GX costs ~0.5 s a run whatever the size; its
     verdict on a file depends only on these, and every file is still validated by GX once.
     """
-    cat = tuple(pd.util.hash_pandas_object(f, index=False).sum() for f in (catalogue.indicators, catalogue.sources)) + (catalogue.region_codes,)
+    cat = (
+        *tuple(pd.util.hash_pandas_object(f, index=False).sum() for f in (catalogue.indicators, catalogue.sources)),
+        catalogue.region_codes,
+    )
     out = {}
     for name, frame in frames.items():
         key = (family.name, name, cat, int(pd.util.hash_pandas_object(frame.astype(str), index=False).sum()))
@@ -172,7 +176,9 @@ class RawFolderChanges(RuleBasedStateMachine):
 
 
 RawFolderChanges.TestCase.settings = settings(
-    max_examples=EXAMPLES, stateful_step_count=8, deadline=None,
+    max_examples=EXAMPLES,
+    stateful_step_count=8,
+    deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 TestServedStateIsAFunctionOfTheRawFolder = RawFolderChanges.TestCase

@@ -1,3 +1,4 @@
+import contextlib
 from datetime import date
 
 import pytest
@@ -54,7 +55,9 @@ def test_periods_as_published(text, label, kind, start, end):
     assert (period.label, period.kind, period.start, period.end) == (label, kind, start, end)
 
 
-@pytest.mark.parametrize("text", ["", "21", "20x1", "2021-2012", "2021-2021", "1800", "十年来", "2022Q1", "2022年13月", "2022M00"])
+@pytest.mark.parametrize(
+    "text", ["", "21", "20x1", "2021-2012", "2021-2021", "1800", "十年来", "2022Q1", "2022年13月", "2022M00"]
+)
 def test_periods_rejected_with_parse_error(text):
     with pytest.raises(ParseError):
         parse_period(text)
@@ -87,7 +90,7 @@ def test_period_parser_never_raises_anything_else(text):
     assert period.start <= period.end
 
 
-@given(st.integers(min_value=-10**12, max_value=10**12), st.integers(min_value=0, max_value=99))
+@given(st.integers(min_value=-(10**12), max_value=10**12), st.integers(min_value=0, max_value=99))
 def test_number_round_trip_with_thousands_separators(whole, cents):
     text = f"{whole:,}.{cents:02d}"
     expected = abs(whole) + cents / 100
@@ -141,10 +144,8 @@ def test_quantity_parser_never_raises_anything_else(text):
 
 @given(st.text(alphabet="0123456789.,万亿%‰约余多以上左右—…ⅠⅡⅢⅣⅤ类０１２３４５６７８９．，％ -+", max_size=20))
 def test_quantity_parser_on_published_alphabet(text):
-    try:
+    with contextlib.suppress(ParseError):
         parse_quantity(text)
-    except ParseError:
-        pass
 
 
 @given(st.integers(min_value=0, max_value=10**9), st.sampled_from(["", "万", "亿"]), st.sampled_from(["", "%"]))

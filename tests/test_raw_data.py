@@ -44,9 +44,7 @@ def test_every_number_in_the_article_is_recorded_or_explained():
         for match in re.finditer(re.escape(phrase), text):
             covered[match.start() : match.end()] = [True] * len(phrase)
     missing = [
-        text[max(0, m.start() - 10) : m.end() + 6]
-        for m in NUMERAL.finditer(text)
-        if not all(covered[m.start() : m.end()])
+        text[max(0, m.start() - 10) : m.end() + 6] for m in NUMERAL.finditer(text) if not all(covered[m.start() : m.end()])
     ]
     assert missing == []
 

@@ -19,8 +19,15 @@ from orchestration.ingest import RawFolderError, check_raw_folder, ignored_files
 from orchestration.refresh import run_refresh
 from orchestration.warehouse import Warehouse
 
-SERVED_MARTS = ("dim_indicator", "dim_region", "dim_source", "fct_observation", "fct_target",
-                "mart_indicator_progress", "mart_decade_change")
+SERVED_MARTS = (
+    "dim_indicator",
+    "dim_region",
+    "dim_source",
+    "fct_observation",
+    "fct_target",
+    "mart_indicator_progress",
+    "mart_decade_change",
+)
 
 
 def current(warehouse: Warehouse, sql: str) -> list[tuple]:
@@ -29,8 +36,11 @@ def current(warehouse: Warehouse, sql: str) -> list[tuple]:
 
 
 def served_values(warehouse: Warehouse, indicator: str, region: str = "330800") -> list[tuple]:
-    return current(warehouse, f"select period_label, value, _file_path from raw.observations where _superseded_by_load is null "
-                              f"and indicator_code = '{indicator}' and region_code = '{region}' order by all")
+    return current(
+        warehouse,
+        f"select period_label, value, _file_path from raw.observations where _superseded_by_load is null "
+        f"and indicator_code = '{indicator}' and region_code = '{region}' order by all",
+    )
 
 
 def edit_catalogue(raw: Path, name: str, old: str, new: str) -> None:
@@ -59,8 +69,11 @@ def test_a_deleted_file_is_withdrawn_and_a_renamed_one_moves_without_a_new_vinta
     assert current(warehouse, "select count(*) from raw.observations where region_code = '330802'") == [(1,)]
     assert current(warehouse, "select count(*) from raw.observations where region_code = '330803'") == [(1,)]
     statuses = dict(current(warehouse, "select file_path, status from audit.loads where run_id = 'second'"))
-    assert statuses == {"observations/bulletin.csv": "withdrawn", "observations/to-rename.csv": "moved",
-                        "observations/renamed.csv": "loaded"}
+    assert statuses == {
+        "observations/bulletin.csv": "withdrawn",
+        "observations/to-rename.csv": "moved",
+        "observations/renamed.csv": "loaded",
+    }
     assert all(o.status == "skipped" for o in ingest_all(raw_copy, warehouse, "third").values())
 
 
@@ -80,11 +93,20 @@ def test_a_fact_file_whose_new_version_is_refused_stops_serving_its_old_version(
     ("catalogue", "old", "new", "column", "words"),
     [
         ("indicators.csv", "\nURBANISATION,", "\nURBANISATION_RENAMED,", "indicator_code", "URBANISATION is removed"),
-        ("indicators.csv", "POP_RESIDENT,常住人口,Resident population,population,万人", "POP_RESIDENT,常住人口,Resident population,population,人",
-         "unit", "never mixed units"),
-        ("indicators.csv", "URBANISATION,常住人口城镇化率,Urbanisation rate of the resident population,population,%,level,higher_better,0,100",
-         "URBANISATION,常住人口城镇化率,Urbanisation rate of the resident population,population,%,level,higher_better,0,50",
-         "range_min", "new range excludes"),
+        (
+            "indicators.csv",
+            "POP_RESIDENT,常住人口,Resident population,population,万人",
+            "POP_RESIDENT,常住人口,Resident population,population,人",
+            "unit",
+            "never mixed units",
+        ),
+        (
+            "indicators.csv",
+            "URBANISATION,常住人口城镇化率,Urbanisation rate of the resident population,population,%,level,higher_better,0,100",
+            "URBANISATION,常住人口城镇化率,Urbanisation rate of the resident population,population,%,level,higher_better,0,50",
+            "range_min",
+            "new range excludes",
+        ),
         ("regions.csv", "330824,开化县", "330899,开化县", "region_code", "region 330824 is removed"),
         ("sources.csv", f"{SRC},", "zjrb-renamed,", "source_id", f"source {SRC} is removed"),
     ],
@@ -102,13 +124,18 @@ def test_a_catalogue_edit_that_contradicts_served_facts_is_refused_and_the_previ
     issue = next(i for i in outcome.issues if i.rule == "catalogue_in_use")
     assert issue.column == column and words in issue.message
     assert "observations/" in issue.message and " line " in issue.message  # names the rows that use it
-    assert current(warehouse, f"select * exclude (_load_id) from raw.{family} where _superseded_by_load is null order by all") == before
+    assert (
+        current(warehouse, f"select * exclude (_load_id) from raw.{family} where _superseded_by_load is null order by all")
+        == before
+    )
     # once the facts no longer need the old entry, the same edit is accepted
     if catalogue == "indicators.csv" and column == "unit":
         for path in (raw_copy / "observations").iterdir():
             text = path.read_text(encoding="utf-8")
             if ",POP_RESIDENT," in text:
-                path.write_text("\n".join(line for line in text.splitlines() if ",POP_RESIDENT," not in line) + "\n", encoding="utf-8")
+                path.write_text(
+                    "\n".join(line for line in text.splitlines() if ",POP_RESIDENT," not in line) + "\n", encoding="utf-8"
+                )
         assert ingest_all(raw_copy, warehouse, "after")[f"catalogue/{catalogue}"].status == "loaded"
 
 
@@ -235,8 +262,10 @@ def test_incremental_refreshes_serve_what_a_refresh_from_scratch_serves(tmp_path
     for mart in SERVED_MARTS:
         assert incremental[mart] == scratch[mart], mart
     with duckdb.connect(str(tmp_path / "inc" / "warehouse.duckdb"), read_only=True) as con:
-        served = con.execute("select value, source_id from marts.fct_observation where indicator_code = 'URBANISATION' "
-                             "and region_code = '330800' and period_label = '2021'").fetchall()
+        served = con.execute(
+            "select value, source_id from marts.fct_observation where indicator_code = 'URBANISATION' "
+            "and region_code = '330800' and period_label = '2021'"
+        ).fetchall()
         withdrawn = con.execute("select value, withdrawn_reason from marts.fct_observation_vintage where is_withdrawn").fetchall()
         conflict = con.execute("select chosen_value, candidates from quality.qa_conflicts").fetchall()
     assert withdrawn == [(70.1, "file no longer in the raw folder")]

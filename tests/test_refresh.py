@@ -13,8 +13,16 @@ from dagster import DagsterInstance
 
 from orchestration.refresh import run_refresh
 
-MARTS = ["dim_indicator", "dim_region", "dim_source", "fct_observation", "fct_observation_vintage", "fct_target",
-         "mart_indicator_progress", "mart_decade_change"]
+MARTS = [
+    "dim_indicator",
+    "dim_region",
+    "dim_source",
+    "fct_observation",
+    "fct_observation_vintage",
+    "fct_target",
+    "mart_indicator_progress",
+    "mart_decade_change",
+]
 
 
 def query(data: Path, sql: str, *params):
@@ -39,7 +47,12 @@ def warehouse(tmp_path_factory, restore_environ):
     after_second = snapshot(data)
     write_obs(raw, "malformed.csv", "330800,URBANISATION,2022,158,%,level,normal,exact,158%,zjrb-2022-quzhou-decade,")
     third = run_refresh(data, raw, instance)
-    return {"data": data, "instance": instance, "runs": [first, second, third], "snapshots": [after_first, after_second, snapshot(data)]}
+    return {
+        "data": data,
+        "instance": instance,
+        "runs": [first, second, third],
+        "snapshots": [after_first, after_second, snapshot(data)],
+    }
 
 
 def test_first_refresh_loads_every_file_and_passes_every_check(warehouse):
@@ -69,7 +82,9 @@ def test_observations_in_the_mart(warehouse, indicator, region, period, value):
     rows = query(
         warehouse["data"],
         "select value, unit from marts.fct_observation where indicator_code = ? and region_code = ? and period_label = ?",
-        indicator, region, period,
+        indicator,
+        region,
+        period,
     )
     assert len(rows) == 1 and rows[0][0] == value
 
@@ -83,7 +98,10 @@ def test_a_figure_published_twice_is_served_from_the_latest_publication(warehous
     # The press release (dated 2022-09-14) and the article (2022-09-14, inferred) agree: the exactly
     # dated publication is served, and both versions stay in the vintage mart.
     assert rows[0][:2] == ("ezhejiang-2022-09-14-press", 2)
-    vintages = query(warehouse["data"], "select count(*) from marts.fct_observation_vintage where indicator_code = 'RD_INTENSITY' and period_label = '2021'")
+    vintages = query(
+        warehouse["data"],
+        "select count(*) from marts.fct_observation_vintage where indicator_code = 'RD_INTENSITY' and period_label = '2021'",
+    )
     assert vintages == [(2,)]
 
 
@@ -116,10 +134,31 @@ def test_decade_change(warehouse):
 
 
 def progress(data: Path, target_id: str, region: str) -> dict:
-    cols = ["status", "applies_as", "plan_base_year", "base_year", "base_value", "base_is_fallback", "latest_year",
-            "latest_value", "trend_years", "headline_method", "compound_status", "linear_status", "method_sensitive",
-            "progress_ratio", "projected_value", "unsd_projection_ratio", "not_assessable_reason"]
-    rows = query(data, f"select {', '.join(cols)} from marts.mart_indicator_progress where target_id = ? and region_code = ?", target_id, region)
+    cols = [
+        "status",
+        "applies_as",
+        "plan_base_year",
+        "base_year",
+        "base_value",
+        "base_is_fallback",
+        "latest_year",
+        "latest_value",
+        "trend_years",
+        "headline_method",
+        "compound_status",
+        "linear_status",
+        "method_sensitive",
+        "progress_ratio",
+        "projected_value",
+        "unsd_projection_ratio",
+        "not_assessable_reason",
+    ]
+    rows = query(
+        data,
+        f"select {', '.join(cols)} from marts.mart_indicator_progress where target_id = ? and region_code = ?",
+        target_id,
+        region,
+    )
     assert len(rows) == 1
     return dict(zip(cols, rows[0], strict=True))
 
@@ -159,20 +198,29 @@ def test_progress_against_provincial_targets(warehouse):
     assert progress(data, "ZJ-15PPC-2027-AIR-GOOD-DAYS", "330801")["applies_as"] == "each_subregion"
     assert progress(data, "ZJ-AIR-2025-PM25", "330801")["applies_as"] == "provincial_average"
     # A provincial total does not bind a prefecture.
-    assert query(data, "select count(*) from marts.mart_indicator_progress where target_id = 'ZJ-14FYP-2025-GDP' and region_code = '330800'") == [(0,)]
+    assert query(
+        data,
+        "select count(*) from marts.mart_indicator_progress where target_id = 'ZJ-14FYP-2025-GDP' and region_code = '330800'",
+    ) == [(0,)]
 
 
 def test_every_assessed_trend_starts_at_the_plan_base_year_and_is_long_enough(warehouse):
-    rows = query(warehouse["data"], """
+    rows = query(
+        warehouse["data"],
+        """
         select p.target_id, p.region_code, p.base_year, t.base_year, p.trend_years
         from marts.mart_indicator_progress as p join marts.fct_target as t using (target_id)
-        where p.status not in ('not_assessable', 'target_achieved')""")
+        where p.status not in ('not_assessable', 'target_achieved')""",
+    )
     assert rows, "at least one target has a trend status"
     for target_id, region, base_year, plan_base_year, trend_years in rows:
         assert plan_base_year <= base_year <= plan_base_year + 1 and trend_years >= 3, (target_id, region)
-    achieved = query(warehouse["data"], """
+    achieved = query(
+        warehouse["data"],
+        """
         select p.latest_year, t.base_year from marts.mart_indicator_progress as p join marts.fct_target as t using (target_id)
-        where p.status = 'target_achieved'""")
+        where p.status = 'target_achieved'""",
+    )
     assert achieved and all(latest >= base for latest, base in achieved)
 
 
@@ -255,10 +303,25 @@ def test_quality_report_renders_in_chromium_with_its_sections_and_numbers(wareho
     assert first.report.name in index and report.name in index and "later refresh(es) found nothing new" in index
     assert "(UTC+8)" in index
 
-    dom = subprocess.run(chromium_command(chromium, tmp_path / "profile", "--dump-dom", report.as_uri()),
-                         capture_output=True, text=True, timeout=120, check=True).stdout
-    for section in ("加载", "Loads in this refresh", "隔离原因", "Great Expectations results for every load", "修订", "异常",
-                    "Cross-indicator consistency", "完整性", "目标进展", "Progress against targets"):
+    dom = subprocess.run(
+        chromium_command(chromium, tmp_path / "profile", "--dump-dom", report.as_uri()),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout
+    for section in (
+        "加载",
+        "Loads in this refresh",
+        "隔离原因",
+        "Great Expectations results for every load",
+        "修订",
+        "异常",
+        "Cross-indicator consistency",
+        "完整性",
+        "目标进展",
+        "Progress against targets",
+    ):
         assert section in dom, section
     # the quarantined file, with line, column, rule and value
     assert "observations/malformed.csv" in dom and "expect_column_pair_values_a_to_be_greater_than_b" in dom and "158.0" in dom
@@ -278,21 +341,38 @@ def test_quality_report_renders_in_chromium_with_its_sections_and_numbers(wareho
     assert 'class="cell missing"' in dom and 'class="cell not_expected"' in dom  # completeness tells the two apart
     # Great Expectations Data Docs load nothing from the internet either
     docs = report.parent / "gx_data_docs"
-    remote = [p for p in docs.rglob("*.html") if re.search(r"""<(script|link|img)\b[^>]*(src|href)=["']https?://""", p.read_text(encoding="utf-8"))]
+    remote = [
+        p
+        for p in docs.rglob("*.html")
+        if re.search(r"""<(script|link|img)\b[^>]*(src|href)=["']https?://""", p.read_text(encoding="utf-8"))
+    ]
     assert remote == [] and "raw_observations" in (docs / "index.html").read_text(encoding="utf-8")
 
     # Readable at 800 px: nothing wider than the window (a copy with a script that measures the page).
     probe = tmp_path / "probe.html"
-    probe.write_text(report.read_text(encoding="utf-8").replace(
-        "</body>", "<script>document.body.dataset.width = document.documentElement.scrollWidth;</script></body>"), encoding="utf-8")
+    probe.write_text(
+        report.read_text(encoding="utf-8").replace(
+            "</body>", "<script>document.body.dataset.width = document.documentElement.scrollWidth;</script></body>"
+        ),
+        encoding="utf-8",
+    )
     shutil.copytree(docs, tmp_path / "gx_data_docs")
-    narrow = subprocess.run(chromium_command(chromium, tmp_path / "profile", "--window-size=800,1000", "--dump-dom", probe.as_uri()),
-                            capture_output=True, text=True, timeout=120, check=True).stdout
+    narrow = subprocess.run(
+        chromium_command(chromium, tmp_path / "profile", "--window-size=800,1000", "--dump-dom", probe.as_uri()),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout
     assert int(re.search(r'data-width="(\d+)"', narrow).group(1)) <= 800
 
     shot = warehouse["data"] / "reports" / "report.png"
-    subprocess.run(chromium_command(chromium, tmp_path / "profile", "--window-size=1280,2400", f"--screenshot={shot}", report.as_uri()),
-                   capture_output=True, timeout=120, check=True)
+    subprocess.run(
+        chromium_command(chromium, tmp_path / "profile", "--window-size=1280,2400", f"--screenshot={shot}", report.as_uri()),
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
     assert shot.stat().st_size > 50_000
 
 

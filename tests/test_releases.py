@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -64,9 +65,14 @@ def test_dbt_dies_with_the_refresh_that_started_it(tmp_path):
     guard = settings.dbt_executable()
     assert guard.endswith("qz-dbt"), guard
     parent = subprocess.Popen(
-        [sys.executable, "-c",
-         f"import subprocess, time; p = subprocess.Popen([{guard!r}, '300']); print(p.pid, flush=True); time.sleep(300)"],
-        stdout=subprocess.PIPE, text=True, env={**os.environ, "QZ_DBT": "/bin/sleep"},
+        [
+            sys.executable,
+            "-c",
+            f"import subprocess, time; p = subprocess.Popen([{guard!r}, '300']); print(p.pid, flush=True); time.sleep(300)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "QZ_DBT": "/bin/sleep"},
     )
     child = int(parent.stdout.readline())
     time.sleep(1.0)  # the guard has exec'd into the long-running "dbt"
@@ -76,7 +82,7 @@ def test_dbt_dies_with_the_refresh_that_started_it(tmp_path):
     parent.wait()
     for _ in range(50):
         try:
-            state = open(f"/proc/{child}/stat").read().split()[2]
+            state = Path(f"/proc/{child}/stat").read_text().split()[2]
         except FileNotFoundError:
             break
         if state == "Z":  # dead, waiting to be reaped by init

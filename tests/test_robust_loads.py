@@ -36,9 +36,11 @@ def test_files_as_bureaus_publish_them_are_read(raw_copy, tmp_path):
             ).fetchall()
         }
         encodings = dict(con.execute("select file_path, encoding from audit.loads").fetchall())
-        others = dict(con.execute(
-            "select region_code || '/' || indicator_code, value from raw.observations where region_code in ('330802', '330825', '330881')"
-        ).fetchall())
+        others = dict(
+            con.execute(
+                "select region_code || '/' || indicator_code, value from raw.observations where region_code in ('330802', '330825', '330881')"
+            ).fetchall()
+        )
     assert got[("POP_RESIDENT_CHANGE", "2012-2021")] == (15.5, 1, "万人", "人", "exact")  # 15.5万 persons
     assert got[("URBANISATION", "2021")] == (45.7, 1, "%", "%", "exact")  # ４５．７％
     assert got[("RAIL_TIME_HANGZHOU", "2022")] == (40.0, 0, "分钟", "分钟", "approximate")  # 约40
@@ -82,7 +84,10 @@ def test_every_malformed_file_is_quarantined_with_its_reason_and_nothing_is_lost
 
     # Loaded data is exactly the baseline plus the one good file.
     after, before = raw_tables(warehouse), raw_tables(baseline)
-    strip = lambda rows: sorted(r[:-6] for r in rows)  # load ids differ between the two warehouses
+
+    def strip(rows):  # load ids differ between the two warehouses
+        return sorted(r[:-6] for r in rows)
+
     added = [r for r in strip(after["observations"]) if r not in strip(before["observations"])]
     assert len(added) == 1 and added[0][0:2] == ("330802", "URBANISATION")
     assert all(strip(after[t]) == strip(before[t]) for t in ("regions", "indicators", "sources", "targets"))
@@ -93,11 +98,18 @@ def test_every_malformed_file_is_quarantined_with_its_reason_and_nothing_is_lost
 
 def test_text_from_a_file_never_reaches_sql_as_code(raw_copy, tmp_path):
     nasty = "x'); drop table raw.observations; --"
-    write_obs(raw_copy, "nasty.csv", f'330802,URBANISATION,2021,61.5,%,level,normal,exact,"{nasty}",{SRC},"""; delete from audit.loads; --"')
+    write_obs(
+        raw_copy,
+        "nasty.csv",
+        f'330802,URBANISATION,2021,61.5,%,level,normal,exact,"{nasty}",{SRC},"""; delete from audit.loads; --"',
+    )
     warehouse = Warehouse(tmp_path / "data")
     assert ingest_all(raw_copy, warehouse)["observations/nasty.csv"].status == "loaded"
     with warehouse.connect(read_only=True) as con:
-        assert con.execute("select as_published from raw.observations where _file_path = 'observations/nasty.csv'").fetchone()[0] == nasty
+        assert (
+            con.execute("select as_published from raw.observations where _file_path = 'observations/nasty.csv'").fetchone()[0]
+            == nasty
+        )
         assert con.execute("select count(*) from audit.loads").fetchone()[0] > 1
 
 
@@ -122,4 +134,7 @@ def test_chinese_text_survives_each_encoding(raw_copy, tmp_path, encoding):
     warehouse = Warehouse(tmp_path / "data")
     assert ingest_all(raw_copy, warehouse)["observations/enc.csv"].status == "loaded"
     with warehouse.connect(read_only=True) as con:
-        assert con.execute("select as_published from raw.observations where _file_path = 'observations/enc.csv'").fetchone()[0] == text
+        assert (
+            con.execute("select as_published from raw.observations where _file_path = 'observations/enc.csv'").fetchone()[0]
+            == text
+        )

@@ -46,10 +46,22 @@ def test_a_reader_queries_through_sqlalchemy_during_refreshes_without_errors(tmp
     print(f"reader: {outcome['queries']} queries, {len(outcome['errors'])} errors, releases seen {outcome['releases']}")
 
     with duckdb.connect(str(snapshot), read_only=True) as con:
-        tables = {t for (t,) in con.execute("select table_name from information_schema.tables where table_schema = 'marts'").fetchall()}
-        assert con.execute("select count(*) from marts.fct_observation where region_code in ('330802', '330803')").fetchone()[0] == 2
-    assert tables == {"dim_indicator", "dim_region", "dim_source", "fct_observation", "fct_observation_vintage", "fct_target",
-                      "mart_indicator_progress", "mart_decade_change"}
+        tables = {
+            t for (t,) in con.execute("select table_name from information_schema.tables where table_schema = 'marts'").fetchall()
+        }
+        assert (
+            con.execute("select count(*) from marts.fct_observation where region_code in ('330802', '330803')").fetchone()[0] == 2
+        )
+    assert tables == {
+        "dim_indicator",
+        "dim_region",
+        "dim_source",
+        "fct_observation",
+        "fct_observation_vintage",
+        "fct_target",
+        "mart_indicator_progress",
+        "mart_decade_change",
+    }
     parquet = {p.stem for p in snapshot.parent.glob("*.parquet")}
     assert parquet == tables
     assert duckdb.sql(f"select count(*) from read_parquet('{snapshot.parent / 'fct_observation.parquet'}')").fetchall()[0][0] > 80

@@ -23,9 +23,13 @@ def served(tmp_path_factory, restore_environ):
     instance = DagsterInstance.ephemeral()
     assert run_refresh(data, raw, instance).success
     # A newer publication revises 2021 urbanisation, then an older one is loaded late.
-    write_obs(raw, "test-newer-revision.csv", "330800,URBANISATION,2021,58.2,%,level,normal,exact,58.2%,test-newer-revision,revised")
+    write_obs(
+        raw, "test-newer-revision.csv", "330800,URBANISATION,2021,58.2,%,level,normal,exact,58.2%,test-newer-revision,revised"
+    )
     assert run_refresh(data, raw, instance).success
-    write_obs(raw, "test-older-publication.csv", "330800,URBANISATION,2021,57.9,%,level,provisional,exact,57.9%,test-older-publication,")
+    write_obs(
+        raw, "test-older-publication.csv", "330800,URBANISATION,2021,57.9,%,level,provisional,exact,57.9%,test-older-publication,"
+    )
     summary = run_refresh(data, raw, instance)
     assert summary.success and summary.files["loaded"] == 1
     with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
@@ -52,4 +56,3 @@ def test_every_version_is_kept_with_its_revision_history(served):
         ("zjrb-2022-quzhou-decade", 58.1, 2, False, True, 57.9),
         ("test-older-publication", 57.9, 3, False, False, None),
     ]
-

@@ -1,6 +1,5 @@
 """The refresh job, its daily schedule and the sensor that reacts to new or changed raw files."""
 
-
 import hashlib
 
 import dagster as dg
@@ -52,7 +51,9 @@ def raw_files_sensor(context: dg.SensorEvaluationContext, raw_files: RawFilesRes
         # an unannounced full refresh. Changes from now on start one; the first refresh is `make run`, the
         # daily schedule or Launch in the UI.
         context.update_cursor(fingerprint)
-        return dg.SkipReason("sensor started: noted the files now in raw/; a refresh starts when one is added, changed or removed")
+        return dg.SkipReason(
+            "sensor started: noted the files now in raw/; a refresh starts when one is added, changed or removed"
+        )
     if fingerprint == context.cursor:
         return dg.SkipReason("raw/ unchanged since the last request")
     context.update_cursor(fingerprint)

@@ -4,7 +4,6 @@ dbt runs as a subprocess on the same DuckDB file, so it runs under the warehouse
 connection of this process is open meanwhile (DuckDB allows one writer process per file).
 """
 
-
 import os
 import shutil
 from collections.abc import Mapping
@@ -28,7 +27,10 @@ def _manifest_is_stale() -> bool:
         return True
     built = manifest.stat().st_mtime
     root = settings.DBT_PROJECT_DIR
-    sources = [root / "dbt_project.yml", *(p for d in ("models", "seeds", "macros", "tests") for p in (root / d).rglob("*") if p.is_file())]
+    sources = [
+        root / "dbt_project.yml",
+        *(p for d in ("models", "seeds", "macros", "tests") for p in (root / d).rglob("*") if p.is_file()),
+    ]
     return any(p.stat().st_mtime > built for p in sources)
 
 

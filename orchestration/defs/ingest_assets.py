@@ -6,7 +6,6 @@ the asset's `all_files_accepted` check (severity WARN), with every reason in the
 A withdrawn file (gone from raw/) is a WARN of the `no_file_withdrawn` check.
 """
 
-
 import dagster as dg
 
 from orchestration.defs.owners import WAREHOUSE_TEAM
@@ -30,7 +29,9 @@ def _summary_markdown(outcomes: list[FileOutcome]) -> str:
     return "\n".join(lines)
 
 
-def _files_check(name: str, files: list[FileOutcome], status: str, passing: str, metadata: dict | None = None) -> dg.AssetCheckResult:
+def _files_check(
+    name: str, files: list[FileOutcome], status: str, passing: str, metadata: dict | None = None
+) -> dg.AssetCheckResult:
     """A WARN check that fails when any file ended with `status`; its description states the outcome."""
     return dg.AssetCheckResult(
         check_name=name,
@@ -85,10 +86,16 @@ def build_ingest_asset(family: Family) -> dg.AssetsDefinition:
                 "warehouse": dg.MetadataValue.path(str(store.path)),
             },
             check_results=[
-                _files_check("all_files_accepted", quarantined, "quarantined", "every new or changed file was accepted", {
-                    "reasons": dg.MetadataValue.md("\n".join(f"- {r}" for r in reasons[:MAX_REASONS_SHOWN]) or "none"),
-                    "reason_count": len(reasons),
-                }),
+                _files_check(
+                    "all_files_accepted",
+                    quarantined,
+                    "quarantined",
+                    "every new or changed file was accepted",
+                    {
+                        "reasons": dg.MetadataValue.md("\n".join(f"- {r}" for r in reasons[:MAX_REASONS_SHOWN]) or "none"),
+                        "reason_count": len(reasons),
+                    },
+                ),
                 _files_check("no_file_withdrawn", withdrawn, "withdrawn", "no served file disappeared"),
             ],
         )

@@ -1,6 +1,5 @@
 """Resources: where the warehouse and the raw files are. Paths come from settings unless overridden."""
 
-
 from pathlib import Path
 
 import dagster as dg

@@ -53,7 +53,9 @@ QUALITY_KEYS = [key for key in quzhou_dbt_models.keys if key.path[0] == "quality
         "anomalies, completeness, progress charts): <data>/reports/, one page per run and an index."
     ),
 )
-def quality_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource, raw_files: RawFilesResource) -> dg.MaterializeResult:
+def quality_report(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, raw_files: RawFilesResource
+) -> dg.MaterializeResult:
     files_in_raw = sum(len(discover(family, raw_files.path)) for family in ALL_FAMILIES)
     store = warehouse.get()
     result = write_report(store, context.run_id, files_in_raw, ignored_files(raw_files.path))
@@ -61,7 +63,9 @@ def quality_report(context: dg.AssetExecutionContext, warehouse: WarehouseResour
     # served), so the run says so in its tags, visible in the run list beside the green status.
     flagged = {k: result.counts.get(k, 0) for k in ("quarantined", "withdrawn", "conflicts")}
     verdict = "with_warnings" if any(flagged.values()) else "all_files_accepted"
-    context.instance.add_run_tags(context.run_id, {"quzhou/verdict": verdict, **{f"quzhou/{k}": str(n) for k, n in flagged.items()}})
+    context.instance.add_run_tags(
+        context.run_id, {"quzhou/verdict": verdict, **{f"quzhou/{k}": str(n) for k, n in flagged.items()}}
+    )
     return dg.MaterializeResult(
         metadata={
             "verdict": verdict,

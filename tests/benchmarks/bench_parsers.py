@@ -22,7 +22,9 @@ def bench(name: str, parse, samples: list[str], n: int) -> None:
     for value in values:
         parse(value)
     seconds = time.perf_counter() - started
-    print(f"{name:<16} {n:>10,} values  {seconds:6.2f} s  = {seconds * 1e6 / n:6.2f} s per million  ({n / seconds:,.0f} values/s)")
+    print(
+        f"{name:<16} {n:>10,} values  {seconds:6.2f} s  = {seconds * 1e6 / n:6.2f} s per million  ({n / seconds:,.0f} values/s)"
+    )
 
 
 def main(argv: list[str]) -> int:

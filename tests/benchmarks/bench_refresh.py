@@ -39,8 +39,13 @@ BI_QUERIES = {
 def measured_refresh(data: Path, raw: Path) -> dict:
     result = data.parent / f"refresh-{time.time_ns()}.json"
     env = {**os.environ, settings.DATA_DIR_ENV: str(data), settings.RAW_DIR_ENV: str(raw)}
-    completed = subprocess.run([sys.executable, "-m", "tests.benchmarks.measured_refresh", str(result)],
-                               cwd=settings.REPO_ROOT, env=env, capture_output=True, text=True)
+    completed = subprocess.run(
+        [sys.executable, "-m", "tests.benchmarks.measured_refresh", str(result)],
+        cwd=settings.REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     if not result.exists():
         raise RuntimeError(f"refresh crashed:\n{completed.stderr[-3000:]}")
     return json.loads(result.read_text())
@@ -70,7 +75,7 @@ def validation_throughput(raw: Path, data: Path, rows: int) -> tuple[float, floa
 
     with Warehouse(data).connect(read_only=True) as con:
         catalogue = Warehouse(data).catalogue(con)
-    units = dict(zip(catalogue.indicators["indicator_code"], catalogue.indicators["unit"]))
+    units = dict(zip(catalogue.indicators["indicator_code"], catalogue.indicators["unit"], strict=False))
     frames, total = {}, 0
     for path in sorted((raw / "observations").glob("synthetic-bulletin-*.csv")):
         if total >= rows:
@@ -106,7 +111,9 @@ def validation_throughput(raw: Path, data: Path, rows: int) -> tuple[float, floa
         left join regions r using (region_code)
         left join sources s using (source_id)
     """
-    dup_sql = "select count(*) from (select 1 from batch group by region_code, indicator_code, period_label, _file having count(*) > 1)"
+    dup_sql = (
+        "select count(*) from (select 1 from batch group by region_code, indicator_code, period_label, _file having count(*) > 1)"
+    )
     started = time.perf_counter()
     con.execute(floor_sql).fetchall()
     con.execute(dup_sql).fetchall()
@@ -122,8 +129,11 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     sizes = [int(float(s)) for s in args.sizes.split(",")]
     work = Path(args.work or tempfile.mkdtemp(prefix="quzhou-bench-"))
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, "
-          f"Python {platform.python_version()}, DuckDB {duckdb.__version__}; data under {work}", flush=True)
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, {os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, "
+        f"Python {platform.python_version()}, DuckDB {duckdb.__version__}; data under {work}",
+        flush=True,
+    )
     header = f"{'observations':>12} | {'full refresh s':>14} | {'peak MiB':>8} | {'+10k incremental s':>18} | {'peak MiB':>8} | {'BI p50 ms':>9} | {'BI p95 ms':>9}"
     print(header + "\n" + "-" * len(header), flush=True)
     last = None
@@ -134,17 +144,29 @@ def main(argv: list[str]) -> int:
         write_publication(root / "raw", "new-publication-10k", 10_000)
         incremental = measured_refresh(root / "data", root / "raw")
         p50, p95 = bi_latency(root / "data" / "serving" / "current" / "snapshot.duckdb")
-        ok = "" if full["success"] and incremental["success"] else "  (FAILED: " + "; ".join(full["failures"] + incremental["failures"])[:200] + ")"
-        print(f"{generated.observations:>12,} | {full['seconds']:>14.1f} | {full['peak_mib']:>8.0f} | {incremental['seconds']:>18.1f} | "
-              f"{incremental['peak_mib']:>8.0f} | {p50:>9.2f} | {p95:>9.2f}{ok}", flush=True)
+        ok = (
+            ""
+            if full["success"] and incremental["success"]
+            else "  (FAILED: " + "; ".join(full["failures"] + incremental["failures"])[:200] + ")"
+        )
+        print(
+            f"{generated.observations:>12,} | {full['seconds']:>14.1f} | {full['peak_mib']:>8.0f} | {incremental['seconds']:>18.1f} | "
+            f"{incremental['peak_mib']:>8.0f} | {p50:>9.2f} | {p95:>9.2f}{ok}",
+            flush=True,
+        )
         for label, run in (("full", full), ("incremental", incremental)):
-            print(f"{'':>12}   {label} refresh steps: " + ", ".join(f"{k} {v:.1f} s" for k, v in run["steps"].items()), flush=True)
+            print(
+                f"{'':>12}   {label} refresh steps: " + ", ".join(f"{k} {v:.1f} s" for k, v in run["steps"].items()), flush=True
+            )
         last = root
     if last is not None:
         rows = int(min(args.validation_rows, max(sizes)))
         gx_rate, sql_rate = validation_throughput(last / "raw", last / "data", rows)
-        print(f"\nvalidation of {rows:,} rows: Great Expectations {gx_rate:,.0f} rows/s, plain DuckDB SQL {sql_rate:,.0f} rows/s, "
-              f"ratio {sql_rate / gx_rate:.1f}x", flush=True)
+        print(
+            f"\nvalidation of {rows:,} rows: Great Expectations {gx_rate:,.0f} rows/s, plain DuckDB SQL {sql_rate:,.0f} rows/s, "
+            f"ratio {sql_rate / gx_rate:.1f}x",
+            flush=True,
+        )
     return 0
 
 

@@ -13,21 +13,65 @@ from __future__ import annotations
 
 import csv
 import random
-from datetime import date, timedelta
 import shutil
 import sys
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
 from orchestration.settings import REPO_ROOT
 
 ROWS_PER_FILE = 50_000
-PROVINCES = [11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 33]
+PROVINCES = [
+    11,
+    12,
+    13,
+    14,
+    15,
+    21,
+    22,
+    23,
+    31,
+    32,
+    34,
+    35,
+    36,
+    37,
+    41,
+    42,
+    43,
+    44,
+    45,
+    46,
+    50,
+    51,
+    52,
+    53,
+    54,
+    61,
+    62,
+    63,
+    64,
+    65,
+    33,
+]
 PREFECTURES_PER_PROVINCE, COUNTIES_PER_PREFECTURE = 10, 9
 SYNTHETIC_INDICATORS = 246  # + the 54 real ones = 300
 YEARS = range(1995, 2025)
 MONTHS = [f"{y}M{m:02d}" for y in range(2015, 2025) for m in range(1, 13)]
-HEADER = ["region_code", "indicator_code", "period", "value", "unit", "value_type", "obs_status", "qualifier", "as_published", "source_id", "note"]
+HEADER = [
+    "region_code",
+    "indicator_code",
+    "period",
+    "value",
+    "unit",
+    "value_type",
+    "obs_status",
+    "qualifier",
+    "as_published",
+    "source_id",
+    "note",
+]
 
 
 @dataclass(frozen=True)
@@ -47,7 +91,9 @@ def _regions(rng: random.Random) -> list[list[str]]:
         for f in range(1, PREFECTURES_PER_PROVINCE + 1):
             rows.append([f"{p}{f:02d}00", f"市{p}{f:02d}", f"Prefecture {p}{f:02d}", "prefecture", f"{p}0000"])
             for c in range(1, COUNTIES_PER_PREFECTURE + 1):
-                rows.append([f"{p}{f:02d}{c:02d}", f"县{p}{f:02d}{c:02d}", f"County {p}{f:02d}{c:02d}", "county", f"{p}{f:02d}00"])
+                rows.append(
+                    [f"{p}{f:02d}{c:02d}", f"县{p}{f:02d}{c:02d}", f"County {p}{f:02d}{c:02d}", "county", f"{p}{f:02d}00"]
+                )
     return rows
 
 
@@ -55,10 +101,23 @@ def _indicators() -> list[list[str]]:
     rows = []
     for i in range(1, SYNTHETIC_INDICATORS + 1):
         share = i % 2 == 0
-        rows.append([f"SYN_{i:03d}", f"合成指标{i}", f"Synthetic indicator {i}", "synthetic",
-                     "%" if share else "亿元", "level", "higher_better" if i % 3 else "lower_better",
-                     "0", "100" if share else "1000000", "Synthetic, for benchmarks",
-                     "linear" if share else "compound", "", "" if share else "nominal"])  # trend_method …, price_basis
+        rows.append(
+            [
+                f"SYN_{i:03d}",
+                f"合成指标{i}",
+                f"Synthetic indicator {i}",
+                "synthetic",
+                "%" if share else "亿元",
+                "level",
+                "higher_better" if i % 3 else "lower_better",
+                "0",
+                "100" if share else "1000000",
+                "Synthetic, for benchmarks",
+                "linear" if share else "compound",
+                "",
+                "" if share else "nominal",
+            ]
+        )  # trend_method …, price_basis
     return rows
 
 
@@ -81,15 +140,29 @@ def generate(raw: Path, observations: int, seed: int = 20220913) -> Generated:
     _write_csv(raw / "catalogue" / "indicators.csv", [], _indicators(), append=True)
 
     regions = [r[0] for r in _regions(rng) if r[3] == "county"]
-    indicators = [(f"SYN_{i:03d}", "%" if i % 2 == 0 else "亿元", 100.0 if i % 2 == 0 else 1_000_000.0) for i in range(1, SYNTHETIC_INDICATORS + 1)]
+    indicators = [
+        (f"SYN_{i:03d}", "%" if i % 2 == 0 else "亿元", 100.0 if i % 2 == 0 else 1_000_000.0)
+        for i in range(1, SYNTHETIC_INDICATORS + 1)
+    ]
     sources, files, rows, written, revisions = [], 0, [], 0, []
 
     def flush() -> None:
         nonlocal files, rows
         if rows:
             source = f"synthetic-bulletin-{files:05d}"
-            sources.append([source, f"合成统计公报 {files}", "synthetic", str(date(2024, 1, 1) + timedelta(days=files)), "day", "generated", "official", ""])
-            _write_csv(raw / "observations" / f"{source}.csv", HEADER, [r[:9] + [source, ""] for r in rows])
+            sources.append(
+                [
+                    source,
+                    f"合成统计公报 {files}",
+                    "synthetic",
+                    str(date(2024, 1, 1) + timedelta(days=files)),
+                    "day",
+                    "generated",
+                    "official",
+                    "",
+                ]
+            )
+            _write_csv(raw / "observations" / f"{source}.csv", HEADER, [[*r[:9], source, ""] for r in rows])
             files += 1
             rows = []
 
@@ -117,14 +190,20 @@ def generate(raw: Path, observations: int, seed: int = 20220913) -> Generated:
         series += 1
     flush()
     for start in range(0, len(revisions), ROWS_PER_FILE):  # revision publications come last (newest)
-        rows = revisions[start:start + ROWS_PER_FILE]
+        rows = revisions[start : start + ROWS_PER_FILE]
         flush()
 
     # Injected faults: must be quarantined, never loaded.
-    _write_csv(raw / "observations" / "fault-out-of-range.csv", HEADER,
-               [["110101", "SYN_002", "2020", "150", "%", "level", "normal", "exact", "150%", "zjrb-2022-quzhou-decade", "fault"]])
-    _write_csv(raw / "observations" / "fault-unknown-region.csv", HEADER,
-               [["999999", "SYN_001", "2020", "1", "亿元", "level", "normal", "exact", "1亿元", "zjrb-2022-quzhou-decade", "fault"]])
+    _write_csv(
+        raw / "observations" / "fault-out-of-range.csv",
+        HEADER,
+        [["110101", "SYN_002", "2020", "150", "%", "level", "normal", "exact", "150%", "zjrb-2022-quzhou-decade", "fault"]],
+    )
+    _write_csv(
+        raw / "observations" / "fault-unknown-region.csv",
+        HEADER,
+        [["999999", "SYN_001", "2020", "1", "亿元", "level", "normal", "exact", "1亿元", "zjrb-2022-quzhou-decade", "fault"]],
+    )
     _write_csv(raw / "catalogue" / "sources.csv", [], sources, append=True)
     return Generated(raw, written, files, 2)
 
@@ -132,12 +211,30 @@ def generate(raw: Path, observations: int, seed: int = 20220913) -> Generated:
 def write_publication(raw: Path, name: str, observations: int, seed: int = 7) -> Path:
     """One new publication of `observations` rows (the incremental-refresh benchmark)."""
     rng = random.Random(seed)
-    _write_csv(raw / "catalogue" / "sources.csv", [], [[name, "新发布 new publication", "synthetic", "2026-06-30", "day", "generated", "official", ""]], append=True)
+    _write_csv(
+        raw / "catalogue" / "sources.csv",
+        [],
+        [[name, "新发布 new publication", "synthetic", "2026-06-30", "day", "generated", "official", ""]],
+        append=True,
+    )
     rows = []
     for i in range(observations):
         region = f"{PROVINCES[i % 30]}{(i // 30) % 10 + 1:02d}{(i // 300) % 9 + 1:02d}"
-        rows.append([region, f"SYN_{(i // 2700) % SYNTHETIC_INDICATORS + 1:03d}", "2025", f"{rng.uniform(1, 99):.2f}",
-                     "%" if ((i // 2700) % SYNTHETIC_INDICATORS + 1) % 2 == 0 else "亿元", "level", "normal", "exact", "x", name, ""])
+        rows.append(
+            [
+                region,
+                f"SYN_{(i // 2700) % SYNTHETIC_INDICATORS + 1:03d}",
+                "2025",
+                f"{rng.uniform(1, 99):.2f}",
+                "%" if ((i // 2700) % SYNTHETIC_INDICATORS + 1) % 2 == 0 else "亿元",
+                "level",
+                "normal",
+                "exact",
+                "x",
+                name,
+                "",
+            ]
+        )
     path = raw / "observations" / f"{name}.csv"
     _write_csv(path, HEADER, rows)
     return path

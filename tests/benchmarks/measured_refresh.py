@@ -19,8 +19,17 @@ def main(result_file: str) -> int:
     seconds = time.perf_counter() - started
     peak_kib = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
     with open(result_file, "w", encoding="utf-8") as out:
-        json.dump({"seconds": seconds, "peak_mib": peak_kib / 1024, "success": summary.success, "files": summary.files,
-                   "failures": summary.failures, "steps": summary.step_seconds}, out)
+        json.dump(
+            {
+                "seconds": seconds,
+                "peak_mib": peak_kib / 1024,
+                "success": summary.success,
+                "files": summary.files,
+                "failures": summary.failures,
+                "steps": summary.step_seconds,
+            },
+            out,
+        )
     return 0 if summary.success else 1
 
 

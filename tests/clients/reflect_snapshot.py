@@ -17,7 +17,7 @@ seen: dict = {"sqlalchemy": sa.__version__, "pandas": pd.__version__, "errors": 
 def attempt(name, call):
     try:
         seen[name] = call()
-    except Exception as exc:  # noqa: BLE001 - every failure is reported, none stops the others
+    except Exception as exc:
         seen["errors"][name] = f"{type(exc).__name__}: {str(exc)[:300]}"
 
 
@@ -25,9 +25,13 @@ inspector = sa.inspect(engine)
 attempt("schemas", inspector.get_schema_names)
 attempt("tables", lambda: inspector.get_table_names(schema="marts"))
 attempt("meta_tables", lambda: inspector.get_table_names(schema="meta"))
-attempt("columns", lambda: [
-    {"name": c["name"], "type": str(c["type"]), "comment": c.get("comment")} for c in inspector.get_columns(table, schema="marts")
-])
+attempt(
+    "columns",
+    lambda: [
+        {"name": c["name"], "type": str(c["type"]), "comment": c.get("comment")}
+        for c in inspector.get_columns(table, schema="marts")
+    ],
+)
 attempt("table_comment", lambda: inspector.get_table_comment(table, schema="marts")["text"])
 attempt("pk", lambda: inspector.get_pk_constraint(table, schema="marts"))
 attempt("foreign_keys", lambda: inspector.get_foreign_keys(table, schema="marts"))

@@ -37,7 +37,9 @@ def main(snapshot: str, stop_file: str, result_file: str) -> None:
         except Exception as exc:  # counted, not raised: the test asserts there are none
             errors.append(f"{type(exc).__name__}: {exc}")
         time.sleep(0.02)
-    Path(result_file).write_text(json.dumps({"queries": queries, "errors": errors, "releases": releases, "mismatches": mismatches}))
+    Path(result_file).write_text(
+        json.dumps({"queries": queries, "errors": errors, "releases": releases, "mismatches": mismatches})
+    )
 
 
 if __name__ == "__main__":

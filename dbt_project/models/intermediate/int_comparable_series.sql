@@ -18,8 +18,9 @@ select
     v.source_id
 from {{ ref('int_observation_vintages') }} as v
 inner join {{ ref('stg_indicators') }} as i on i.indicator_code = v.indicator_code
-where v.is_latest
-  and v.period_kind = 'year'
-  and v.value_type in ('level', 'grade')
-  and v.obs_status in ('normal', 'provisional', 'estimated')
-  and v.qualifier in ('exact', 'approximate')
+where
+    v.is_latest
+    and v.period_kind = 'year'
+    and v.value_type in ('level', 'grade')
+    and v.obs_status in ('normal', 'provisional', 'estimated')
+    and v.qualifier in ('exact', 'approximate')

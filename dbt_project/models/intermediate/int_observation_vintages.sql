@@ -31,8 +31,9 @@ ranked as (
     where not is_withdrawn
     window latest_first as (
         partition by indicator_code, region_code, period_label
-        order by published_on desc nulls last, date_precision_rank, trust_rank, qualifier_rank,
-                 value_decimals desc nulls last, source_id, file_path, file_line
+        order by
+            published_on desc nulls last, date_precision_rank, trust_rank, qualifier_rank,
+            value_decimals desc nulls last, source_id, file_path, file_line
     )
 )
 
@@ -41,8 +42,8 @@ select
     vintage_rank = 1 as is_latest,
     -- a revision is a later publication changing the figure; a same-date disagreement is a conflict
     previous_value is not null
-        and previous_value <> value
-        and (previous_published_on is distinct from published_on or previous_date_precision_rank <> date_precision_rank)
+    and previous_value <> value
+    and (previous_published_on is distinct from published_on or previous_date_precision_rank <> date_precision_rank)
         as is_revision
 from ranked
 

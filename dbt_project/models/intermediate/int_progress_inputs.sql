@@ -18,13 +18,15 @@ assessed as (
     select t.*, r.region_code as assessed_region_code
     from targets as t
     inner join regions as r
-        on r.region_code = t.region_code
-        or (t.applies_to_subregions and t.region_code in (r.parent_code, r.prefecture_code, r.province_code))
-    where r.region_code = t.region_code
-       or exists (
-           select 1 from {{ ref('int_observation_vintages') }} as o
-           where o.is_latest and o.indicator_code = t.indicator_code and o.region_code = r.region_code
-       )
+        on
+            r.region_code = t.region_code
+            or (t.applies_to_subregions and t.region_code in (r.parent_code, r.prefecture_code, r.province_code))
+    where
+        r.region_code = t.region_code
+        or exists (
+            select 1 from {{ ref('int_observation_vintages') }} as o
+            where o.is_latest and o.indicator_code = t.indicator_code and o.region_code = r.region_code
+        )
 ),
 
 series as (
@@ -38,9 +40,10 @@ series as (
         max_by(l.value, l.year) as latest_value
     from assessed as a
     inner join levels as l
-        on l.indicator_code = a.indicator_code
-        and l.region_code = a.assessed_region_code
-        and l.year between a.base_year and a.target_year
+        on
+            l.indicator_code = a.indicator_code
+            and l.region_code = a.assessed_region_code
+            and l.year between a.base_year and a.target_year
     group by a.target_id, a.assessed_region_code
 )
 

@@ -22,8 +22,9 @@ select
     v.note
 from {{ ref('int_observation_vintages') }} as v
 left join {{ ref('int_comparable_series') }} as c
-    on v.period_kind = 'year'
-    and c.indicator_code = v.indicator_code
-    and c.region_code = v.region_code
-    and c.year = v.start_year
+    on
+        v.period_kind = 'year'
+        and c.indicator_code = v.indicator_code
+        and c.region_code = v.region_code
+        and c.year = v.start_year
 where v.is_latest

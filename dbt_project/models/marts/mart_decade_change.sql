@@ -50,11 +50,13 @@ select
     e.obs_status as end_obs_status,
     sp.end_year - sp.start_year as span_years,
     e.value - s.value as absolute_change,
-    case when s.value_type = 'level' and s.value > 0
-        then round(100 * (e.value - s.value) / s.value, 4)
+    case
+        when s.value_type = 'level' and s.value > 0
+            then round(100 * (e.value - s.value) / s.value, 4)
     end as relative_change_pct,
-    case when s.value_type = 'level' and s.value > 0 and e.value > 0
-        then round(100 * (power(e.value / s.value, 1.0 / (sp.end_year - sp.start_year)) - 1), 4)
+    case
+        when s.value_type = 'level' and s.value > 0 and e.value > 0
+            then round(100 * (power(e.value / s.value, 1.0 / (sp.end_year - sp.start_year)) - 1), 4)
     end as cagr_pct,
     case s.direction
         when 'higher_better' then e.value > s.value

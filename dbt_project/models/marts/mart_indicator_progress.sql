@@ -28,17 +28,21 @@ trend as (
                 when 'lower_better' then latest_value <= target_value
             end
         end as target_met,
-        case when base_value > 0 and latest_value > 0 and latest_year > base_year
-            then power(latest_value / base_value, 1.0 / (latest_year - base_year)) - 1
+        case
+            when base_value > 0 and latest_value > 0 and latest_year > base_year
+                then power(latest_value / base_value, 1.0 / (latest_year - base_year)) - 1
         end as cagr_observed,
-        case when base_value > 0 and target_value > 0 and target_year > base_year
-            then power(target_value / base_value, 1.0 / (target_year - base_year)) - 1
+        case
+            when base_value > 0 and target_value > 0 and target_year > base_year
+                then power(target_value / base_value, 1.0 / (target_year - base_year)) - 1
         end as cagr_required,
-        case when latest_year > base_year
-            then (latest_value - base_value) / (latest_year - base_year)
+        case
+            when latest_year > base_year
+                then (latest_value - base_value) / (latest_year - base_year)
         end as change_per_year_observed,
-        case when target_year > base_year
-            then (target_value - base_value) / (target_year - base_year)
+        case
+            when target_year > base_year
+                then (target_value - base_value) / (target_year - base_year)
         end as change_per_year_required
     from inputs
 ),
@@ -48,8 +52,9 @@ methods as (
         *,
         case when cagr_required <> 0 then direction_sign * cagr_observed / abs(cagr_required) end as compound_progress_ratio,
         latest_value * power(1 + cagr_observed, target_year - latest_year) as compound_projected_value,
-        case when change_per_year_required <> 0
-            then direction_sign * change_per_year_observed / abs(change_per_year_required)
+        case
+            when change_per_year_required <> 0
+                then direction_sign * change_per_year_observed / abs(change_per_year_required)
         end as linear_progress_ratio,
         latest_value + change_per_year_observed * (target_year - latest_year) as linear_projected_value
     from trend
@@ -66,8 +71,9 @@ headline as (
 assessed as (
     select
         h.*,
-        case when h.target_value <> h.base_value
-            then (h.projected_value - h.base_value) / (h.target_value - h.base_value)
+        case
+            when h.target_value <> h.base_value
+                then (h.projected_value - h.base_value) / (h.target_value - h.base_value)
         end as unsd_projection_ratio,
         case
             when not h.verified and not {{ var('include_unverified_targets') }}
@@ -78,7 +84,7 @@ assessed as (
             -- an achieved target needs no trend: the latest figure alone decides it
             when h.target_met then null
             when h.base_year is null then 'no figure for the plan''s base year'
-            when e.status is distinct from 'assessable' then 'too short a trend'
+            when coalesce(e.status, '') <> 'assessable' then 'too short a trend'
             when h.progress_ratio is null then 'growth rates undefined (zero, negative or unchanged values)'
         end as not_assessable_reason
     from headline as h
@@ -145,7 +151,7 @@ select
     round(linear_progress_ratio, 4) as linear_progress_ratio,
     round(linear_projected_value, 4) as linear_projected_value,
     linear_status,
-    case when not_assessable_reason is null then compound_status is distinct from linear_status end as method_sensitive,
+    case when not_assessable_reason is null then coalesce(compound_status, '') <> coalesce(linear_status, '') end as method_sensitive,
     round(progress_ratio, 4) as progress_ratio,
     round(projected_value, 4) as projected_value,
     round(unsd_projection_ratio, 4) as unsd_projection_ratio,

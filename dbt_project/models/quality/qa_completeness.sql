@@ -35,7 +35,7 @@ grid as (
     cross join (select region_code from {{ ref('dim_region') }} where region_code in ('330000', '330800')) as r
     cross join latest
     cross join decade
-    cross join range(decade.start_year, latest.latest_year + 1) as y(year)
+    cross join range(decade.start_year, latest.latest_year + 1) as y (year)
     where i.value_type in ('level', 'grade')
 )
 

@@ -13,7 +13,7 @@ tied as (
         count(distinct value) as n_values,
         min(vintage_rank) as best_rank,
         list(
-            {'value': value, 'unit': unit, 'source_id': source_id, 'file_path': file_path, 'file_line': file_line}
+            { 'value': value, 'unit': unit, 'source_id': source_id, 'file_path': file_path, 'file_line': file_line }
             order by vintage_rank
         ) as candidates
     from candidates
@@ -39,7 +39,8 @@ select
     ) as candidates
 from tied as t
 inner join candidates as c
-    on c.indicator_code = t.indicator_code
-    and c.region_code = t.region_code
-    and c.period_label = t.period_label
-    and c.vintage_rank = t.best_rank
+    on
+        c.indicator_code = t.indicator_code
+        and c.region_code = t.region_code
+        and c.period_label = t.period_label
+        and c.vintage_rank = t.best_rank

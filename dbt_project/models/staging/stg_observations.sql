@@ -36,5 +36,6 @@ select
     o._withdrawn_at as withdrawn_at,
     o._withdrawn_reason as withdrawn_reason
 from paths as o
-where o._superseded_by_load is null
-   or (not o.path_serves and o._withdrawn_reason is not null and o._superseded_by_load = o.last_withdrawal)
+where
+    o._superseded_by_load is null
+    or (not o.path_serves and o._withdrawn_reason is not null and o._superseded_by_load = o.last_withdrawal)

@@ -2,11 +2,15 @@
 
 import csv
 
+import pytest
+
 from orchestration.families import ALL_FAMILIES
 from orchestration.ingest import ingest_family
 from orchestration.warehouse import Warehouse
 from tests.benchmarks import bench_refresh
 from tests.benchmarks.generate import generate, write_publication
+
+pytestmark = pytest.mark.slow  # the slow lane: subprocesses, faults, repeated refreshes
 
 
 def test_generator_is_deterministic_and_shaped_like_raw(tmp_path):

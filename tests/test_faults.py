@@ -9,12 +9,15 @@ import time
 from pathlib import Path
 
 import duckdb
+import pytest
 from conftest import REPO_RAW
 from dagster import DagsterInstance
 from support.big_publication import write_big_publication
 
 from orchestration import settings
 from orchestration.refresh import run_refresh
+
+pytestmark = pytest.mark.slow  # the slow lane: subprocesses, faults, repeated refreshes
 
 MARTS = [
     "fct_observation",

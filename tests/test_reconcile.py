@@ -19,6 +19,9 @@ from orchestration.ingest import RawFolderError, check_raw_folder, ignored_files
 from orchestration.refresh import run_refresh
 from orchestration.warehouse import Warehouse
 
+pytestmark = pytest.mark.slow  # the slow lane: subprocesses, faults, repeated refreshes
+
+
 SERVED_MARTS = (
     "dim_indicator",
     "dim_region",

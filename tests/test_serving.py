@@ -8,11 +8,14 @@ import time
 from pathlib import Path
 
 import duckdb
+import pytest
 from conftest import REPO_RAW, write_obs
 from dagster import DagsterInstance
 
 from orchestration.refresh import run_refresh
 from orchestration.serving import current_snapshot
+
+pytestmark = pytest.mark.slow  # the slow lane: subprocesses, faults, repeated refreshes
 
 HERE = Path(__file__).parent
 

@@ -9,6 +9,9 @@ from dagster import DagsterInstance
 
 from orchestration.refresh import run_refresh
 
+pytestmark = pytest.mark.slow  # the slow lane: subprocesses, faults, repeated refreshes
+
+
 OLDER = "test-older-publication,衢州统计年鉴2021 (test),衢州市统计局,2022-01-01,day,test citation,official,"
 NEWER = "test-newer-revision,衢州统计年鉴2022 (test),衢州市统计局,2023-06-01,day,test citation,official,"
 

@@ -102,3 +102,27 @@ def test_dbt_accepted_values_repeat_the_file_families_vocabularies_exactly():
                         assert values == vocabularies[column["name"]], (model["name"], column["name"])
                         checked.append(column["name"])
     assert {"value_type", "direction", "comparator", "binding", "trend_method", "comparator_provenance"} <= set(checked)
+
+
+def test_the_domain_core_imports_no_dagster():
+    """Parsing, validation, the warehouse, serving and the report are plain Python: only the code location
+    (definitions.py, defs/) and the refresh command that runs it import Dagster."""
+    import ast
+
+    from orchestration import settings
+
+    glue = {"definitions.py", "refresh.py"}
+    offenders = []
+    for path in sorted((settings.REPO_ROOT / "orchestration").glob("*.py")):
+        if path.name in glue:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
+            offenders += [f"{path.name}: {n}" for n in names if n.split(".")[0].startswith("dagster")]
+    assert offenders == []

@@ -74,6 +74,7 @@ class RefreshSummary:
     snapshot: Path | None = None  # the serving copy BI tools read
     report: Path | None = None  # the steward report of this run
     step_seconds: dict[str, float] = field(default_factory=dict)  # wall time of each step, slowest first
+    unchanged: bool = False  # nothing new since the last dbt build: no rebuild, no new release, no new report
 
     @property
     def flags(self) -> list[str]:
@@ -114,7 +115,9 @@ class RefreshSummary:
             lines.append(f"  quarantined in {asset}:")
             lines += [f"    {r}" for r in reasons]
         lines += [
-            f"  dbt: {len(self.models_built)} models and seeds built, {len(marts)} of them marts",
+            "  dbt: nothing changed since the last build: no rebuild, no new release, no new report"
+            if self.unchanged
+            else f"  dbt: {len(self.models_built)} models and seeds built, {len(marts)} of them marts",
             "  slowest steps: " + ", ".join(f"{step} {seconds:.1f} s" for step, seconds in list(self.step_seconds.items())[:3]),
             f"  checks: {self.checks_passed} passed, {len(self.checks_failed)} failed"
             + (f" ({', '.join(self.checks_failed)})" if self.checks_failed else ""),
@@ -170,6 +173,14 @@ def run_refresh(data_dir: Path | None = None, raw_dir: Path | None = None, insta
         cause = error.cause if error and error.cause else error  # the user code's exception, not Dagster's wrapper
         message = cause.message.strip() if cause else "unknown error"
         summary.failures.append(f"{event.step_key}: {message}")
+    if result.success and not summary.models_built:
+        # dbt saw nothing new (quzhou_dbt_models yielded nothing): marts, snapshot and report are the last ones.
+        from orchestration.report import latest_report
+        from orchestration.serving import current_snapshot
+
+        summary.unchanged = True
+        summary.snapshot = current_snapshot(data_dir) if current_snapshot(data_dir).exists() else None
+        summary.report = latest_report(data_dir)
     summary.conflicts = _count_conflicts(settings.warehouse_path(data_dir))
     for evaluation in result.get_asset_check_evaluations():
         if evaluation.passed:
@@ -220,6 +231,8 @@ def main(argv: list[str]) -> int:
         return 0
     # One line per file committed, on stderr: operators see progress, and tests see where a load is.
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    # When dbt rebuilt nothing, Dagster warns once per dbt test that its check "emitted no result": expected.
+    logging.getLogger("dagster._core.execution.plan.active").addFilter(lambda r: "emitted no result" not in r.getMessage())
     logging.getLogger("orchestration").setLevel(logging.INFO)
 
     def waiting(holder: str) -> None:

@@ -269,6 +269,12 @@ def _write_atomically(path: Path, text: str) -> None:
     tmp.replace(path)
 
 
+def latest_report(data_dir: Path) -> Path | None:
+    """The newest report page, if any (what a refresh that rebuilt nothing points to)."""
+    history = _read_history(settings.reports_dir(data_dir) / HISTORY_FILE)
+    return settings.reports_dir(data_dir) / history[0]["file"] if history else None
+
+
 # The state a report shows besides its loads; equal to the last report's and no load means nothing new.
 STATE_COUNTS = ("conflicts", "revisions", "anomalies", "targets_assessed", "targets_shown", "ignored")
 

@@ -7,6 +7,7 @@ warehouse), opens, works, commits and closes. dbt runs under the same lock.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -59,6 +60,11 @@ create table if not exists audit.load_issues (
     rule varchar not null,
     value varchar,
     message varchar not null
+);
+create table if not exists audit.dbt_builds (
+    inputs_fingerprint varchar not null,    -- the raw state (last audit record) and the dbt project's files
+    run_id varchar,
+    built_at timestamp not null
 );
 create table if not exists dq.expectation_results (
     load_id bigint not null,
@@ -178,6 +184,26 @@ class Warehouse:
                 con.execute(_raw_ddl(family))
                 for name, sql_type in [*family.stored_columns(), *_WITHDRAWAL_COLUMNS]:
                     con.execute(f'alter table raw."{family.name}" add column if not exists "{name}" {sql_type}')
+
+    # --- what the marts were last built from -----------------------------------------------
+
+    def dbt_inputs_fingerprint(self, project_fingerprint: str) -> str:
+        """What a dbt build depends on: every ingest action appends to audit.loads (a load, a quarantine, a
+        withdrawal, a move), so its last record stands for the raw state; plus the dbt project's files."""
+        with self.session() as con:
+            last = con.execute("select max(load_id) from audit.loads").fetchone()[0]
+        return hashlib.sha256(f"{last}|{project_fingerprint}".encode()).hexdigest()
+
+    def marts_built_from(self, fingerprint: str) -> bool:
+        """True when the last successful dbt build had these inputs and its marts are still there."""
+        with self.session() as con:
+            last = con.execute("select inputs_fingerprint from audit.dbt_builds order by built_at desc limit 1").fetchone()
+            marts = con.execute("select count(*) from information_schema.tables where table_schema = 'marts'").fetchone()[0]
+        return last is not None and last[0] == fingerprint and marts > 0
+
+    def record_dbt_build(self, fingerprint: str, run_id: str) -> None:
+        with self.session() as con:
+            con.execute("insert into audit.dbt_builds values (?, ?, ?)", [fingerprint, run_id, datetime.now()])
 
     # --- what is already there -------------------------------------------------------------
 

@@ -43,8 +43,10 @@ def warehouse(tmp_path_factory, restore_environ):
     instance = DagsterInstance.ephemeral()
     first = run_refresh(data, raw, instance)
     after_first = snapshot(data)
+    releases_after_first = sorted(p.name for p in (data / "serving" / "releases").iterdir())
     second = run_refresh(data, raw, instance)
     after_second = snapshot(data)
+    releases_after_second = sorted(p.name for p in (data / "serving" / "releases").iterdir())
     write_obs(raw, "malformed.csv", "330800,URBANISATION,2022,158,%,level,normal,exact,158%,zjrb-2022-quzhou-decade,")
     third = run_refresh(data, raw, instance)
     return {
@@ -52,6 +54,7 @@ def warehouse(tmp_path_factory, restore_environ):
         "instance": instance,
         "runs": [first, second, third],
         "snapshots": [after_first, after_second, snapshot(data)],
+        "releases": [releases_after_first, releases_after_second],
     }
 
 
@@ -243,6 +246,11 @@ def test_second_refresh_on_the_same_files_changes_nothing(warehouse):
     assert second.success
     assert second.files == {"loaded": 0, "skipped": 19, "quarantined": 0, "withdrawn": 0, "moved": 0}
     assert warehouse["snapshots"][1] == warehouse["snapshots"][0]
+    # Nothing new: no dbt build, no new release of the serving copy, no new report page.
+    assert second.unchanged and second.models_built == []
+    assert "dbt: nothing changed since the last build" in second.render()
+    assert warehouse["releases"][1] == warehouse["releases"][0] and len(warehouse["releases"][0]) == 1
+    assert second.snapshot.exists() and second.report == warehouse["runs"][0].report
 
 
 def test_malformed_file_is_quarantined_and_the_marts_stay_as_they_were(warehouse):
@@ -298,9 +306,9 @@ def test_quality_report_renders_in_chromium_with_its_sections_and_numbers(wareho
     assert report.exists() and report.parent.name == "reports"
     index = (report.parent / "index.html").read_text(encoding="utf-8")
     first, second, _ = warehouse["runs"]
-    # One report per refresh that brought something; the unchanged second refresh adds none, the index says so.
+    # One report per refresh that brought something: the unchanged second refresh rebuilt nothing and wrote none.
     assert second.report == first.report and third.report != first.report
-    assert first.report.name in index and report.name in index and "later refresh(es) found nothing new" in index
+    assert first.report.name in index and report.name in index and index.count('href="report-') == 2
     assert "(UTC+8)" in index
 
     dom = subprocess.run(
@@ -386,6 +394,13 @@ def test_a_damaged_report_history_is_set_aside_and_never_fails_a_refresh(warehou
     assert list(reports.glob("history.damaged-*.json"))
     assert result.path.name in (reports / "index.html").read_text(encoding="utf-8")
     assert json.loads((reports / "history.json").read_text(encoding="utf-8"))[0]["run_id"] == "after-damage"
+
+    # Asked again with nothing new (no load since, same state), the report folds into the last page.
+    again = write_report(Warehouse(warehouse["data"]), "nothing-new", files_in_raw=20)
+    assert again.path == result.path and "Nothing new since the last report" in again.summary_markdown
+    history = json.loads((reports / "history.json").read_text(encoding="utf-8"))
+    assert history[0]["run_id"] == "after-damage" and history[0]["rechecked"] == 1
+    assert "1 later refresh(es) found nothing new" in (reports / "index.html").read_text(encoding="utf-8")
 
 
 def test_dbt_run_folders_do_not_pile_up(warehouse):

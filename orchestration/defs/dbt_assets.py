@@ -4,6 +4,7 @@ dbt runs as a subprocess on the same DuckDB file, so it runs under the warehouse
 connection of this process is open meanwhile (DuckDB allows one writer process per file).
 """
 
+import hashlib
 import os
 import shutil
 from collections.abc import Mapping
@@ -21,17 +22,29 @@ os.environ.setdefault("DO_NOT_TRACK", "1")  # dbt: no anonymous usage statistics
 dbt_project = DbtProject(project_dir=settings.DBT_PROJECT_DIR, profiles_dir=settings.DBT_PROJECT_DIR)
 
 
+def _project_files() -> list[Path]:
+    root = settings.DBT_PROJECT_DIR
+    folders = ("models", "seeds", "macros", "tests")
+    return sorted([root / "dbt_project.yml", *(p for d in folders for p in (root / d).rglob("*") if p.is_file())])
+
+
 def _manifest_is_stale() -> bool:
     manifest = dbt_project.manifest_path
     if not manifest.exists():
         return True
     built = manifest.stat().st_mtime
-    root = settings.DBT_PROJECT_DIR
-    sources = [
-        root / "dbt_project.yml",
-        *(p for d in ("models", "seeds", "macros", "tests") for p in (root / d).rglob("*") if p.is_file()),
-    ]
-    return any(p.stat().st_mtime > built for p in sources)
+    return any(p.stat().st_mtime > built for p in _project_files())
+
+
+def project_fingerprint() -> str:
+    """The dbt project's files and the code that publishes the marts, by content: a changed model, seed,
+    threshold or publishing code means the marts, snapshot and report must be made again."""
+    code = settings.REPO_ROOT / "orchestration"
+    digest = hashlib.sha256()
+    for path in [*_project_files(), *sorted(p for p in code.rglob("*") if p.suffix in (".py", ".j2"))]:
+        digest.update(path.relative_to(settings.REPO_ROOT).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 # `make run`, `make dev`, the tests and a fresh clone all need a current manifest. dagster-dbt's own
@@ -56,8 +69,16 @@ class QuzhouDbtTranslator(DagsterDbtTranslator):
 def quzhou_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
     # profiles.yml reads QZ_DATA_DIR; the dbt subprocess inherits this process's environment.
     os.environ[settings.DATA_DIR_ENV] = str(warehouse.data_path)
-    with warehouse.get().lock():
+    store = warehouse.get()
+    inputs = store.dbt_inputs_fingerprint(project_fingerprint())
+    if store.marts_built_from(inputs):
+        # Nothing was loaded, refused, withdrawn or moved and no model changed since the last build: the marts
+        # are what a build would make. No output is yielded, so the snapshot and the report are not redone.
+        context.log.info("nothing changed since the last dbt build: marts, serving snapshot and report stay as they are")
+        return
+    with store.lock():
         yield from dbt.cli(["build"], context=context).stream()
+    store.record_dbt_build(inputs, context.run_id)
     prune_run_folders(dbt_project.project_dir / dbt_project.target_path)
 
 

@@ -55,6 +55,18 @@ def current_snapshot(data_dir: Path) -> Path:
     return serving_root(data_dir) / "current" / SNAPSHOT_FILE
 
 
+def published_run_id(data_dir: Path) -> str | None:
+    """The Dagster run whose marts the current snapshot holds; None when there is none or it cannot be read."""
+    path = current_snapshot(data_dir)
+    if not path.exists():
+        return None
+    try:
+        with duckdb.connect(str(path), read_only=True) as con:
+            return con.execute("select run_id from meta.release").fetchone()[0]
+    except duckdb.Error:
+        return None
+
+
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 

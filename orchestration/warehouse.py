@@ -194,12 +194,14 @@ class Warehouse:
             last = con.execute("select max(load_id) from audit.loads").fetchone()[0]
         return hashlib.sha256(f"{last}|{project_fingerprint}".encode()).hexdigest()
 
-    def marts_built_from(self, fingerprint: str) -> bool:
-        """True when the last successful dbt build had these inputs and its marts are still there."""
+    def last_dbt_build(self) -> tuple[str, str] | None:
+        """(inputs fingerprint, run id) of the last successful dbt build whose marts are still there."""
         with self.session() as con:
-            last = con.execute("select inputs_fingerprint from audit.dbt_builds order by built_at desc limit 1").fetchone()
+            last = con.execute(
+                "select inputs_fingerprint, run_id from audit.dbt_builds order by built_at desc limit 1"
+            ).fetchone()
             marts = con.execute("select count(*) from information_schema.tables where table_schema = 'marts'").fetchone()[0]
-        return last is not None and last[0] == fingerprint and marts > 0
+        return (last[0], last[1]) if last is not None and marts > 0 else None
 
     def record_dbt_build(self, fingerprint: str, run_id: str) -> None:
         with self.session() as con:

@@ -141,3 +141,21 @@ def test_a_warehouse_held_by_another_process_gives_a_clear_error(tmp_path):
     assert "Refresh FAILED" in out
     assert "is open in another process" in out and f"(PID {holder.pid})" in out
     assert "Traceback" not in out + err
+
+
+def test_a_build_whose_publication_was_lost_is_built_and_published_again(tmp_path, restore_environ):
+    """A refresh killed after dbt built the marts but before the snapshot was published must not leave the
+    next refresh thinking nothing changed: a build counts only once its marts are the ones served."""
+    from orchestration.serving import current_snapshot, published_run_id
+
+    raw, data = tmp_path / "raw", tmp_path / "data"
+    shutil.copytree(REPO_RAW, raw)
+    instance = DagsterInstance.ephemeral()
+    first = run_refresh(data, raw, instance)
+    assert first.success and published_run_id(data) == first.run_id
+    assert run_refresh(data, raw, instance).unchanged  # nothing new: nothing rebuilt
+
+    current_snapshot(data).parent.unlink()  # the publication of the last build is gone (as if killed first)
+    again = run_refresh(data, raw, instance)
+    assert again.success and not again.unchanged and "marts/fct_observation" in again.models_built
+    assert published_run_id(data) == again.run_id

@@ -16,6 +16,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 
 from orchestration import settings
 from orchestration.defs.resources import WarehouseResource
+from orchestration.serving import published_run_id
 
 os.environ.setdefault("DO_NOT_TRACK", "1")  # dbt: no anonymous usage statistics
 
@@ -71,9 +72,11 @@ def quzhou_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, wa
     os.environ[settings.DATA_DIR_ENV] = str(warehouse.data_path)
     store = warehouse.get()
     inputs = store.dbt_inputs_fingerprint(project_fingerprint())
-    if store.marts_built_from(inputs):
-        # Nothing was loaded, refused, withdrawn or moved and no model changed since the last build: the marts
-        # are what a build would make. No output is yielded, so the snapshot and the report are not redone.
+    last = store.last_dbt_build()
+    if last is not None and last[0] == inputs and published_run_id(warehouse.data_path) == last[1]:
+        # Nothing was loaded, refused, withdrawn or moved and no model or code changed since the last build,
+        # whose marts are the ones served (a run killed between build and publication does not count): the
+        # marts are what a build would make. No output is yielded, so Dagster skips the snapshot and report.
         context.log.info("nothing changed since the last dbt build: marts, serving snapshot and report stay as they are")
         return
     with store.lock():

@@ -5,7 +5,7 @@
 
 Per size: a synthetic raw folder (tests/benchmarks/generate.py); a full refresh (ingest + validate +
 dbt + publish + report) in a fresh process, wall time and peak memory; then one new publication of
-10,000 rows and an incremental refresh; the latency of typical BI queries on the serving copy; and,
+10,000 rows and an incremental refresh; a refresh with nothing new; the latency of typical BI queries on the serving copy; and,
 on the largest batch validated, Great Expectations' throughput beside the same rules in plain DuckDB SQL.
 """
 
@@ -134,7 +134,10 @@ def main(argv: list[str]) -> int:
         f"Python {platform.python_version()}, DuckDB {duckdb.__version__}; data under {work}",
         flush=True,
     )
-    header = f"{'observations':>12} | {'full refresh s':>14} | {'peak MiB':>8} | {'+10k incremental s':>18} | {'peak MiB':>8} | {'BI p50 ms':>9} | {'BI p95 ms':>9}"
+    header = (
+        f"{'observations':>12} | {'full refresh s':>14} | {'peak MiB':>8} | {'+10k incremental s':>18} | {'peak MiB':>8} | "
+        f"{'nothing new s':>13} | {'BI p50 ms':>9} | {'BI p95 ms':>9}"
+    )
     print(header + "\n" + "-" * len(header), flush=True)
     last = None
     for n in sizes:
@@ -143,15 +146,16 @@ def main(argv: list[str]) -> int:
         full = measured_refresh(root / "data", root / "raw")
         write_publication(root / "raw", "new-publication-10k", 10_000)
         incremental = measured_refresh(root / "data", root / "raw")
+        unchanged = measured_refresh(root / "data", root / "raw")  # the same files again: nothing to build
         p50, p95 = bi_latency(root / "data" / "serving" / "current" / "snapshot.duckdb")
         ok = (
             ""
-            if full["success"] and incremental["success"]
-            else "  (FAILED: " + "; ".join(full["failures"] + incremental["failures"])[:200] + ")"
+            if full["success"] and incremental["success"] and unchanged["success"] and unchanged["unchanged"]
+            else "  (FAILED: " + "; ".join(full["failures"] + incremental["failures"] + unchanged["failures"])[:200] + ")"
         )
         print(
             f"{generated.observations:>12,} | {full['seconds']:>14.1f} | {full['peak_mib']:>8.0f} | {incremental['seconds']:>18.1f} | "
-            f"{incremental['peak_mib']:>8.0f} | {p50:>9.2f} | {p95:>9.2f}{ok}",
+            f"{incremental['peak_mib']:>8.0f} | {unchanged['seconds']:>13.1f} | {p50:>9.2f} | {p95:>9.2f}{ok}",
             flush=True,
         )
         for label, run in (("full", full), ("incremental", incremental)):

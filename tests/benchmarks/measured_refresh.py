@@ -27,6 +27,7 @@ def main(result_file: str) -> int:
                 "files": summary.files,
                 "failures": summary.failures,
                 "steps": summary.step_seconds,
+                "unchanged": summary.unchanged,
             },
             out,
         )

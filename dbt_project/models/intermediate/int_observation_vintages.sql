@@ -1,3 +1,4 @@
+{{ config(materialized="table") }}  -- read by four models: ranked once, not once per reader
 -- Every published version of every figure, ranked by one deterministic rule that depends only on the
 -- figures and their sources, never on the order files were loaded in:
 --   1. the later publication date (an older publication loaded late never overrides a newer one);

@@ -48,39 +48,23 @@ def _regions(file: str, frame: pd.DataFrame) -> list[Issue]:
     parent = dict(zip(frame["region_code"], frame["parent_code"], strict=False))
     level = dict(zip(frame["region_code"], frame["level"], strict=False))
     line = dict(zip(frame["region_code"], frame[ROW_COLUMN], strict=False))
+
+    def refuse(code: str, up: str, message: str) -> None:
+        issues.append(Issue(file, int(line[code]), "parent_code", "region_hierarchy", str(up), message))
+
     for code, up in parent.items():
         if up is None or pd.isna(up):
             continue
         if up == code:
-            issues.append(
-                Issue(file, int(line[code]), "parent_code", "region_hierarchy", str(up), "a region cannot be its own parent")
-            )
+            refuse(code, up, "a region cannot be its own parent")
             continue
         if up in level and REGION_LEVEL_RANK.get(level[up], -1) >= REGION_LEVEL_RANK.get(level[code], -1):
-            issues.append(
-                Issue(
-                    file,
-                    int(line[code]),
-                    "parent_code",
-                    "region_hierarchy",
-                    str(up),
-                    f"the parent ({level[up]}) is not above the region ({level[code]}) in the hierarchy",
-                )
-            )
+            refuse(code, up, f"the parent ({level[up]}) is not above the region ({level[code]}) in the hierarchy")
         seen, cursor = {code}, up
         while cursor in parent and not pd.isna(parent[cursor]):
             cursor = parent[cursor]
             if cursor in seen:
-                issues.append(
-                    Issue(
-                        file,
-                        int(line[code]),
-                        "parent_code",
-                        "region_hierarchy",
-                        str(up),
-                        f"the parent chain of {code} loops back on itself",
-                    )
-                )
+                refuse(code, up, f"the parent chain of {code} loops back on itself")
                 break
             seen.add(cursor)
     return issues

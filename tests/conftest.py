@@ -7,6 +7,17 @@ import pytest
 from orchestration import settings
 
 REPO_RAW = settings.REPO_ROOT / "raw"
+# The marts a refresh publishes (schema marts, one Parquet file each in the serving copy).
+MARTS = [
+    "dim_indicator",
+    "dim_region",
+    "dim_source",
+    "fct_observation",
+    "fct_observation_vintage",
+    "fct_target",
+    "mart_decade_change",
+    "mart_indicator_progress",
+]
 
 
 @pytest.fixture

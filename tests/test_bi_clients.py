@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import REPO_RAW
+from conftest import MARTS, REPO_RAW
 from dagster import DagsterInstance
 
 from orchestration import settings
@@ -26,16 +26,6 @@ from orchestration.serving import current_snapshot
 CLIENTS = settings.REPO_ROOT / ".bi-clients"
 PYTHON_CLIENT = CLIENTS / "python" / "bin" / "python"
 HERE = Path(__file__).parent
-MARTS = [
-    "dim_indicator",
-    "dim_region",
-    "dim_source",
-    "fct_observation",
-    "fct_observation_vintage",
-    "fct_target",
-    "mart_decade_change",
-    "mart_indicator_progress",
-]
 QUERY = (
     "select r.name_zh, o.period_label, o.value, cast(o.period_start as varchar) as period_start "
     "from marts.fct_observation as o join marts.dim_region as r using (region_code) "

@@ -8,21 +8,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import REPO_RAW, write_obs
+from conftest import MARTS, REPO_RAW, write_obs
 from dagster import DagsterInstance
 
 from orchestration.refresh import run_refresh
-
-MARTS = [
-    "dim_indicator",
-    "dim_region",
-    "dim_source",
-    "fct_observation",
-    "fct_observation_vintage",
-    "fct_target",
-    "mart_indicator_progress",
-    "mart_decade_change",
-]
 
 
 def query(data: Path, sql: str, *params):

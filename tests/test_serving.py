@@ -9,7 +9,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import REPO_RAW, write_obs
+from conftest import MARTS, REPO_RAW, write_obs
 from dagster import DagsterInstance
 
 from orchestration.refresh import run_refresh
@@ -55,16 +55,7 @@ def test_a_reader_queries_through_sqlalchemy_during_refreshes_without_errors(tmp
         assert (
             con.execute("select count(*) from marts.fct_observation where region_code in ('330802', '330803')").fetchone()[0] == 2
         )
-    assert tables == {
-        "dim_indicator",
-        "dim_region",
-        "dim_source",
-        "fct_observation",
-        "fct_observation_vintage",
-        "fct_target",
-        "mart_indicator_progress",
-        "mart_decade_change",
-    }
+    assert tables == set(MARTS)
     parquet = {p.stem for p in snapshot.parent.glob("*.parquet")}
     assert parquet == tables
     assert duckdb.sql(f"select count(*) from read_parquet('{snapshot.parent / 'fct_observation.parquet'}')").fetchall()[0][0] > 80

@@ -106,7 +106,14 @@ def test_a_second_refresh_waits_for_the_first_and_loads_nothing_twice(tmp_path):
     raw = tmp_path / "raw"
     shutil.copytree(REPO_RAW, raw)
     data = tmp_path / "data"
-    first, second = refresh_process(data, raw), refresh_process(data, raw)
+    first = refresh_process(data, raw)
+    # Start the second once the first holds the refresh lock, so that it must wait (on a loaded machine the
+    # first could otherwise finish before the second even reaches the lock).
+    lock = data / settings.REFRESH_LOCK_FILE
+    deadline = time.monotonic() + 120
+    while not (lock.exists() and lock.read_text().strip() == f"pid {first.pid}") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    second = refresh_process(data, raw)
     outputs = [p.communicate(timeout=600) for p in (first, second)]
     assert [p.returncode for p in (first, second)] == [0, 0], outputs
     files = sorted(line.strip() for out, _ in outputs for line in out.splitlines() if line.strip().startswith("files:"))

@@ -92,57 +92,41 @@ def _indicators_under_facts(file: str, frame: pd.DataFrame, in_use: pd.DataFrame
         if rows.empty:
             continue
         line, code = int(new[ROW_COLUMN]), new["indicator_code"]
+
+        def refuse(column: str, value: str, message: str, line: int = line) -> None:
+            issues.append(Issue(file, line, column, IN_USE, value, message))
+
         other_units = rows[rows["unit"] != new["unit"]]
         if len(other_units):
-            issues.append(
-                Issue(
-                    file,
-                    line,
-                    "unit",
-                    IN_USE,
-                    str(new["unit"]),
-                    f"{code}'s unit changes to {new['unit']!r} while {_places(other_units)} are in "
-                    f"{sorted(set(other_units['unit']))}: never mixed units; give the new unit a new indicator code",
-                )
+            refuse(
+                "unit",
+                str(new["unit"]),
+                f"{code}'s unit changes to {new['unit']!r} while {_places(other_units)} are in "
+                f"{sorted(set(other_units['unit']))}: never mixed units; give the new unit a new indicator code",
             )
         observed = rows[rows["family"] == "observations"]
         other_types = observed[observed["value_type"] != new["value_type"]]
         if len(other_types):
-            issues.append(
-                Issue(
-                    file,
-                    line,
-                    "value_type",
-                    IN_USE,
-                    str(new["value_type"]),
-                    f"{code}'s value type changes while {_places(other_types)} are {sorted(set(other_types['value_type']))}",
-                )
+            refuse(
+                "value_type",
+                str(new["value_type"]),
+                f"{code}'s value type changes while {_places(other_types)} are {sorted(set(other_types['value_type']))}",
             )
         outside = rows[(rows["lo"] < new["range_min"]) | (rows["hi"] > new["range_max"])]
         if len(outside):
-            issues.append(
-                Issue(
-                    file,
-                    line,
-                    "range_min",
-                    IN_USE,
-                    f"{new['range_min']}..{new['range_max']}",
-                    f"{code}'s new range excludes {_places(outside)} (values {outside['lo'].min()}..{outside['hi'].max()})",
-                )
+            refuse(
+                "range_min",
+                f"{new['range_min']}..{new['range_max']}",
+                f"{code}'s new range excludes {_places(outside)} (values {outside['lo'].min()}..{outside['hi'].max()})",
             )
         earliest = new.get("earliest_year")
         earliest = DEFAULT_EARLIEST_YEAR if earliest is None or pd.isna(earliest) else int(earliest)
         early = observed[observed["first_year"] < earliest]
         if len(early):
-            issues.append(
-                Issue(
-                    file,
-                    line,
-                    "earliest_year",
-                    IN_USE,
-                    str(earliest),
-                    f"{code}'s earliest year excludes {_places(early)} (from {int(early['first_year'].min())})",
-                )
+            refuse(
+                "earliest_year",
+                str(earliest),
+                f"{code}'s earliest year excludes {_places(early)} (from {int(early['first_year'].min())})",
             )
     return issues
 

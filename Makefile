@@ -4,6 +4,8 @@
 # and `make dev` (PORT=3000) for the Dagster UI on the same code location and data folder, `make docs` for
 # dbt's documentation of the models (a static page in the data folder),
 # and `make bench` (SIZES=1e4,1e5,1e6,1e7) for the scaling benchmark (prints a table; see docs/performance.md).
+# `make spark-test` builds the same dbt project on Apache Spark (the spark extra, Java 17) and compares every
+# table with DuckDB's (docs/scaling-out.md); .ci/run runs it after `make test`, which needs neither.
 # `make bi-clients` installs the BI readers the tests open the serving snapshot with (DuckDB 1.4 for Python,
 # @duckdb/node-api for Node) into .bi-clients/; `make test` does it first.
 
@@ -13,11 +15,12 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 CLIENTS := .bi-clients
 CLIENTS_STAMP := $(CLIENTS)/.installed-stamp
+SPARK_STAMP := $(VENV)/.spark-stamp
 # One variable, not $(or …): make splits function arguments on commas, which cut the list to its first size.
 SIZES ?= 1e4,1e5,1e6
 PORT ?= 3000
 
-.PHONY: run test test-fast lint dev docs bench bi-clients clean
+.PHONY: run test test-fast lint dev docs bench bi-clients spark-test clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -29,11 +32,21 @@ run: $(STAMP)
 
 # Two lanes: the fast one (about 2.5 minutes on 2 cores) first, then the slow one; both are the suite.
 test: lint $(CLIENTS_STAMP)
-	$(BIN)/python -m pytest -m "not slow"
-	$(BIN)/python -m pytest -m slow
+	$(BIN)/python -m pytest -m "not slow and not spark"
+	$(BIN)/python -m pytest -m "slow and not spark"
 
 test-fast: $(STAMP) $(CLIENTS_STAMP)
-	$(BIN)/python -m pytest -m "not slow"
+	$(BIN)/python -m pytest -m "not slow and not spark"
+
+# The second engine: Spark builds every mart from the raw zone of a fresh refresh, on the shipped raw/ and on a
+# 10^5-row synthetic set, and each table is compared with DuckDB's (printed). Java from Debian when missing and root.
+spark-test: $(SPARK_STAMP)
+	$(BIN)/python -m pytest -m spark -s
+
+$(SPARK_STAMP): $(STAMP)
+	command -v java >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless; }
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[spark]'
+	touch $(SPARK_STAMP)
 
 # Lint and format checks before any test: ruff (rules in pyproject.toml) and sqlfluff on the dbt models.
 lint: $(STAMP)

@@ -22,12 +22,18 @@ dbt YAML in `dbt_project/models/marts/` (`python -m orchestration.contract_doc`)
 identical.
 
 Every mart is built under an enforced dbt model contract: a change of a column's name or type fails the
-build instead of reaching BI tools. The descriptions below are also the COMMENTs on the tables and
+build instead of reaching BI tools. Types are DuckDB's names; on Spark the same columns are STRING, INT,
+BIGINT, DOUBLE, BOOLEAN, DATE and TIMESTAMP (docs/scaling-out.md). The descriptions below are also the COMMENTs on the tables and
 columns of the serving snapshot.
 
 Conventions: percentages are percent numbers (45.7 means 45.7%); every value is in its indicator's
 unit from `dim_indicator.unit`; region codes are GB/T 2260; periods are `2021`, `2022H1` or `2012-2021`.
 """
+
+
+# The YAML spells types so that both engines accept them (`string`); the page gives DuckDB's names, which BI
+# tools show for the serving snapshot.
+DUCKDB_NAMES = {"STRING": "VARCHAR"}
 
 
 def render() -> str:
@@ -39,6 +45,7 @@ def render() -> str:
             for column in model["columns"]:
                 text = " ".join(column.get("description", "").split()).replace("|", "\\|")
                 kind = column.get("data_type", "").upper()
+                kind = DUCKDB_NAMES.get(kind, kind)
                 if any(c.get("type") == "not_null" for c in column.get("constraints", [])):
                     kind += " not null"
                 parts.append(f"| `{column['name']}` | {kind} | {text} |")

@@ -10,8 +10,10 @@ import duckdb
 import pytest
 from conftest import MARTS, REPO_RAW, write_obs
 from dagster import DagsterInstance
+from test_raw_zone import assert_zone_is_raw
 
 from orchestration.refresh import run_refresh
+from orchestration.warehouse import Warehouse
 
 
 def query(data: Path, sql: str, *params):
@@ -257,6 +259,13 @@ def test_malformed_file_is_quarantined_and_the_marts_stay_as_they_were(warehouse
     issues = query(warehouse["data"], "select row_number, column_name, rule, value from audit.load_issues")
     assert issues == [(2, "value", "expect_column_pair_values_a_to_be_greater_than_b", "158.0")]
     assert "1 quarantined" in third.render() and "malformed.csv" in third.render()
+
+
+def test_the_refresh_keeps_the_raw_zone_in_step_for_other_engines(warehouse):
+    """Every family's loads are in <data>/raw_zone as Parquet, as raw.* holds them (what Spark builds from)."""
+    assert_zone_is_raw(Warehouse(warehouse["data"]))
+    partitions = list((warehouse["data"] / "raw_zone" / "observations").glob("load_id=*"))
+    assert len(partitions) == len(list((REPO_RAW / "observations").iterdir()))
 
 
 def test_every_mart_column_is_documented_in_the_dbt_yaml(warehouse):

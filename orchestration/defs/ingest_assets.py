@@ -12,6 +12,7 @@ from orchestration.defs.owners import WAREHOUSE_TEAM
 from orchestration.defs.resources import RawFilesResource, WarehouseResource
 from orchestration.families import ALL_FAMILIES, CATALOGUE_FAMILIES, Family
 from orchestration.ingest import FILE_STATUSES, FileOutcome, ingest_family
+from orchestration.raw_zone import sync_family, zone_dir
 
 GROUP = "ingest"
 MAX_REASONS_SHOWN = 50  # per check, in the UI; every reason is in audit.load_issues
@@ -50,8 +51,9 @@ def build_ingest_asset(family: Family) -> dg.AssetsDefinition:
         key=key,
         group_name=GROUP,
         deps=deps,
-        description=f"{family.description} Files: raw/{family.pattern}.",
-        kinds={"duckdb", "python"},
+        description=f"{family.description} Files: raw/{family.pattern}. Also as Parquet, one partition per load: "
+        f"<data>/raw_zone/{family.name}/.",
+        kinds={"duckdb", "parquet", "python"},
         owners=[WAREHOUSE_TEAM],
         check_specs=[
             dg.AssetCheckSpec(
@@ -72,6 +74,9 @@ def build_ingest_asset(family: Family) -> dg.AssetsDefinition:
         store = warehouse.get()
         store.ensure_schema()
         outcomes = ingest_family(family, raw_files.path, store, context.run_id)
+        # The same loads as Parquet, for Spark and other engines (orchestration/raw_zone.py).
+        with store.session() as con:
+            zone = sync_family(con, family, zone_dir(store.data_dir))
         counts = {status: sum(o.status == status for o in outcomes) for status in FILE_STATUSES}
         quarantined = [o for o in outcomes if o.status == "quarantined"]
         withdrawn = [o for o in outcomes if o.status == "withdrawn"]
@@ -84,6 +89,8 @@ def build_ingest_asset(family: Family) -> dg.AssetsDefinition:
                 "rows_loaded": sum(o.rows for o in outcomes if o.status == "loaded"),
                 "files": dg.MetadataValue.md(_summary_markdown(outcomes)),
                 "warehouse": dg.MetadataValue.path(str(store.path)),
+                "raw_zone": dg.MetadataValue.path(str(zone_dir(store.data_dir) / family.name)),
+                "raw_zone_partitions_written": zone.written,
             },
             check_results=[
                 _files_check(

@@ -184,7 +184,9 @@ def generate(raw: Path, observations: int, seed: int = 20220913) -> Generated:
             rows.append([region, code, period, shown, unit, "level", "normal", "exact", f"{value}{unit}"])
             written += 1
             if written % 1000 == 0:  # one figure in a thousand is revised by a later publication
-                revisions.append([region, code, period, f"{level * 1.01:.2f}", unit, "level", "normal", "exact", "revised"])
+                # up 1 %, or down where that would leave the plausible range (the whole revision file was refused)
+                revised = level * 1.01 if level * 1.01 <= top else level * 0.99
+                revisions.append([region, code, period, f"{revised:.2f}", unit, "level", "normal", "exact", "revised"])
             if len(rows) >= ROWS_PER_FILE:
                 flush()
         series += 1

@@ -22,12 +22,16 @@ with observations as (
 ranked as (
     select
         *,
-        row_number() over latest_first as vintage_rank,
+        cast(row_number() over latest_first as bigint) as vintage_rank,
         count(*) over (partition by indicator_code, region_code, period_label) as vintage_count,
         lead(value) over latest_first as previous_value,
         lead(source_id) over latest_first as previous_source_id,
-        lead(published_on) over latest_first as previous_published_on,
-        lead(date_precision_rank) over latest_first as previous_date_precision_rank
+        -- a revision is a later publication changing the figure; a same-date disagreement is a conflict
+        coalesce(lead(value) over latest_first <> value, false)
+        and (
+            lead(published_on) over latest_first is distinct from published_on
+            or lead(date_precision_rank) over latest_first <> date_precision_rank
+        ) as is_revision
     from observations
     where not is_withdrawn
     window latest_first as (
@@ -38,25 +42,19 @@ ranked as (
     )
 )
 
-select
-    * exclude (previous_published_on, previous_date_precision_rank),
-    vintage_rank = 1 as is_latest,
-    -- a revision is a later publication changing the figure; a same-date disagreement is a conflict
-    previous_value is not null
-    and previous_value <> value
-    and (previous_published_on is distinct from published_on or previous_date_precision_rank <> date_precision_rank)
-        as is_revision
+-- the same columns in the same order in both branches (union by position: portable to every engine)
+select *, vintage_rank = 1 as is_latest
 from ranked
 
-union all by name
+union all
 
 select
     *,
     cast(null as bigint) as vintage_rank,
     cast(null as bigint) as vintage_count,
     cast(null as double) as previous_value,
-    cast(null as varchar) as previous_source_id,
-    false as is_latest,
-    false as is_revision
+    cast(null as string) as previous_source_id,
+    false as is_revision,
+    false as is_latest
 from observations
 where is_withdrawn

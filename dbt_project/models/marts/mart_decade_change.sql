@@ -56,7 +56,7 @@ select
     end as relative_change_pct,
     case
         when s.value_type = 'level' and s.value > 0 and e.value > 0
-            then round(100 * (power(e.value / s.value, 1.0 / (sp.end_year - sp.start_year)) - 1), 4)
+            then round(100 * (power(e.value / s.value, 1 / cast(sp.end_year - sp.start_year as double)) - 1), 4)
     end as cagr_pct,
     case s.direction
         when 'higher_better' then e.value > s.value

@@ -30,11 +30,11 @@ trend as (
         end as target_met,
         case
             when base_value > 0 and latest_value > 0 and latest_year > base_year
-                then power(latest_value / base_value, 1.0 / (latest_year - base_year)) - 1
+                then power(latest_value / base_value, 1 / cast(latest_year - base_year as double)) - 1
         end as cagr_observed,
         case
             when base_value > 0 and target_value > 0 and target_year > base_year
-                then power(target_value / base_value, 1.0 / (target_year - base_year)) - 1
+                then power(target_value / base_value, 1 / cast(target_year - base_year as double)) - 1
         end as cagr_required,
         case
             when latest_year > base_year
@@ -80,10 +80,10 @@ assessed as (
                 then 'target not verified from its source'
             when h.direction_sign is null then 'indicator direction is neutral'
             when h.plan_base_year is null then 'the target has no plan base year'
-            when h.latest_year is null then 'no comparable figure from the plan''s base year to the target year'
+            when h.latest_year is null then {{ text_literal("no comparable figure from the plan's base year to the target year") }}
             -- an achieved target needs no trend: the latest figure alone decides it
             when h.target_met then null
-            when h.base_year is null then 'no figure for the plan''s base year'
+            when h.base_year is null then {{ text_literal("no figure for the plan's base year") }}
             when coalesce(e.status, '') <> 'assessable' then 'too short a trend'
             when h.progress_ratio is null then 'growth rates undefined (zero, negative or unchanged values)'
         end as not_assessable_reason

@@ -29,13 +29,16 @@ latest as (
     select max(year) as latest_year from annual where year <= year(current_date)
 ),
 
+years as (
+    select {{ integer_series('decade.start_year', 'latest.latest_year') }} as year
+    from decade cross join latest
+),
+
 grid as (
     select i.indicator_code, i.theme, r.region_code, y.year
     from {{ ref('dim_indicator') }} as i
     cross join (select region_code from {{ ref('dim_region') }} where region_code in ('330000', '330800')) as r
-    cross join latest
-    cross join decade
-    cross join range(decade.start_year, latest.latest_year + 1) as y (year)
+    cross join years as y
     where i.value_type in ('level', 'grade')
 )
 

@@ -12,10 +12,13 @@ tied as (
         count(*) as n_figures,
         count(distinct value) as n_values,
         min(vintage_rank) as best_rank,
-        list(
-            { 'value': value, 'unit': unit, 'source_id': source_id, 'file_path': file_path, 'file_line': file_line }
-            order by vintage_rank
-        ) as candidates
+        -- every candidate with its published decimals, unit and place, best ranked first
+        {{ string_agg_ordered(
+            number_text('value', 'coalesce(value_decimals, 2)')
+            ~ " || ' ' || unit || ' (' || file_path || ' line ' || cast(file_line as string) || ')'",
+            'vintage_rank',
+            "'; '"
+        ) }} as candidates
     from candidates
     group by indicator_code, region_code, period_label, published_on, date_precision_rank
     having count(distinct value) > 1
@@ -33,10 +36,7 @@ select
     c.file_path as chosen_file_path,
     c.file_line as chosen_file_line,
     c.is_latest as chosen_is_served,
-    array_to_string(
-        list_transform(t.candidates, lambda x: x.value || ' ' || x.unit || ' (' || x.file_path || ' line ' || x.file_line || ')'),
-        '; '
-    ) as candidates
+    t.candidates
 from tied as t
 inner join candidates as c
     on

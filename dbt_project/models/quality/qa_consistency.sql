@@ -29,7 +29,7 @@ rank_counts as (
         f.region_code,
         f.period_label,
         f.value as published_value,
-        null::double as expected_value,
+        cast(null as double) as expected_value,
         f.value <= t3.value and t3.value <= t5.value and t5.value <= a.value as passed
     from obs as f
     inner join obs as t3 on t3.indicator_code = 'MAIN_ECON_TOP3' and t3.region_code = f.region_code and t3.period_label = f.period_label
@@ -46,7 +46,7 @@ urbanisation_bounds as (
         region_code,
         period_label,
         value as published_value,
-        null::double as expected_value,
+        cast(null as double) as expected_value,
         value between 0 and 100 as passed
     from obs
     where indicator_code = 'URBANISATION'

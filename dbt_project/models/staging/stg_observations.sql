@@ -16,8 +16,8 @@ select
     o.period_kind,
     o.period_start,
     o.period_end,
-    year(o.period_start) as start_year,
-    year(o.period_end) as end_year,
+    cast(year(o.period_start) as bigint) as start_year,  -- bigint on every engine (Spark's year() is int)
+    cast(year(o.period_end) as bigint) as end_year,
     o.value,
     o.value_decimals,
     o.value_text,
@@ -33,7 +33,7 @@ select
     o._row as file_line,
     o._load_id as load_id,
     o._superseded_by_load is not null as is_withdrawn,
-    o._withdrawn_at as withdrawn_at,
+    cast(o._withdrawn_at as timestamp) as withdrawn_at,  -- Parquet's zone-less timestamp is timestamp_ntz on Spark
     o._withdrawn_reason as withdrawn_reason
 from paths as o
 where

@@ -1,0 +1,111 @@
+"""The raw zone: every committed load of every family as Parquet, for engines other than DuckDB.
+
+    <data>/raw_zone/<family>/load_id=<id>/part-0.parquet
+
+holds exactly the rows raw.<family> holds for that load, with the load's columns (_load_id, _file_path, _row,
+_superseded_by_load, _withdrawn_at, _withdrawn_reason), so Spark, Trino or Athena read what DuckDB reads
+(docs/scaling-out.md). The warehouse stays the system of record: the zone is derived from it after each family's
+ingest and never read back. A load's rows change after they are written (a newer version retires them, a move
+renames their path), so the zone is synced, not appended: each load's state is fingerprinted, and only loads
+whose state changed, or whose file is missing, are written again. A partition is written aside and moved into
+place; `_state.json` (ignored by Spark and Hive, which skip names starting with `_`) is written last, so an
+interrupted sync is finished by the next one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from orchestration.families import Family
+
+PARTITION_COLUMN = "load_id"
+PART_FILE = "part-0.parquet"
+STATE_FILE = "_state.json"
+EMPTY = "none"  # the partition of a family that holds no load: its columns, no rows
+
+
+def zone_dir(data: Path) -> Path:
+    return data / "raw_zone"
+
+
+@dataclass(frozen=True)
+class ZoneSync:
+    family: str
+    loads: int  # loads the family holds, each one partition
+    written: int  # partitions (re)written by this sync
+    removed: int  # partitions of loads the warehouse no longer holds
+
+
+def _load_states(con: duckdb.DuckDBPyConnection, family: Family) -> dict[str, str]:
+    """Load id -> a fingerprint of everything about its rows that may change after the load: how many, their
+    path, and whether, by which load, when and why they were retired."""
+    rows = con.execute(
+        f"""
+        select
+            _load_id::varchar,
+            md5(string_agg(distinct concat_ws('|', _file_path, _superseded_by_load, _withdrawn_at, _withdrawn_reason), ','
+                order by concat_ws('|', _file_path, _superseded_by_load, _withdrawn_at, _withdrawn_reason)))
+            || ':' || count(*)
+        from raw."{family.name}"
+        group by _load_id
+        """
+    ).fetchall()
+    return dict(rows)
+
+
+def _partition(root: Path, load_id: str) -> Path:
+    return root / f"{PARTITION_COLUMN}={load_id}"
+
+
+def sync_family(con: duckdb.DuckDBPyConnection, family: Family, zone: Path) -> ZoneSync:
+    """Bring <zone>/<family> in line with raw.<family>: one partition per load, none for a load not held."""
+    root = zone / family.name
+    root.mkdir(parents=True, exist_ok=True)
+    state_path = root / STATE_FILE
+    recorded = json.loads(state_path.read_text()) if state_path.exists() else {}
+    states = _load_states(con, family)
+    changed = [i for i, s in states.items() if recorded.get(i) != s or not (_partition(root, i) / PART_FILE).exists()]
+    if changed:
+        _write_partitions(con, family, root, changed)
+    if not states:
+        # An engine infers a table's columns from its files: a family with no load keeps one empty partition.
+        states = {EMPTY: "no load"}
+        if not (_partition(root, EMPTY) / PART_FILE).exists():
+            _partition(root, EMPTY).mkdir()
+            con.execute(f"copy (from raw.\"{family.name}\" limit 0) to '{(_partition(root, EMPTY) / PART_FILE).as_posix()}'")
+    gone = [p for p in root.glob(f"{PARTITION_COLUMN}=*") if p.name.split("=", 1)[1] not in states]
+    for path in gone:
+        shutil.rmtree(path)
+    tmp = state_path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(states, sort_keys=True))
+    os.replace(tmp, state_path)
+    return ZoneSync(family.name, len(states) - (EMPTY in states), len(changed), len(gone))
+
+
+def _write_partitions(con: duckdb.DuckDBPyConnection, family: Family, root: Path, load_ids: list[str]) -> None:
+    """One scan writes every changed load aside (DuckDB's partitioned COPY); each is then moved into place."""
+    staging = root / ".writing"
+    shutil.rmtree(staging, ignore_errors=True)
+    con.execute(
+        f"""
+        copy (
+            select _load_id::varchar as {PARTITION_COLUMN}, *
+            from raw."{family.name}"
+            where list_contains(?::varchar[], _load_id::varchar)
+            order by _load_id, _row
+        ) to '{staging.as_posix()}' (format parquet, compression zstd, partition_by ({PARTITION_COLUMN}))
+        """,
+        [load_ids],
+    )
+    for load_id in load_ids:
+        target = _partition(root, load_id)
+        shutil.rmtree(target, ignore_errors=True)
+        target.mkdir()
+        next(_partition(staging, load_id).glob("*.parquet")).rename(target / PART_FILE)
+    shutil.rmtree(staging)

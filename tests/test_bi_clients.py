@@ -20,6 +20,7 @@ from conftest import MARTS, REPO_RAW
 from dagster import DagsterInstance
 
 from orchestration import settings
+from orchestration.contract_doc import DUCKDB_NAMES
 from orchestration.refresh import run_refresh
 from orchestration.serving import current_snapshot
 
@@ -177,7 +178,11 @@ def test_the_served_marts_keep_their_dbt_contract(snapshot):
     for path in sorted((settings.DBT_PROJECT_DIR / "models" / "marts").glob("*.yml")):
         for model in yaml.safe_load(path.read_text(encoding="utf-8")).get("models", []):
             declared[model["name"]] = [
-                (c["name"], c["data_type"].upper(), not any(k.get("type") == "not_null" for k in c.get("constraints", [])))
+                (
+                    c["name"],
+                    DUCKDB_NAMES.get(c["data_type"].upper(), c["data_type"].upper()),  # `string` is DuckDB's VARCHAR
+                    not any(k.get("type") == "not_null" for k in c.get("constraints", [])),
+                )
                 for c in model["columns"]
             ]
     assert sorted(declared) == MARTS

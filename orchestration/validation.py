@@ -12,6 +12,7 @@ import hashlib
 import html
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache, lru_cache
@@ -259,16 +260,39 @@ def _validate_with_data_docs(family_name: str, suite, frame: pd.DataFrame, resul
     return next(iter(result.run_results.values()))
 
 
+_MARKUP = re.compile(r"[<>&\"']")
+
+
 def _escape_markup(frame: pd.DataFrame) -> pd.DataFrame:
     """HTML-escape every text cell GX sees: GX Data Docs print unexpected values unescaped, and a quarantined
     cell may hold <script>. Escaping is one-to-one, so every rule decides as on the raw text; issues unescape."""
     for column in frame.columns:
         textual = frame[column].dtype == object or pd.api.types.is_string_dtype(frame[column])
         if textual and column not in (FILE_COLUMN, ROW_COLUMN):
-            # Only the few cells holding a character to escape go through Python (national batches have millions).
-            marked = frame[column].astype("string").str.contains(r"[<>&\"']", regex=True, na=False).to_numpy()
-            if marked.any():
-                frame.loc[marked, column] = frame.loc[marked, column].map(html.escape)
+            # Each distinct text is looked at once (codes and units repeat over millions of rows), and only the
+            # cells holding a character to escape are rewritten.
+            marked = [v for v in frame[column].dropna().unique() if _MARKUP.search(str(v))]
+            if marked:
+                rows = frame[column].isin(marked).to_numpy()
+                frame.loc[rows, column] = frame.loc[rows, column].map(html.escape)
+    return frame
+
+
+# Text columns GX compares with another column cell by cell stay text: two categoricals compare only with equal
+# categories.
+_PAIRED_TEXT = {"unit", "value_type", "_cat_unit", "_cat_value_type"}
+
+
+def _categorise_repeated_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Codes, units, statuses, periods and file names repeat over millions of rows: as categoricals, GX's null,
+    set and regex rules look at each distinct text once (pandas maps string methods over the categories). The
+    cells and every rule's verdict are unchanged; only the memory layout is."""
+    for column in frame.columns:
+        series = frame[column]
+        textual = series.dtype == object or pd.api.types.is_string_dtype(series)
+        # judged on the first rows (counting every distinct value of every column costs more than it saves)
+        if textual and column not in _PAIRED_TEXT and len(series) >= 10_000 and series.iloc[:10_000].nunique() <= 1_000:
+            frame[column] = series.astype("category")
     return frame
 
 
@@ -288,6 +312,7 @@ def validate_files(
     combined = _escape_markup(pd.concat([f.assign(**{FILE_COLUMN: name}) for name, f in frames.items()], ignore_index=True))
     rows_per_file = combined[FILE_COLUMN].value_counts().to_dict()
     suite = build_suite(family, catalogue, combined)
+    combined = _categorise_repeated_text(combined)
     result_format = {"result_format": "COMPLETE", "unexpected_index_column_names": [ROW_COLUMN, FILE_COLUMN]}
     if docs_dir is None:
         report = (

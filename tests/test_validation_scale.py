@@ -1,0 +1,45 @@
+"""A national batch is validated with its repeated text as categoricals (validation._categorise_repeated_text):
+the bad cells of a 20,000-row batch get exactly the issues they get in a batch of their own."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from orchestration.families import ALL_FAMILIES, OBSERVATIONS
+from orchestration.ingest import ingest_family
+from orchestration.reading import ROW_COLUMN, read_batch
+from orchestration.validation import _categorise_repeated_text, validate_files
+from orchestration.warehouse import Warehouse
+from tests.benchmarks.generate import generate
+
+
+def test_bad_cells_in_a_national_batch_get_the_issues_they_get_alone(tmp_path: Path):
+    generate(tmp_path / "raw", 20_000)
+    warehouse = Warehouse(tmp_path / "data")
+    warehouse.ensure_schema()
+    for family in ALL_FAMILIES:
+        if family.catalogue:
+            ingest_family(family, tmp_path / "raw", warehouse, "scale", data_docs=False)
+    with warehouse.connect(read_only=True) as con:
+        catalogue = warehouse.catalogue(con)
+    units = dict(zip(catalogue.indicators["indicator_code"], catalogue.indicators["unit"], strict=False))
+    path = sorted((tmp_path / "raw" / "observations").glob("synthetic-bulletin-*.csv"))[0]
+    frame = read_batch(OBSERVATIONS, path, path.name, units).frame
+    assert len(frame) >= 20_000
+    bad = {  # line -> (column, cell): an unknown region, a formula, a value type against the catalogue, no source
+        100: ("region_code", "999999"),
+        2_000: ("as_published", "=HYPERLINK(1)"),
+        15_000: ("value_type", "rank"),
+        19_000: ("obs_status", "guessed"),
+    }
+    for line, (column, cell) in bad.items():
+        frame.loc[frame[ROW_COLUMN] == line, column] = cell
+    layout = _categorise_repeated_text(frame.copy()).dtypes
+    assert layout["region_code"] == "category" and layout["obs_status"] == "category" and layout["value_type"] != "category"
+    big = validate_files(OBSERVATIONS, catalogue, {"big.csv": frame.copy()})["big.csv"].issues
+    alone = validate_files(OBSERVATIONS, catalogue, {"big.csv": frame[frame[ROW_COLUMN].isin(bad)].copy()})["big.csv"].issues
+    assert sorted(map(str, big)) == sorted(map(str, alone))
+    assert {(i.row, i.column) for i in big} == {(line, column) for line, (column, _) in bad.items()}
+    assert isinstance(frame["region_code"].dtype, pd.StringDtype) or frame["region_code"].dtype == object  # input untouched

@@ -66,7 +66,7 @@ $(CLIENTS_STAMP): tests/clients/requirements.txt tests/clients/package.json
 	touch $(CLIENTS_STAMP)
 
 docs: $(STAMP)
-	$(BIN)/python -m orchestration.dbt_docs
+	$(BIN)/python -m orchestration.dbt_tools.dbt_docs
 
 dev: $(STAMP)
 	DAGSTER_HOME="$$($(BIN)/python -m orchestration.refresh --print-dagster-home)" \

@@ -1,4 +1,9 @@
-"""The one entry point Dagster loads: `dagster dev -m orchestration.definitions`."""
+"""The one entry point Dagster loads: `dagster dev -m orchestration.definitions`.
+
+Every asset, check, job, schedule and sensor is found under orchestration/defs/ by Dagster's
+`load_from_defs_folder` (the project is declared in pyproject.toml's [tool.dg]); this module adds the
+resources, which name the data and raw folders (tests pass their own).
+"""
 
 from __future__ import annotations
 
@@ -8,26 +13,22 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 
 from orchestration import settings
-from orchestration.defs.automation import daily_refresh, raw_files_sensor, refresh_job
-from orchestration.defs.dbt_assets import dbt_project, quzhou_dbt_models
-from orchestration.defs.ingest_assets import ingest_assets
 from orchestration.defs.resources import RawFilesResource, WarehouseResource
-from orchestration.defs.serving_assets import marts_snapshot, quality_report
 
 
 def build_definitions(data_dir: Path | None = None, raw_dir: Path | None = None) -> dg.Definitions:
     """The code location; tests pass their own folders."""
-    return dg.Definitions(
-        assets=[*ingest_assets, quzhou_dbt_models, marts_snapshot, quality_report],
-        jobs=[refresh_job],
-        schedules=[daily_refresh],
-        sensors=[raw_files_sensor],
-        resources={
-            "warehouse": WarehouseResource(data_dir=str(data_dir or settings.data_dir())),
-            "raw_files": RawFilesResource(root=str(raw_dir or settings.raw_dir())),
-            "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=settings.dbt_executable()),
-        },
-    )
+    found = dg.load_from_defs_folder(path_within_project=settings.REPO_ROOT)
+    resources = {
+        "warehouse": WarehouseResource(data_dir=str(data_dir or settings.data_dir())),
+        "raw_files": RawFilesResource(root=str(raw_dir or settings.raw_dir())),
+        "dbt": DbtCliResource(
+            project_dir=str(settings.DBT_PROJECT_DIR),
+            profiles_dir=str(settings.DBT_PROJECT_DIR),
+            dbt_executable=settings.dbt_executable(),
+        ),
+    }
+    return dg.Definitions.merge(found, dg.Definitions(resources=resources))
 
 
 defs = build_definitions()

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from orchestration import settings
-from orchestration.ingest import FILE_STATUSES, RawFolderError, check_raw_folder, ignored_files
-from orchestration.locks import exclusive_lock
+from orchestration.ingest.loop import FILE_STATUSES, RawFolderError, check_raw_folder, ignored_files
+from orchestration.store.locks import exclusive_lock
 
 DAGSTER_YAML = """# Written by orchestration/refresh.py. No network at run time.
 telemetry:
@@ -175,8 +175,8 @@ def run_refresh(data_dir: Path | None = None, raw_dir: Path | None = None, insta
         summary.failures.append(f"{event.step_key}: {message}")
     if result.success and not summary.models_built:
         # dbt saw nothing new (quzhou_dbt_models yielded nothing): marts, snapshot and report are the last ones.
-        from orchestration.report import latest_report
-        from orchestration.serving import current_snapshot
+        from orchestration.publish.serving import current_snapshot
+        from orchestration.reporting.report import latest_report
 
         summary.unchanged = True
         summary.snapshot = current_snapshot(data_dir) if current_snapshot(data_dir).exists() else None

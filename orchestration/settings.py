@@ -57,7 +57,7 @@ def real_dbt_executable() -> str:
 
 
 def dbt_executable() -> str:
-    """What Dagster runs as dbt: `qz-dbt` (orchestration/dbt_guard.py), which dies with the refresh; dbt itself
+    """What Dagster runs as dbt: `qz-dbt` (orchestration/dbt_tools/dbt_guard.py), which dies with the refresh; dbt itself
     where the wrapper is not installed."""
     guard = Path(sys.executable).with_name("qz-dbt")
     return str(guard) if guard.exists() else real_dbt_executable()

@@ -4,9 +4,9 @@ import csv
 
 import pytest
 
-from orchestration.families import ALL_FAMILIES
-from orchestration.ingest import ingest_family
-from orchestration.warehouse import Warehouse
+from orchestration.ingest.families import ALL_FAMILIES
+from orchestration.ingest.loop import ingest_family
+from orchestration.store.warehouse import Warehouse
 from tests.benchmarks import bench_refresh
 from tests.benchmarks.generate import generate, write_publication
 

@@ -153,7 +153,7 @@ def test_a_warehouse_held_by_another_process_gives_a_clear_error(tmp_path):
 def test_a_build_whose_publication_was_lost_is_built_and_published_again(tmp_path, restore_environ):
     """A refresh killed after dbt built the marts but before the snapshot was published must not leave the
     next refresh thinking nothing changed: a build counts only once its marts are the ones served."""
-    from orchestration.serving import current_snapshot, published_run_id
+    from orchestration.publish.serving import current_snapshot, published_run_id
 
     raw, data = tmp_path / "raw", tmp_path / "data"
     shutil.copytree(REPO_RAW, raw)

@@ -10,10 +10,10 @@ from openpyxl import Workbook
 from test_ingest import SRC, ingest_all
 
 from orchestration import settings
-from orchestration.families import OBSERVATIONS
-from orchestration.parsing import ParseError, parse_number, parse_period
-from orchestration.reading import read_batch
-from orchestration.warehouse import Warehouse
+from orchestration.ingest.families import OBSERVATIONS
+from orchestration.ingest.parsing import ParseError, parse_number, parse_period
+from orchestration.ingest.reading import read_batch
+from orchestration.store.warehouse import Warehouse
 
 ROW = ["330800", "URBANISATION", "2021", None, "%", "level", "normal", "exact", "60.6%", SRC, ""]
 

@@ -5,9 +5,9 @@ from pathlib import Path
 import pytest
 from conftest import write_obs
 
-from orchestration.families import ALL_FAMILIES
-from orchestration.ingest import ingest_family
-from orchestration.warehouse import Warehouse, WarehouseLockedError
+from orchestration.ingest.families import ALL_FAMILIES
+from orchestration.ingest.loop import ingest_family
+from orchestration.store.warehouse import Warehouse, WarehouseLockedError
 
 SRC = "zjrb-2022-quzhou-decade"
 

@@ -24,10 +24,10 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
 
-from orchestration.families import ALL_FAMILIES
-from orchestration.ingest import ingest_family
-from orchestration.validation import validate_files
-from orchestration.warehouse import Warehouse
+from orchestration.ingest.families import ALL_FAMILIES
+from orchestration.ingest.loop import ingest_family
+from orchestration.ingest.validation import validate_files
+from orchestration.store.warehouse import Warehouse
 
 EXAMPLES = int(os.environ.get("QZ_INVARIANT_EXAMPLES", "200" if os.environ.get("CI") else "25"))
 TARGET_HEADER = (
@@ -100,7 +100,7 @@ def validate_each_file_once(family, catalogue, frames, docs_dir=None):
 
 def ingest_all(raw: Path, warehouse: Warehouse) -> None:
     warehouse.data_dir.mkdir(parents=True, exist_ok=True)
-    with warehouse.held(), patch("orchestration.ingest.validate_files", validate_each_file_once):
+    with warehouse.held(), patch("orchestration.ingest.loop.validate_files", validate_each_file_once):
         warehouse.ensure_schema()
         for family in ALL_FAMILIES:
             ingest_family(family, raw, warehouse, "invariant", data_docs=False)

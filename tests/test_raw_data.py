@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from conftest import REPO_RAW
 
-from orchestration.families import ALL_FAMILIES, OBSERVATIONS
-from orchestration.reading import read_batch
+from orchestration.ingest.families import ALL_FAMILIES, OBSERVATIONS
+from orchestration.ingest.reading import read_batch
 
 ARTICLE = REPO_RAW / "articles" / "zjrb-2022-quzhou-decade.txt"
 SEED_OBS = REPO_RAW / "observations" / "zjrb-2022-quzhou-decade.csv"

@@ -1,12 +1,12 @@
-"""The raw zone (orchestration/raw_zone.py): every load as Parquet, in step with raw.* through every change."""
+"""The raw zone (orchestration/publish/raw_zone.py): every load as Parquet, in step with raw.* through every change."""
 
 import duckdb
 from conftest import write_obs
 from test_ingest import SRC, ingest_all
 
-from orchestration.families import ALL_FAMILIES, OBSERVATIONS
-from orchestration.raw_zone import PART_FILE, STATE_FILE, sync_family, zone_dir
-from orchestration.warehouse import Warehouse
+from orchestration.ingest.families import ALL_FAMILIES, OBSERVATIONS
+from orchestration.publish.raw_zone import PART_FILE, STATE_FILE, sync_family, zone_dir
+from orchestration.store.warehouse import Warehouse
 
 
 def sync_all(warehouse: Warehouse) -> dict[str, tuple[int, int, int]]:

@@ -17,8 +17,8 @@ from conftest import REPO_RAW
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from orchestration.families import OBSERVATIONS
-from orchestration.reading import ROW_COLUMN, _parse_rows, read_batch
+from orchestration.ingest.families import OBSERVATIONS
+from orchestration.ingest.reading import ROW_COLUMN, _parse_rows, read_batch
 from tests.benchmarks.generate import generate
 
 TESTS = Path(__file__).parent

@@ -15,9 +15,9 @@ from conftest import write_obs
 from dagster import DagsterInstance
 from test_ingest import SRC, ingest_all
 
-from orchestration.ingest import RawFolderError, check_raw_folder, ignored_files
+from orchestration.ingest.loop import RawFolderError, check_raw_folder, ignored_files
 from orchestration.refresh import run_refresh
-from orchestration.warehouse import Warehouse
+from orchestration.store.warehouse import Warehouse
 
 pytestmark = pytest.mark.slow  # the slow lane: subprocesses, faults, repeated refreshes
 

@@ -13,7 +13,7 @@ from dagster import DagsterInstance
 from test_raw_zone import assert_zone_is_raw
 
 from orchestration.refresh import run_refresh
-from orchestration.warehouse import Warehouse
+from orchestration.store.warehouse import Warehouse
 
 
 def query(data: Path, sql: str, *params):
@@ -271,7 +271,7 @@ def test_the_refresh_keeps_the_raw_zone_in_step_for_other_engines(warehouse):
 def test_every_mart_column_is_documented_in_the_dbt_yaml(warehouse):
     import yaml
 
-    from orchestration.contract_doc import MARTS_DIR
+    from orchestration.dbt_tools.contract_doc import MARTS_DIR
 
     documented = {}
     for path in MARTS_DIR.glob("*.yml"):
@@ -287,7 +287,7 @@ def test_every_mart_column_is_documented_in_the_dbt_yaml(warehouse):
 
 
 def test_the_serving_copy_holds_the_same_marts(warehouse):
-    from orchestration.serving import current_snapshot
+    from orchestration.publish.serving import current_snapshot
 
     with duckdb.connect(str(current_snapshot(warehouse["data"])), read_only=True) as con:
         served = {m: con.execute(f"select * from marts.{m} order by all").fetchall() for m in MARTS}
@@ -383,8 +383,8 @@ def test_quality_report_renders_in_chromium_with_its_sections_and_numbers(wareho
 
 
 def test_a_damaged_report_history_is_set_aside_and_never_fails_a_refresh(warehouse):
-    from orchestration.report import write_report
-    from orchestration.warehouse import Warehouse
+    from orchestration.reporting.report import write_report
+    from orchestration.store.warehouse import Warehouse
 
     reports = warehouse["data"] / "reports"
     (reports / "history.json").write_text('[{"file": "report-x.html", "trunc', encoding="utf-8")
@@ -418,7 +418,7 @@ def test_a_run_that_published_with_warnings_says_so_in_its_tags(warehouse):
 
 
 def test_make_docs_builds_dbt_documentation_as_one_offline_page(warehouse):
-    from orchestration.dbt_docs import build_dbt_docs
+    from orchestration.dbt_tools.dbt_docs import build_dbt_docs
 
     page = build_dbt_docs(warehouse["data"])
     text = page.read_text(encoding="utf-8")

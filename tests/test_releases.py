@@ -8,8 +8,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.serving import KEEP_RELEASES, current_snapshot, publish, serving_root
-from orchestration.warehouse import Warehouse
+from orchestration.publish.serving import KEEP_RELEASES, current_snapshot, publish, serving_root
+from orchestration.store.warehouse import Warehouse
 
 
 @pytest.fixture
@@ -22,7 +22,7 @@ def warehouse(tmp_path):
 
 
 def test_a_clock_that_jumps_never_deletes_the_current_release(warehouse, monkeypatch):
-    import orchestration.serving as serving
+    import orchestration.publish.serving as serving
 
     first = publish(warehouse)
     real = serving.datetime

@@ -8,7 +8,7 @@ import pytest
 from conftest import write_obs
 from test_ingest import SRC, ingest_all, raw_tables
 
-from orchestration.warehouse import Warehouse
+from orchestration.store.warehouse import Warehouse
 
 HERE = Path(__file__).parent
 MALFORMED = HERE / "malformed"

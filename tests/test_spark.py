@@ -2,7 +2,7 @@
 
 A fresh refresh (as `make run`, in a child process) writes the warehouse and the raw zone; dbt builds every
 model on Spark (session method, local[2]) from the raw zone; every mart and quality table is compared row for
-row with DuckDB's (orchestration/spark_parity.py), and the comparison is printed. On the shipped raw/ with dbt's
+row with DuckDB's (orchestration/engines/spark_parity.py), and the comparison is printed. On the shipped raw/ with dbt's
 tests and unit tests on Spark too; on a 10^5-row synthetic set (tests/benchmarks/generate.py) models only.
 """
 
@@ -19,7 +19,7 @@ import pytest
 from conftest import MARTS, REPO_RAW
 
 from orchestration import settings
-from orchestration.spark_parity import build_on_spark, compare_engines, render, spark_dir
+from orchestration.engines.spark_parity import build_on_spark, compare_engines, render, spark_dir
 from tests.benchmarks.generate import generate
 
 pytestmark = pytest.mark.spark

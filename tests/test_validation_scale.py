@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from orchestration.families import ALL_FAMILIES, OBSERVATIONS
-from orchestration.ingest import ingest_family
-from orchestration.reading import ROW_COLUMN, read_batch
-from orchestration.validation import _categorise_repeated_text, validate_files
-from orchestration.warehouse import Warehouse
+from orchestration.ingest.families import ALL_FAMILIES, OBSERVATIONS
+from orchestration.ingest.loop import ingest_family
+from orchestration.ingest.reading import ROW_COLUMN, read_batch
+from orchestration.ingest.validation import _categorise_repeated_text, validate_files
+from orchestration.store.warehouse import Warehouse
 from tests.benchmarks.generate import generate
 
 

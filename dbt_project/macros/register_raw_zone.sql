@@ -1,7 +1,7 @@
 {#-
     Where the raw layer comes from. On DuckDB, raw.<family> are the ingest's own tables: nothing to do.
     Elsewhere (Spark), raw.<family> is a view over the raw zone, the Parquet copy of every load that the ingest
-    writes to <data>/raw_zone/<family>/load_id=<id>/ (orchestration/raw_zone.py). Run as on-run-start.
+    writes to <data>/raw_zone/<family>/load_id=<id>/ (orchestration/publish/raw_zone.py). Run as on-run-start.
 -#}
 {% macro register_raw_zone() -%}
     {{ return(adapter.dispatch('register_raw_zone')()) }}

@@ -5,9 +5,9 @@ import hashlib
 import dagster as dg
 
 from orchestration.defs.resources import RawFilesResource
-from orchestration.families import ALL_FAMILIES
-from orchestration.ingest import discover
-from orchestration.reading import sha256_of
+from orchestration.ingest.families import ALL_FAMILIES
+from orchestration.ingest.loop import discover
+from orchestration.ingest.reading import sha256_of
 
 refresh_job = dg.define_asset_job(
     "refresh_warehouse",

@@ -16,7 +16,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 
 from orchestration import settings
 from orchestration.defs.resources import WarehouseResource
-from orchestration.serving import published_run_id
+from orchestration.publish.serving import published_run_id
 
 os.environ.setdefault("DO_NOT_TRACK", "1")  # dbt: no anonymous usage statistics
 

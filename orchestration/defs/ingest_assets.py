@@ -10,9 +10,9 @@ import dagster as dg
 
 from orchestration.defs.owners import WAREHOUSE_TEAM
 from orchestration.defs.resources import RawFilesResource, WarehouseResource
-from orchestration.families import ALL_FAMILIES, CATALOGUE_FAMILIES, Family
-from orchestration.ingest import FILE_STATUSES, FileOutcome, ingest_family
-from orchestration.raw_zone import sync_family, zone_dir
+from orchestration.ingest.families import ALL_FAMILIES, CATALOGUE_FAMILIES, Family
+from orchestration.ingest.loop import FILE_STATUSES, FileOutcome, ingest_family
+from orchestration.publish.raw_zone import sync_family, zone_dir
 
 GROUP = "ingest"
 MAX_REASONS_SHOWN = 50  # per check, in the UI; every reason is in audit.load_issues
@@ -74,7 +74,7 @@ def build_ingest_asset(family: Family) -> dg.AssetsDefinition:
         store = warehouse.get()
         store.ensure_schema()
         outcomes = ingest_family(family, raw_files.path, store, context.run_id)
-        # The same loads as Parquet, for Spark and other engines (orchestration/raw_zone.py).
+        # The same loads as Parquet, for Spark and other engines (orchestration/publish/raw_zone.py).
         with store.session() as con:
             zone = sync_family(con, family, zone_dir(store.data_dir))
         counts = {status: sum(o.status == status for o in outcomes) for status in FILE_STATUSES}

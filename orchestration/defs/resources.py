@@ -4,7 +4,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from orchestration.warehouse import Warehouse
+from orchestration.store.warehouse import Warehouse
 
 
 class WarehouseResource(dg.ConfigurableResource):

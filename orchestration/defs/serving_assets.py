@@ -5,10 +5,10 @@ import dagster as dg
 from orchestration.defs.dbt_assets import quzhou_dbt_models
 from orchestration.defs.owners import BI_TEAM, STEWARDS
 from orchestration.defs.resources import RawFilesResource, WarehouseResource
-from orchestration.families import ALL_FAMILIES
-from orchestration.ingest import discover, ignored_files
-from orchestration.report import write_report
-from orchestration.serving import current_snapshot, publish
+from orchestration.ingest.families import ALL_FAMILIES
+from orchestration.ingest.loop import discover, ignored_files
+from orchestration.publish.serving import current_snapshot, publish
+from orchestration.reporting.report import write_report
 
 MART_KEYS = [key for key in quzhou_dbt_models.keys if key.path[0] == "marts"]
 

@@ -4,7 +4,7 @@
 
 Per size: a synthetic raw folder (tests/benchmarks/generate.py) and a refresh (warehouse + raw zone); then the
 dbt models and seeds, without tests, built on DuckDB from raw.* and on Spark from the raw zone; then every mart
-and quality table compared (orchestration/spark_parity.py). Spark's time includes starting its JVM (~10 s).
+and quality table compared (orchestration/engines/spark_parity.py). Spark's time includes starting its JVM (~10 s).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import platform
 import tempfile
 from pathlib import Path
 
-from orchestration.spark_parity import build_on_spark, compare_engines, dbt_build
+from orchestration.engines.spark_parity import build_on_spark, compare_engines, dbt_build
 from tests.benchmarks.bench_refresh import measured_refresh
 from tests.benchmarks.generate import generate
 

@@ -88,10 +88,10 @@ def validation_throughput(raw: Path, data: Path, rows: int) -> tuple[float, floa
     """rows/s of the GX suite vs the same rules as DuckDB SQL, on one parsed batch of `rows` rows."""
     import pandas as pd
 
-    from orchestration.families import OBSERVATIONS
-    from orchestration.reading import read_batch
-    from orchestration.validation import validate_files
-    from orchestration.warehouse import Warehouse
+    from orchestration.ingest.families import OBSERVATIONS
+    from orchestration.ingest.reading import read_batch
+    from orchestration.ingest.validation import validate_files
+    from orchestration.store.warehouse import Warehouse
 
     with Warehouse(data).connect(read_only=True) as con:
         catalogue = Warehouse(data).catalogue(con)

@@ -1,6 +1,6 @@
 """Build the dbt project on Spark from the raw zone, and prove it agrees with DuckDB, table by table.
 
-    .venv/bin/python -m orchestration.spark_parity [--models-only]      # after a refresh (`make run`)
+    .venv/bin/python -m orchestration.engines.spark_parity [--models-only]      # after a refresh (`make run`)
 
 Needs the spark extra (`pip install -e '.[spark]'`) and Java 17+; `make spark-test` sets both up. dbt runs
 with the `spark` target of dbt_project/profiles.yml (session method, local[2]) in a child process, with its

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from orchestration.parsing import Quantity
+from orchestration.ingest.parsing import Quantity
 
 # unit → (dimension, size in the dimension's base unit)
 UNITS: dict[str, tuple[str, float]] = {

@@ -1,6 +1,6 @@
 """Write docs/mart-contract.md from the dbt YAML, so the two descriptions of the marts never drift.
 
-`python -m orchestration.contract_doc` rewrites the file; a test fails when it is out of date.
+`python -m orchestration.dbt_tools.contract_doc` rewrites the file; a test fails when it is out of date.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ HEADER = """# The mart contract
 
 The tables in schema `marts` are the public interface for BI tools. Column names change only with a
 reason given in the changelog of the pull request that changes them. This page is generated from the
-dbt YAML in `dbt_project/models/marts/` (`python -m orchestration.contract_doc`); a test keeps the two
+dbt YAML in `dbt_project/models/marts/` (`python -m orchestration.dbt_tools.contract_doc`); a test keeps the two
 identical.
 
 Every mart is built under an enforced dbt model contract: a change of a column's name or type fails the

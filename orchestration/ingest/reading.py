@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from orchestration.families import FILE_TYPES, Family
-from orchestration.parsing import ParseError, parse_bool, parse_date, parse_int, parse_number, parse_period, parse_quantity
-from orchestration.units import UnitError, to_canonical
+from orchestration.ingest.families import FILE_TYPES, Family
+from orchestration.ingest.parsing import ParseError, parse_bool, parse_date, parse_int, parse_number, parse_period, parse_quantity
+from orchestration.ingest.units import UnitError, to_canonical
 
 ROW_COLUMN = "_row"  # line number in the file (header = line 1); row number in a sheet
 MAX_LINE_BYTES = 1 << 20  # a "line" longer than 1 MiB is not a row of figures

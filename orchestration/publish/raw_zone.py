@@ -22,7 +22,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.families import Family
+from orchestration.ingest.families import Family
 
 PARTITION_COLUMN = "load_id"
 PART_FILE = "part-0.parquet"

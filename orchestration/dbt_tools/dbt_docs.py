@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from orchestration import settings
-from orchestration.warehouse import Warehouse
+from orchestration.store.warehouse import Warehouse
 
 
 def build_dbt_docs(data_dir: Path) -> Path:

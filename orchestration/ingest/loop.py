@@ -20,11 +20,11 @@ from datetime import datetime
 from pathlib import Path
 
 from orchestration import settings
-from orchestration.catalogue_checks import check_catalogue, duplicates_across_files
-from orchestration.families import ALL_FAMILIES, CATALOGUE_FAMILIES, FACT_FAMILIES, Family
-from orchestration.reading import Issue, ParsedBatch, read_batch, sha256_of
-from orchestration.validation import Catalogue, validate_files
-from orchestration.warehouse import LoadRecord, Warehouse
+from orchestration.ingest.catalogue_checks import check_catalogue, duplicates_across_files
+from orchestration.ingest.families import ALL_FAMILIES, CATALOGUE_FAMILIES, FACT_FAMILIES, Family
+from orchestration.ingest.reading import Issue, ParsedBatch, read_batch, sha256_of
+from orchestration.ingest.validation import Catalogue, validate_files
+from orchestration.store.warehouse import LoadRecord, Warehouse
 
 log = logging.getLogger(__name__)
 

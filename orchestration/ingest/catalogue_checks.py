@@ -13,8 +13,8 @@ from datetime import date
 
 import pandas as pd
 
-from orchestration.families import DEFAULT_EARLIEST_YEAR, REGION_LEVEL_RANK, Family
-from orchestration.reading import ROW_COLUMN, Issue
+from orchestration.ingest.families import DEFAULT_EARLIEST_YEAR, REGION_LEVEL_RANK, Family
+from orchestration.ingest.reading import ROW_COLUMN, Issue
 
 IN_USE = "catalogue_in_use"
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.warehouse import Warehouse
+from orchestration.store.warehouse import Warehouse
 
 SNAPSHOT_FILE = "snapshot.duckdb"  # not "marts.duckdb": the catalog name would clash with schema marts
 # DuckDB 2 writes files that DuckDB 1.x cannot open ("version number 999"), and the BI clients people install

@@ -20,10 +20,10 @@ import duckdb
 import pandas as pd
 
 from orchestration import settings
-from orchestration.families import ALL_FAMILIES, FACT_FAMILIES, Family
-from orchestration.locks import LockHeldError, exclusive_lock
-from orchestration.reading import ROW_COLUMN, Issue
-from orchestration.validation import Catalogue
+from orchestration.ingest.families import ALL_FAMILIES, FACT_FAMILIES, Family
+from orchestration.ingest.reading import ROW_COLUMN, Issue
+from orchestration.ingest.validation import Catalogue
+from orchestration.store.locks import LockHeldError, exclusive_lock
 
 LOAD_COLUMNS = ("_load_id", "_file_path", "_row", "_superseded_by_load", "_withdrawn_at", "_withdrawn_reason")
 # Added after the first release: created with every raw table, and added to older warehouses by ensure_schema.

@@ -16,8 +16,8 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from orchestration import settings
-from orchestration.charts import STATUS_COLOURS, format_number, progress_chart
-from orchestration.warehouse import Warehouse
+from orchestration.reporting.charts import STATUS_COLOURS, format_number, progress_chart
+from orchestration.store.warehouse import Warehouse
 
 # The bureau works in Beijing time whatever the server's zone (China has kept UTC+8 without DST since 1991).
 BEIJING = timezone(timedelta(hours=8), "北京时间 UTC+8")
@@ -242,7 +242,7 @@ def gather(
 
 
 def _environment() -> Environment:
-    env = Environment(loader=PackageLoader("orchestration", "templates"), autoescape=select_autoescape(["html", "j2"]))
+    env = Environment(loader=PackageLoader("orchestration.reporting", "templates"), autoescape=select_autoescape(["html", "j2"]))
     env.globals.update(status_labels=STATUS_LABELS, status_colours=STATUS_COLOURS, rule_titles=RULE_TITLES)
     env.filters["beijing"] = beijing
     env.filters["num"] = lambda v: "" if v is None else (format_number(v, 4) if isinstance(v, float) else f"{v:,}")

@@ -21,9 +21,9 @@ from typing import Any
 
 import pandas as pd
 
-from orchestration.data_docs_offline import make_offline
-from orchestration.families import DEFAULT_EARLIEST_YEAR, Family
-from orchestration.reading import ROW_COLUMN, Issue
+from orchestration.ingest.families import DEFAULT_EARLIEST_YEAR, Family
+from orchestration.ingest.reading import ROW_COLUMN, Issue
+from orchestration.reporting.data_docs_offline import make_offline
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # no telemetry: there is no network
 

@@ -1,0 +1,1 @@
+"""dbt beside Dagster: the `qz-dbt` guard, `make docs`, the mart contract page."""

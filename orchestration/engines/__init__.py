@@ -1,0 +1,1 @@
+"""Other engines for the same dbt project: Spark, compared with DuckDB table by table."""

@@ -1,0 +1,1 @@
+"""The DuckDB warehouse: schema, the writer lock, one-transaction commits."""

@@ -327,7 +327,7 @@ def _parse_rows(
     bulk = (
         columnar and family.converts_units and bool(units) and {c.kind for c in family.columns} <= {"text", "period", "quantity"}
     )
-    if bulk:
+    if bulk:  # the observations' shape: one period, one figure, its unit, indicator and qualifier columns
         period_col = next(c.name for c in family.columns if c.kind == "period")
         value_col = next(c.name for c in family.columns if c.kind == "quantity")
         periods = {p: _period_or_none(p) for p in set(text[period_col])}
@@ -342,7 +342,7 @@ def _parse_rows(
             if col.kind == "text":
                 columns[col.name] = [cell or None for cell in cells]
             elif col.kind == "period":
-                columns[col.name] = cells
+                columns[col.name] = list(cells)  # copies: the slow rows below still read `text`
                 parsed = [periods[p] for p in cells]
                 columns["period_label"] = [p.label if p else None for p in parsed]
                 columns["period_kind"] = [p.kind if p else None for p in parsed]
@@ -351,7 +351,7 @@ def _parse_rows(
             else:
                 columns[col.name] = [float(v) if f else None for v, f in zip(cells, figures, strict=True)]
                 columns[f"{col.name}_decimals"] = [len(f.group(1) or "") if f else None for f in figures]
-                columns[f"{col.name}_text"] = cells
+                columns[f"{col.name}_text"] = list(cells)
         columns["unit_published"] = columns["unit"][:]
         columns["qualifier"] = [q or "exact" for q in columns["qualifier"]]
         slow = [i for i, ok in enumerate(fast) if not ok]

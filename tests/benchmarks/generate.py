@@ -12,6 +12,7 @@ thousand is republished, revised, in a later publication.
 from __future__ import annotations
 
 import csv
+import math
 import random
 import shutil
 import sys
@@ -166,11 +167,15 @@ def generate(raw: Path, observations: int, seed: int = 20220913) -> Generated:
             files += 1
             rows = []
 
+    assert math.gcd(len(regions) + 1, len(indicators)) == 1, "series would repeat (region, indicator) pairs"
     series = 0
     while written < observations:
-        # Each (region, indicator) series once: 2,700 regions × 246 indicators is enough for 10^7 rows.
+        # Each (region, indicator) series once (2,700 regions × 246 indicators is enough for 10^7 rows), and
+        # consecutive series on different indicators: for one region, series s and s + k·R differ by k·(R + 1) in
+        # indicator, which repeats only after all of them when gcd(R + 1, indicators) = 1 (asserted above).
+        # (The former `series // R + 7 · series` gave each region 6 indicators: 10^6 rows held 777,600 keys.)
         region = regions[series % len(regions)]
-        code, unit, top = indicators[(series // len(regions) + series * 7) % len(indicators)]
+        code, unit, top = indicators[(series // len(regions) + series) % len(indicators)]
         monthly = series % 5 == 0
         periods = MONTHS if monthly else [str(y) for y in YEARS]
         level = rng.uniform(0.1, 0.5) * top

@@ -10,7 +10,7 @@ import pandas as pd
 from orchestration.ingest.families import ALL_FAMILIES, OBSERVATIONS
 from orchestration.ingest.loop import ingest_family
 from orchestration.ingest.reading import ROW_COLUMN, read_batch
-from orchestration.ingest.validation import _categorise_repeated_text, validate_files
+from orchestration.ingest.validation import _categorise_repeated_text, _paired_columns, build_suite, validate_files
 from orchestration.store.warehouse import Warehouse
 from tests.benchmarks.generate import generate
 
@@ -36,7 +36,8 @@ def test_bad_cells_in_a_national_batch_get_the_issues_they_get_alone(tmp_path: P
     }
     for line, (column, cell) in bad.items():
         frame.loc[frame[ROW_COLUMN] == line, column] = cell
-    layout = _categorise_repeated_text(frame.copy()).dtypes
+    helped = frame.copy()
+    layout = _categorise_repeated_text(helped, _paired_columns(build_suite(OBSERVATIONS, catalogue, helped))).dtypes
     assert layout["region_code"] == "category" and layout["obs_status"] == "category" and layout["value_type"] != "category"
     big = validate_files(OBSERVATIONS, catalogue, {"big.csv": frame.copy()})["big.csv"].issues
     alone = validate_files(OBSERVATIONS, catalogue, {"big.csv": frame[frame[ROW_COLUMN].isin(bad)].copy()})["big.csv"].issues

@@ -27,11 +27,10 @@ HEADER = OBSERVATIONS.column_names
 
 
 def both_ways(rows: list[tuple[int, list[str]]], header: list[str] = HEADER, units=UNITS):
-    optional = {c.name for c in OBSERVATIONS.columns if not c.required}
     stored = [name for name, _ in OBSERVATIONS.stored_columns()] + [ROW_COLUMN]
     results = []
     for columnar in (True, False):
-        columns, issues = _parse_rows(OBSERVATIONS, header, rows, optional, "f.csv", units, columnar=columnar)
+        columns, issues = _parse_rows(OBSERVATIONS, header, rows, "f.csv", units, columnar=columnar)
         results.append((pd.DataFrame(columns, columns=stored), issues))
     (bulk, bulk_issues), (reference, reference_issues) = results
     pd.testing.assert_frame_equal(bulk, reference)

@@ -288,7 +288,7 @@ def _read_batch(family: Family, path: Path, display_name: str, units: Mapping[st
         else:
             well_formed.append((line, cells))
     columns = [name for name, _ in family.stored_columns()] + [ROW_COLUMN]
-    parsed, cell_issues = _parse_rows(family, header, well_formed, optional, display_name, units)
+    parsed, cell_issues = _parse_rows(family, header, well_formed, display_name, units)
     if cell_issues:  # in line order, as a steward reads the file (a line has field-count or cell issues, not both)
         issues[:] = sorted([*issues, *cell_issues], key=lambda i: i.row or 0)
 
@@ -307,7 +307,6 @@ def _parse_rows(
     family: Family,
     header: list[str],
     rows: list[tuple[int, list[str]]],
-    optional: set[str],
     file: str,
     units: Mapping[str, str] | None,
     columnar: bool = True,
@@ -322,7 +321,9 @@ def _parse_rows(
     n = len(rows)
     lines = [line for line, _ in rows]
     by_name = dict(zip(header, zip(*(cells for _, cells in rows), strict=True), strict=True)) if n else {}
-    text = {c.name: [cell.strip() for cell in by_name[c.name]] if c.name in by_name else [""] * n for c in family.columns}
+    text = {
+        c.name: [cell.strip() for cell in by_name[c.name]] if c.name in by_name else [""] * n for c in family.columns
+    }  # an absent optional column is blank
     stored = [name for name, _ in family.stored_columns()]
     bulk = (
         columnar and family.converts_units and bool(units) and {c.kind for c in family.columns} <= {"text", "period", "quantity"}

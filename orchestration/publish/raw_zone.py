@@ -67,6 +67,7 @@ def sync_family(con: duckdb.DuckDBPyConnection, family: Family, zone: Path) -> Z
     recorded = json.loads(state_path.read_text()) if state_path.exists() else {}
     states = _load_states(con, family)
     changed = [i for i, s in states.items() if recorded.get(i) != s or not (_partition(root, i) / PART_FILE).exists()]
+    loads = len(states)
     if changed:
         _write_partitions(con, family, root, changed)
     if not states:
@@ -81,7 +82,7 @@ def sync_family(con: duckdb.DuckDBPyConnection, family: Family, zone: Path) -> Z
     tmp = state_path.with_suffix(".tmp")
     tmp.write_text(json.dumps(states, sort_keys=True))
     os.replace(tmp, state_path)
-    return ZoneSync(family.name, len(states) - (EMPTY in states), len(changed), len(gone))
+    return ZoneSync(family.name, loads, len(changed), len(gone))
 
 
 def _write_partitions(con: duckdb.DuckDBPyConnection, family: Family, root: Path, load_ids: list[str]) -> None:

@@ -1,5 +1,7 @@
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -77,3 +79,17 @@ def chromium_command(binary: str, profile: Path, *args: str) -> list[str]:
         f"--user-data-dir={profile}",
         *args,
     ]
+
+
+def refresh_process(data: Path, raw: Path, **kwargs) -> subprocess.Popen:
+    """`python -m orchestration.refresh` in a child process, as `make run` starts it, on the given folders."""
+    env = {**os.environ, settings.DATA_DIR_ENV: str(data), settings.RAW_DIR_ENV: str(raw)}
+    return subprocess.Popen(
+        [sys.executable, "-m", "orchestration.refresh"],
+        cwd=settings.REPO_ROOT,
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        **kwargs,
+    )

@@ -1,6 +1,5 @@
 """Faults: a refresh killed mid-load, two refreshes at once, a warehouse held by another process."""
 
-import os
 import shutil
 import signal
 import subprocess
@@ -10,7 +9,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import REPO_RAW
+from conftest import REPO_RAW, refresh_process
 from dagster import DagsterInstance
 from support.big_publication import write_big_publication
 
@@ -28,19 +27,6 @@ MARTS = [
     "dim_indicator",
 ]
 PER_LOAD = {"load_id", "file_line"}  # differ between warehouses by construction
-
-
-def refresh_process(data: Path, raw: Path, **kwargs) -> subprocess.Popen:
-    env = {**os.environ, settings.DATA_DIR_ENV: str(data), settings.RAW_DIR_ENV: str(raw)}
-    return subprocess.Popen(
-        [sys.executable, "-m", "orchestration.refresh"],
-        cwd=settings.REPO_ROOT,
-        env=env,
-        text=True,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        **kwargs,
-    )
 
 
 def marts(data: Path) -> dict[str, list[tuple]]:

@@ -8,17 +8,13 @@ tests and unit tests on Spark too; on a 10^5-row synthetic set (tests/benchmarks
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import MARTS, REPO_RAW
+from conftest import MARTS, REPO_RAW, refresh_process
 
-from orchestration import settings
 from orchestration.engines.spark_parity import build_on_spark, compare_engines, render, spark_dir
 from tests.benchmarks.generate import generate
 
@@ -26,11 +22,9 @@ pytestmark = pytest.mark.spark
 
 
 def fresh_refresh(raw: Path, data: Path) -> None:
-    env = {**os.environ, settings.DATA_DIR_ENV: str(data), settings.RAW_DIR_ENV: str(raw)}
-    done = subprocess.run(
-        [sys.executable, "-m", "orchestration.refresh"], cwd=settings.REPO_ROOT, env=env, capture_output=True, text=True
-    )
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    child = refresh_process(data, raw)
+    out, err = child.communicate()
+    assert child.returncode == 0, out[-3000:] + err[-3000:]
 
 
 def build_and_compare(data: Path, label: str, models_only: bool) -> list:

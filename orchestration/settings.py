@@ -50,6 +50,11 @@ def dbt_docs_dir(data: Path) -> Path:
     return data / "dbt_docs"
 
 
+def dbt_environment(data: Path) -> dict[str, str]:
+    """The environment of a dbt run by hand over a data folder (profiles.yml reads QZ_DATA_DIR); no telemetry."""
+    return {**os.environ, DATA_DIR_ENV: str(data), "DO_NOT_TRACK": "1"}
+
+
 def real_dbt_executable() -> str:
     """The dbt installed beside this Python (the project's venv), whether or not the venv is on PATH; QZ_DBT overrides."""
     beside = Path(sys.executable).with_name("dbt")

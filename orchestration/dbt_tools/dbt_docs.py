@@ -7,7 +7,6 @@ steward report.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -18,7 +17,6 @@ from orchestration.store.warehouse import Warehouse
 
 def build_dbt_docs(data_dir: Path) -> Path:
     out = settings.dbt_docs_dir(data_dir)
-    env = {**os.environ, settings.DATA_DIR_ENV: str(data_dir), "DO_NOT_TRACK": "1"}
     with Warehouse(data_dir).lock():
         subprocess.run(
             [
@@ -34,7 +32,7 @@ def build_dbt_docs(data_dir: Path) -> Path:
                 "--target-path",
                 str(out),
             ],
-            env=env,
+            env=settings.dbt_environment(data_dir),
             check=True,
         )
     return out / "static_index.html"

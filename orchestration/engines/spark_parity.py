@@ -14,7 +14,6 @@ different orders). Prints one line per table; exits 1 when any table differs.
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import shutil
 import subprocess
@@ -65,7 +64,7 @@ def dbt_build(data: Path, target: str, models_only: bool = False) -> float:
     """dbt on `target` (a profiles.yml output) over the data folder, logs and artefacts under <data>/<target>."""
     folder = data / ("spark" if target == "spark" else f"dbt_{target}")
     options = ["--target", target, "--target-path", str(folder / "dbt_target"), "--log-path", str(folder / "dbt_logs")]
-    env = {**os.environ, settings.DATA_DIR_ENV: str(data), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    env = settings.dbt_environment(data)
     started = time.perf_counter()
     for verb in ("seed", "run") if models_only else ("build",):
         _run_dbt([settings.real_dbt_executable(), verb, *options], env)

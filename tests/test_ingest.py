@@ -159,3 +159,41 @@ def test_a_target_must_say_its_base_year_provenance_and_reach_or_is_refused(raw_
     assert "before its target year" in found[(2, "base_year")]
     assert "comparator was inferred" in found[(3, "verified")]
     assert "provincial_average or each_subregion" in found[(4, "subregion_basis")]
+
+
+def test_files_are_validated_and_committed_slice_by_slice_with_the_same_outcome(raw_copy, tmp_path, monkeypatch):
+    """Slicing bounds memory; it must not change a verdict, a reason, a stored row or a stored rule result."""
+    from orchestration.ingest import loop
+
+    write_obs(raw_copy, "bad.csv", f"330800,NOPE,2021,1,%,level,normal,exact,x,{SRC},")
+    write_obs(raw_copy, "good.csv", f"330802,URBANISATION,2021,70,%,level,normal,exact,70%,{SRC},")
+    whole_warehouse, sliced_warehouse = Warehouse(tmp_path / "whole"), Warehouse(tmp_path / "sliced")
+    whole = ingest_all(raw_copy, whole_warehouse)
+
+    validated: list[list[str]] = []
+    validate = loop.validate_files
+    monkeypatch.setattr(loop, "SLICE_ROWS", 1)
+    monkeypatch.setattr(
+        loop, "validate_files", lambda family, *a, **k: validated.append((family.name, list(a[1]))) or validate(family, *a, **k)
+    )
+    sliced = ingest_all(raw_copy, sliced_warehouse)
+
+    observation_runs = [files for family, files in validated if family == "observations"]
+    observation_files = [p for p, o in sliced.items() if p.startswith("observations/") and o.rows]
+    assert sorted(f for files in observation_runs for f in files) == sorted(observation_files)
+    assert len(observation_runs) == len(observation_files) > 3  # one GX run per file, each let go before the next
+    assert {p: (o.status, o.rows, [str(i) for i in o.issues]) for p, o in sliced.items()} == {
+        p: (o.status, o.rows, [str(i) for i in o.issues]) for p, o in whole.items()
+    }
+    assert sliced["observations/bad.csv"].status == "quarantined" and sliced["observations/good.csv"].status == "loaded"
+
+    def stored(warehouse: Warehouse) -> tuple:
+        with warehouse.connect(read_only=True) as con:
+            rows = con.execute("select * exclude (_load_id, _superseded_by_load) from raw.observations order by all").fetchall()
+            results = con.execute(
+                "select file_path, expectation_type, column_name, kwargs, success, element_count, unexpected_count "
+                "from dq.expectation_results order by all"
+            ).fetchall()
+        return rows, results
+
+    assert stored(sliced_warehouse) == stored(whole_warehouse)

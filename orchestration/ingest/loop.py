@@ -31,6 +31,10 @@ log = logging.getLogger(__name__)
 # Folders of raw/ that are reference material on purpose (the digitised article and its notes), not ingested.
 REFERENCE_FOLDERS = ("articles",)
 FILE_STATUSES = ("loaded", "skipped", "quarantined", "withdrawn", "moved")
+# Files are validated (one GX run) and committed in slices of about this many rows, then let go: GX's cost is
+# mostly per run, so many small publications share one, and memory stays bounded by a slice or the largest
+# file instead of growing with the family.
+SLICE_ROWS = 250_000
 
 
 class RawFolderError(RuntimeError):
@@ -156,7 +160,7 @@ def ingest_family(family: Family, raw_root: Path, warehouse: Warehouse, run_id: 
     if family.catalogue:
         check_raw_folder(raw_root)
     outcomes: list[FileOutcome] = []
-    pending: list[_Pending] = []
+    pending: list[_Pending] = []  # read, waiting for validation with the rest of their slice
     with warehouse.session() as con:
         paths = discover(family, raw_root)
         refused = {p: reason for p in paths if (reason := refused_path(p, raw_root))}
@@ -186,6 +190,45 @@ def ingest_family(family: Family, raw_root: Path, warehouse: Warehouse, run_id: 
             load_id = warehouse.record_quarantine(con, record(rel, sha, datetime.now()), [issue], [])
             outcomes.append(FileOutcome(family.name, rel, "quarantined", 0, [issue], load_id))
 
+        # A rule across the family's files (a target id defined twice) needs every file in one slice.
+        sliced = not family.unique_across_files
+        docs_dir = settings.data_docs_dir(warehouse.data_dir) if data_docs else None
+
+        def settle(slice_: list[_Pending]) -> list[FileOutcome]:
+            """Validate a slice of read files in one GX run, then commit or quarantine each of them."""
+            settled: list[FileOutcome] = []
+            frames = {p.rel: p.batch.frame for p in slice_ if p.batch.rows_read}
+            validations = validate_files(family, catalogue, frames, docs_dir=docs_dir)
+            issues_of = {p.rel: p.batch.issues + (validations[p.rel].issues if p.rel in validations else []) for p in slice_}
+            if family.catalogue:
+                in_use = None
+                for item in slice_:
+                    if item.batch.rows_read and not issues_of[item.rel]:
+                        in_use = in_use or warehouse.facts_in_use(con, _unchanged_fact_files(warehouse, con, raw_root))
+                        issues_of[item.rel] += check_catalogue(family, item.rel, item.batch.frame, in_use)
+            if family.unique_across_files:
+                settled += _refuse_keys_shared_across_files(family, warehouse, con, slice_, issues_of, present, record)
+                refused_now = {o.file_path for o in settled}
+                outcomes[:] = [o for o in outcomes if o.file_path not in refused_now]
+
+            for item in slice_:
+                batch = item.batch
+                validation = validations.get(item.rel)
+                issues = issues_of[item.rel]
+                results = validation.results if validation else []
+                load = record(item.rel, item.sha256, item.started, item.path.stat().st_size, batch.rows_read, batch.encoding)
+                if issues:
+                    issues.sort(key=lambda i: (i.row or 0, i.column or ""))
+                    load_id = warehouse.record_quarantine(con, load, issues, results)
+                    log.warning("quarantined %s: %d issue(s); first: %s", item.rel, len(issues), issues[0])
+                    settled.append(FileOutcome(family.name, item.rel, "quarantined", batch.rows_read, issues, load_id))
+                    continue
+                log.info("committing %s (%d rows)", item.rel, batch.rows_read)
+                load_id = warehouse.commit_load(con, load, batch.frame, results)
+                log.info("loaded %s", item.rel)
+                settled.append(FileOutcome(family.name, item.rel, "loaded", batch.rows_read, [], load_id))
+            return settled
+
         gone_by_sha: dict[str, list[str]] = {}
         for rel, sha in served.items():
             if rel not in present:
@@ -205,37 +248,11 @@ def ingest_family(family: Family, raw_root: Path, warehouse: Warehouse, run_id: 
                 outcomes.append(FileOutcome(family.name, rel, "moved", 0, [], load_id, note=f"moved from {old}"))
                 continue
             pending.append(_Pending(path, rel, sha, started, read_batch(family, path, rel, units)))
-
-        frames = {p.rel: p.batch.frame for p in pending if p.batch.rows_read}
-        docs_dir = settings.data_docs_dir(warehouse.data_dir) if data_docs else None
-        validations = validate_files(family, catalogue, frames, docs_dir=docs_dir)
-        issues_of = {p.rel: p.batch.issues + (validations[p.rel].issues if p.rel in validations else []) for p in pending}
-        if family.catalogue:
-            in_use = None
-            for item in pending:
-                if item.batch.rows_read and not issues_of[item.rel]:
-                    in_use = in_use or warehouse.facts_in_use(con, _unchanged_fact_files(warehouse, con, raw_root))
-                    issues_of[item.rel] += check_catalogue(family, item.rel, item.batch.frame, in_use)
-        if family.unique_across_files:
-            refused_now = _refuse_keys_shared_across_files(family, warehouse, con, pending, issues_of, present, record)
-            outcomes = [o for o in outcomes if o.file_path not in {r.file_path for r in refused_now}] + refused_now
-
-        for item in pending:
-            batch = item.batch
-            validation = validations.get(item.rel)
-            issues = issues_of[item.rel]
-            results = validation.results if validation else []
-            load = record(item.rel, item.sha256, item.started, item.path.stat().st_size, batch.rows_read, batch.encoding)
-            if issues:
-                issues.sort(key=lambda i: (i.row or 0, i.column or ""))
-                load_id = warehouse.record_quarantine(con, load, issues, results)
-                log.warning("quarantined %s: %d issue(s); first: %s", item.rel, len(issues), issues[0])
-                outcomes.append(FileOutcome(family.name, item.rel, "quarantined", batch.rows_read, issues, load_id))
-                continue
-            log.info("committing %s (%d rows)", item.rel, batch.rows_read)
-            load_id = warehouse.commit_load(con, load, batch.frame, results)
-            log.info("loaded %s", item.rel)
-            outcomes.append(FileOutcome(family.name, item.rel, "loaded", batch.rows_read, [], load_id))
+            if sliced and sum(p.batch.rows_read for p in pending) >= SLICE_ROWS:  # validate and commit, then let go
+                outcomes += settle(pending)
+                pending = []
+        if pending:
+            outcomes += settle(pending)
 
         for sha, rels in gone_by_sha.items():
             for rel in rels:

@@ -305,7 +305,7 @@ def validate_files(
     """Validate several files of one family in a single GX run, and split the results per file.
 
     GX's cost is mostly per run (about 0.3-0.6 s for a suite of this size), not per row, so one run per
-    family instead of one per file keeps a refresh of many small publications fast. Keys are unique
+    slice of files (loop.SLICE_ROWS) instead of one per file keeps a refresh of many small publications fast. Keys are unique
     within a file, hence the file column in the uniqueness rule. With `docs_dir`, the run goes through a
     GX Checkpoint that also renders the result into Great Expectations Data Docs in that folder.
     """

@@ -10,10 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import dagster as dg
-from dagster_dbt import DbtCliResource
 
 from orchestration import settings
-from orchestration.defs.resources import RawFilesResource, WarehouseResource
+from orchestration.defs.resources import DbtResource, RawFilesResource, WarehouseResource
 
 
 def build_definitions(data_dir: Path | None = None, raw_dir: Path | None = None) -> dg.Definitions:
@@ -22,7 +21,7 @@ def build_definitions(data_dir: Path | None = None, raw_dir: Path | None = None)
     resources = {
         "warehouse": WarehouseResource(data_dir=str(data_dir or settings.data_dir())),
         "raw_files": RawFilesResource(root=str(raw_dir or settings.raw_dir())),
-        "dbt": DbtCliResource(
+        "dbt": DbtResource(
             project_dir=str(settings.DBT_PROJECT_DIR),
             profiles_dir=str(settings.DBT_PROJECT_DIR),
             dbt_executable=settings.dbt_executable(),

@@ -267,36 +267,20 @@ def _escape_markup(frame: pd.DataFrame) -> pd.DataFrame:
     """HTML-escape every text cell GX sees: GX Data Docs print unexpected values unescaped, and a quarantined
     cell may hold <script>. Escaping is one-to-one, so every rule decides as on the raw text; issues unescape."""
     for column in _text_columns(frame):
-        if column not in (FILE_COLUMN, ROW_COLUMN):
-            # Each distinct text is looked at once (codes and units repeat over millions of rows), and only the
-            # cells holding a character to escape are rewritten.
-            marked = [v for v in frame[column].dropna().unique() if _MARKUP.search(str(v))]
-            if marked:
-                rows = frame[column].isin(marked).to_numpy()
-                frame.loc[rows, column] = frame.loc[rows, column].map(html.escape)
+        if column in (FILE_COLUMN, ROW_COLUMN):
+            continue
+        series = frame[column]
+        if series.dtype == object:  # mixed cells (dates, None, the odd text): each distinct one looked at once
+            rows = series.isin([v for v in series.dropna().unique() if _MARKUP.search(str(v))]).to_numpy()
+        else:  # Arrow-backed text: one vectorised search; only the cells holding a character to escape are rewritten
+            rows = series.str.contains(_MARKUP.pattern, regex=True, na=False).to_numpy(dtype=bool)
+        if rows.any():
+            frame.loc[rows, column] = frame.loc[rows, column].map(html.escape)
     return frame
 
 
 def _text_columns(frame: pd.DataFrame) -> list[str]:
     return [c for c in frame.columns if frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c])]
-
-
-def _paired_columns(suite) -> set[str]:
-    """Columns a rule of the suite compares with another column cell by cell (unit against the catalogue's, ...)."""
-    return {getattr(e, side) for e in suite.expectations for side in ("column_A", "column_B") if getattr(e, side, None)}
-
-
-def _categorise_repeated_text(frame: pd.DataFrame, paired: set[str]) -> pd.DataFrame:
-    """Codes, units, statuses, periods and file names repeat over millions of rows: as categoricals, GX's null and
-    set rules look at each distinct text once (its regex rules cast back to text, so gain nothing). The cells and
-    every rule's verdict are unchanged; only the memory layout is. Columns in `paired` stay text: two
-    categoricals compare only when their categories are equal."""
-    for column in _text_columns(frame):
-        series = frame[column]
-        # judged on the first rows (counting every distinct value of every column costs more than it saves)
-        if column not in paired and len(series) >= 10_000 and series.iloc[:10_000].nunique() <= 1_000:
-            frame[column] = series.astype("category")
-    return frame
 
 
 def validate_files(
@@ -315,7 +299,6 @@ def validate_files(
     combined = _escape_markup(pd.concat([f.assign(**{FILE_COLUMN: name}) for name, f in frames.items()], ignore_index=True))
     rows_per_file = combined[FILE_COLUMN].value_counts().to_dict()
     suite = build_suite(family, catalogue, combined)
-    combined = _categorise_repeated_text(combined, _paired_columns(suite))
     result_format = {"result_format": "COMPLETE", "unexpected_index_column_names": [ROW_COLUMN, FILE_COLUMN]}
     if docs_dir is None:
         report = (

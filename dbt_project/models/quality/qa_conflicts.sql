@@ -6,9 +6,18 @@ with candidates as (
     where not is_withdrawn
 ),
 
+-- groups of one date whose figures differ: found by a cheap min/max first, so the candidates' text below is
+-- built only for them (a count(distinct) and a string over every group took 13 s at 10^7 figures)
+disagreeing as (
+    select indicator_code, region_code, period_label, published_on, date_precision_rank
+    from candidates
+    group by indicator_code, region_code, period_label, published_on, date_precision_rank
+    having min(value) <> max(value)
+),
+
 tied as (
     select
-        indicator_code, region_code, period_label, published_on, date_precision_rank,
+        c.indicator_code, c.region_code, c.period_label, c.published_on, c.date_precision_rank,
         count(*) as n_figures,
         count(distinct value) as n_values,
         min(vintage_rank) as best_rank,
@@ -19,9 +28,15 @@ tied as (
             'vintage_rank',
             "'; '"
         ) }} as candidates
-    from candidates
-    group by indicator_code, region_code, period_label, published_on, date_precision_rank
-    having count(distinct value) > 1
+    from candidates as c
+    inner join disagreeing as d
+        on
+            d.indicator_code = c.indicator_code
+            and d.region_code = c.region_code
+            and d.period_label = c.period_label
+            and d.published_on is not distinct from c.published_on  -- a source may have no date
+            and d.date_precision_rank = c.date_precision_rank
+    group by c.indicator_code, c.region_code, c.period_label, c.published_on, c.date_precision_rank
 )
 
 select

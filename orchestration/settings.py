@@ -3,6 +3,8 @@
 QZ_DATA_DIR  the data folder (default: <repo>/data) holding warehouse.duckdb, the lock file and
              Dagster's home for `make run` / `make dev`.
 QZ_RAW_DIR   the folder of published source files (default: <repo>/raw).
+QZ_DUCKDB_MEMORY_LIMIT  the most memory one DuckDB connection (and dbt's) may use before it spills to
+             disk (default 2GB).
 """
 
 from __future__ import annotations
@@ -17,10 +19,25 @@ DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 
 DATA_DIR_ENV = "QZ_DATA_DIR"
 RAW_DIR_ENV = "QZ_RAW_DIR"
+MEMORY_LIMIT_ENV = "QZ_DUCKDB_MEMORY_LIMIT"  # profiles.yml reads the same variable for dbt
 
 WAREHOUSE_FILE = "warehouse.duckdb"
 LOCK_FILE = "warehouse.lock"  # held by every warehouse write (each file load, the dbt build)
 REFRESH_LOCK_FILE = "refresh.lock"  # held by a whole `make run`: a second one waits
+
+
+def duckdb_config(temp_directory: Path | None = None) -> dict[str, str | bool]:
+    """Every DuckDB connection the refresh opens: no extension fetched or loaded behind our back (no network at
+    run time), and memory capped so that a large table spills to disk instead of taking the machine (DuckDB's
+    default is 80% of it). A file database spills beside itself; an in-memory one into `temp_directory`."""
+    config: dict[str, str | bool] = {
+        "autoinstall_known_extensions": False,
+        "autoload_known_extensions": False,
+        "memory_limit": os.environ.get(MEMORY_LIMIT_ENV) or "2GB",
+    }
+    if temp_directory is not None:
+        config["temp_directory"] = str(temp_directory)
+    return config
 
 
 def data_dir() -> Path:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration import settings
 from orchestration.store.warehouse import Warehouse
 
 SNAPSHOT_FILE = "snapshot.duckdb"  # not "marts.duckdb": the catalog name would clash with schema marts
@@ -153,7 +154,7 @@ def _write_release(warehouse: Warehouse, staging: Path, release_id: str, publish
 
     # The snapshot holds the marts as tables (not views over the Parquet files), so it is self-contained.
     snapshot = str(staging / SNAPSHOT_FILE).replace("'", "''")  # ATTACH takes no parameter for its path
-    with duckdb.connect() as snap:
+    with duckdb.connect(config=settings.duckdb_config(temp_directory=staging / "spill")) as snap:
         snap.execute(f"attach '{snapshot}' as snapshot (storage_version '{SNAPSHOT_STORAGE_VERSION}')")
         snap.execute("use snapshot")
         snap.execute("create schema marts; create schema meta")
@@ -182,5 +183,6 @@ def _write_release(warehouse: Warehouse, staging: Path, release_id: str, publish
             snap.execute(statement)
         snap.execute("use memory")
         snap.execute("detach snapshot")  # checkpoints the file
+    shutil.rmtree(staging / "spill", ignore_errors=True)  # what DuckDB spilled, if the copy outgrew its memory
 
     return counts

@@ -136,7 +136,7 @@ class Warehouse:
             con = duckdb.connect(
                 str(self.path),
                 read_only=read_only,
-                config={"autoinstall_known_extensions": False, "autoload_known_extensions": False},
+                config=settings.duckdb_config(),
             )
         except duckdb.IOException as exc:
             # DuckDB names the holder: "Conflicting lock is held in /usr/bin/python3 (PID 1234)".

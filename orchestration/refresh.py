@@ -75,6 +75,7 @@ class RefreshSummary:
     report: Path | None = None  # the steward report of this run
     step_seconds: dict[str, float] = field(default_factory=dict)  # wall time of each step, slowest first
     unchanged: bool = False  # nothing new since the last dbt build: no rebuild, no new release, no new report
+    dbt_scope: str | None = None  # every figure rebuilt and why, or only those changed (audit.dbt_builds.scope)
 
     @property
     def flags(self) -> list[str]:
@@ -117,7 +118,8 @@ class RefreshSummary:
         lines += [
             "  dbt: nothing changed since the last build: no rebuild, no new release, no new report"
             if self.unchanged
-            else f"  dbt: {len(self.models_built)} models and seeds built, {len(marts)} of them marts",
+            else f"  dbt: {len(self.models_built)} models and seeds built, {len(marts)} of them marts"
+            + (f" ({self.dbt_scope})" if self.dbt_scope else ""),
             "  slowest steps: " + ", ".join(f"{step} {seconds:.1f} s" for step, seconds in list(self.step_seconds.items())[:3]),
             f"  checks: {self.checks_passed} passed, {len(self.checks_failed)} failed"
             + (f" ({', '.join(self.checks_failed)})" if self.checks_failed else ""),
@@ -181,7 +183,7 @@ def run_refresh(data_dir: Path | None = None, raw_dir: Path | None = None, insta
         summary.unchanged = True
         summary.snapshot = current_snapshot(data_dir) if current_snapshot(data_dir).exists() else None
         summary.report = latest_report(data_dir)
-    summary.conflicts = _count_conflicts(settings.warehouse_path(data_dir))
+    summary.conflicts, summary.dbt_scope = _from_warehouse(settings.warehouse_path(data_dir), result.run_id)
     for evaluation in result.get_asset_check_evaluations():
         if evaluation.passed:
             summary.checks_passed += 1
@@ -194,14 +196,16 @@ def run_refresh(data_dir: Path | None = None, raw_dir: Path | None = None, insta
     return summary
 
 
-def _count_conflicts(warehouse: Path) -> int:
+def _from_warehouse(warehouse: Path, run_id: str) -> tuple[int, str | None]:
+    """Figures in conflict (quality.qa_conflicts) and the scope of this run's dbt build, if it built."""
     import duckdb
 
     try:
         with duckdb.connect(str(warehouse), read_only=True) as con:
-            return con.execute("select count(*) from quality.qa_conflicts").fetchone()[0]
+            scope = con.execute("select any_value(scope) from audit.dbt_builds where run_id = ?", [run_id]).fetchone()[0]
+            return con.execute("select count(*) from quality.qa_conflicts").fetchone()[0], scope
     except duckdb.Error:  # the dbt build did not get that far: the run failed and says why
-        return 0
+        return 0, None
 
 
 def fail_dead_refresh_runs(instance) -> list[str]:

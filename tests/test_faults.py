@@ -9,12 +9,13 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import REPO_RAW, refresh_process
+from conftest import REPO_RAW, refresh_process, write_obs
 from dagster import DagsterInstance
 from support.big_publication import write_big_publication
 
 from orchestration import settings
 from orchestration.refresh import run_refresh
+from orchestration.store.warehouse import Warehouse
 
 pytestmark = pytest.mark.slow  # the slow lane: subprocesses, faults, repeated refreshes
 
@@ -152,3 +153,22 @@ def test_a_build_whose_publication_was_lost_is_built_and_published_again(tmp_pat
     again = run_refresh(data, raw, instance)
     assert again.success and not again.unchanged and "marts/fct_observation" in again.models_built
     assert published_run_id(data) == again.run_id
+
+
+def test_after_a_build_that_did_not_finish_every_figure_is_rebuilt(tmp_path, restore_environ):
+    """A dbt build killed or failed half-way may leave some incremental tables updated and others not: the next
+    build must not start from them, whatever is new."""
+    raw, data = tmp_path / "raw", tmp_path / "data"
+    shutil.copytree(REPO_RAW, raw)
+    instance = DagsterInstance.ephemeral()
+    assert run_refresh(data, raw, instance).success
+    warehouse = Warehouse(data)
+    warehouse.begin_dbt_build("killed-run", "incremental: …")  # what a killed build leaves behind
+    with warehouse.connect() as con:  # ... with one of its tables half done
+        con.execute("delete from marts.fct_observation where indicator_code = 'GDP'")
+
+    write_obs(raw, "new.csv", "330802,URBANISATION,2021,70,%,level,normal,exact,70%,zjrb-2022-quzhou-decade,")
+    again = run_refresh(data, raw, instance)
+    assert again.success and again.dbt_scope == "every figure rebuilt: the last build did not finish"
+    with warehouse.connect(read_only=True) as con:
+        assert con.execute("select count(*) from marts.fct_observation where indicator_code = 'GDP'").fetchone()[0] > 0

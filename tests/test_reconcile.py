@@ -230,9 +230,48 @@ def test_a_symlink_is_refused_before_anything_is_read(raw_copy, tmp_path):
     assert "root:x" not in stored
 
 
+# Every table a build makes from the figures, incremental ones included. Load ids and withdrawal times say when a
+# row arrived, not what it is, and withdrawn rows are history a refresh from scratch never saw: left out.
+BUILT_TABLES = (
+    *(f"marts.{m}" for m in SERVED_MARTS),
+    "marts.fct_observation_vintage",
+    "intermediate.int_observation_vintages",
+    "quality.qa_conflicts",
+    "quality.qa_yoy_jumps",
+    "quality.qa_completeness",
+    "quality.qa_consistency",
+)
+
+
 def marts(data: Path) -> dict[str, list[tuple]]:
     with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
-        return {m: con.execute(f"select * from marts.{m} order by all").fetchall() for m in SERVED_MARTS}
+        tables = {}
+        for table in BUILT_TABLES:
+            schema, name = table.split(".")
+            columns = [
+                c
+                for (c,) in con.execute(
+                    "select column_name from information_schema.columns where table_schema = ? and table_name = ? "
+                    "and column_name not in ('load_id', 'withdrawn_at') order by ordinal_position",
+                    [schema, name],
+                ).fetchall()
+            ]
+            history = " where not is_withdrawn" if "is_withdrawn" in columns else ""
+            tables[table] = con.execute(f"select {', '.join(columns)} from {table}{history} order by all").fetchall()
+        return tables
+
+
+def assert_same_as_from_scratch(tmp_path: Path, raw: Path, instance, label: str) -> None:
+    scratch = tmp_path / f"scratch-{label}"
+    assert run_refresh(scratch, raw, instance).success
+    incremental, from_scratch = marts(tmp_path / "inc"), marts(scratch)
+    for table in BUILT_TABLES:
+        assert incremental[table] == from_scratch[table], f"{table} after {label}"
+
+
+def dbt_scopes(data: Path) -> list[str]:
+    with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
+        return [scope for (scope,) in con.execute("select scope from audit.dbt_builds order by built_at").fetchall()]
 
 
 def test_incremental_refreshes_serve_what_a_refresh_from_scratch_serves(tmp_path, restore_environ):
@@ -260,10 +299,9 @@ def test_incremental_refreshes_serve_what_a_refresh_from_scratch_serves(tmp_path
 
     edit_catalogue(raw, "indicators.csv", "\nURBANISATION_X,", "\nURBANISATION,")
     assert run_refresh(tmp_path / "inc", raw, instance).success
-    assert run_refresh(tmp_path / "scratch", raw, instance).success
-    incremental, scratch = marts(tmp_path / "inc"), marts(tmp_path / "scratch")
-    for mart in SERVED_MARTS:
-        assert incremental[mart] == scratch[mart], mart
+    assert dbt_scopes(tmp_path / "inc")[1] == "incremental: figures of 3 changed observation file(s) and 0 changed source(s)"
+    assert dbt_scopes(tmp_path / "inc")[-1] == "every figure rebuilt: the indicators catalogue changed"
+    assert_same_as_from_scratch(tmp_path, raw, instance, "a delete, a rename and a restored catalogue")
     with duckdb.connect(str(tmp_path / "inc" / "warehouse.duckdb"), read_only=True) as con:
         served = con.execute(
             "select value, source_id from marts.fct_observation where indicator_code = 'URBANISATION' "
@@ -274,3 +312,23 @@ def test_incremental_refreshes_serve_what_a_refresh_from_scratch_serves(tmp_path
     assert withdrawn == [(70.1, "file no longer in the raw folder")]
     # same date and source: the more published decimals win, then the file path — 58.1 and 58.3 tie, a-… < b-…
     assert len(conflict) == 1 and conflict[0][0] == served[0][0]
+
+    # Incremental builds (only the figures touched are recomputed): a correction, a figure a corrected file no
+    # longer has, a source whose publication date moves (re-ranks its figures), a new source with its publication,
+    # then a refused new version of a served file.
+    outline = raw / "observations" / "qz-14fyp-outline.csv"
+    outline.write_text(outline.read_text(encoding="utf-8").replace(",1639,", ",1640,"), encoding="utf-8")
+    write_obs(raw, "c-renamed.csv", f"330803,URBANISATION,2022,61.0,%,level,normal,exact,61.0%,{SRC},")
+    press = "ezhejiang-2022-09-14-press,衢州市“中国这十年·浙江”主题新闻发布会,浙江省人民政府新闻办公室 (ezhejiang.gov.cn)"
+    edit_catalogue(raw, "sources.csv", f"{press},2022-09-14,day", f"{press},2022-09-13,day")
+    with (raw / "catalogue" / "sources.csv").open("a", encoding="utf-8") as sources:
+        sources.write("test-bulletin-2024,测试公报,衢州市统计局,2024-03-01,day,test,official,\n")
+    write_obs(raw, "d-official's.csv", "330800,URBANISATION,2021,58.4,%,level,normal,exact,58.4%,test-bulletin-2024,")
+    summary = run_refresh(tmp_path / "inc", raw, instance)
+    assert summary.success and summary.files["loaded"] == 4, summary.render()  # 3 publications and the sources
+    assert "(incremental: figures of 3 changed observation file(s) and 2 changed source(s))" in summary.render()
+
+    write_obs(raw, "d-official's.csv", "330800,URBANISATION,2021,158.4,%,level,normal,exact,158.4%,test-bulletin-2024,")
+    assert run_refresh(tmp_path / "inc", raw, instance).success
+    assert dbt_scopes(tmp_path / "inc")[-1].startswith("incremental: figures of 1 changed")
+    assert_same_as_from_scratch(tmp_path, raw, instance, "incremental builds")

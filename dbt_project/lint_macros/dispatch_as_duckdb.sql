@@ -20,3 +20,8 @@
 
 {% macro register_raw_zone() -%}
 {%- endmacro %}
+
+{#- macros/changed_figures.sql reads `target`, which the templater does not have. -#}
+{% macro figure_materialization() -%}
+    {{ return('incremental') }}
+{%- endmacro %}

@@ -15,6 +15,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from orchestration import settings
+from orchestration.dbt_tools.build_scope import LastBuild, decide
 from orchestration.defs.resources import WarehouseResource
 from orchestration.publish.serving import published_run_id
 
@@ -71,7 +72,8 @@ def quzhou_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, wa
     # profiles.yml reads QZ_DATA_DIR; the dbt subprocess inherits this process's environment.
     os.environ[settings.DATA_DIR_ENV] = str(warehouse.data_path)
     store = warehouse.get()
-    inputs = store.dbt_inputs_fingerprint(project_fingerprint())
+    project, last_load = project_fingerprint(), store.last_load_id()
+    inputs = store.dbt_inputs_fingerprint(last_load, project)
     last = store.last_dbt_build()
     if last is not None and last[0] == inputs and published_run_id(warehouse.data_path) == last[1]:
         # Nothing was loaded, refused, withdrawn or moved and no model or code changed since the last build,
@@ -79,9 +81,14 @@ def quzhou_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, wa
         # marts are what a build would make. No output is yielded, so Dagster skips the snapshot and report.
         context.log.info("nothing changed since the last dbt build: marts, serving snapshot and report stay as they are")
         return
+    built_from = last[2] if last is not None else None
+    changes = store.changes_since(built_from.last_load_id) if built_from and built_from.last_load_id is not None else None
+    scope = decide(built_from, project, changes)
+    context.log.info(f"dbt build, {scope.describe()}")
+    store.begin_dbt_build(context.run_id, scope.describe())
     with store.lock():
-        yield from dbt.cli(["build"], context=context).stream()
-    store.record_dbt_build(inputs, context.run_id)
+        yield from dbt.cli(["build", *scope.dbt_args()], context=context).stream()
+    store.record_dbt_build(inputs, context.run_id, LastBuild(last_load, project))
     prune_run_folders(dbt_project.project_dir / dbt_project.target_path)
 
 

@@ -20,11 +20,13 @@ import duckdb
 import pandas as pd
 
 from orchestration import settings
+from orchestration.dbt_tools.build_scope import ChangesSince, LastBuild
 from orchestration.ingest.families import ALL_FAMILIES, FACT_FAMILIES, Family
 from orchestration.ingest.reading import ROW_COLUMN, Issue
 from orchestration.ingest.validation import Catalogue
 from orchestration.store.locks import LockHeldError, exclusive_lock
 
+UNFINISHED_BUILD = "(unfinished)"  # audit.dbt_builds.inputs_fingerprint of a build under way, failed or killed
 LOAD_COLUMNS = ("_load_id", "_file_path", "_row", "_superseded_by_load", "_withdrawn_at", "_withdrawn_reason")
 # Added after the first release: created with every raw table, and added to older warehouses by ensure_schema.
 _WITHDRAWAL_COLUMNS = (("_withdrawn_at", "timestamp"), ("_withdrawn_reason", "varchar"))
@@ -180,6 +182,8 @@ class Warehouse:
             # A warehouse made by an older version gains the columns added since (never loses any).
             con.execute("alter table audit.loads add column if not exists encoding varchar")
             con.execute("alter table audit.loads add column if not exists note varchar")
+            for column, sql_type in (("last_load_id", "bigint"), ("project_fingerprint", "varchar"), ("scope", "varchar")):
+                con.execute(f"alter table audit.dbt_builds add column if not exists {column} {sql_type}")
             for family in ALL_FAMILIES:
                 con.execute(_raw_ddl(family))
                 for name, sql_type in [*family.stored_columns(), *_WITHDRAWAL_COLUMNS]:
@@ -187,25 +191,69 @@ class Warehouse:
 
     # --- what the marts were last built from -----------------------------------------------
 
-    def dbt_inputs_fingerprint(self, project_fingerprint: str) -> str:
-        """What a dbt build depends on: every ingest action appends to audit.loads (a load, a quarantine, a
-        withdrawal, a move), so its last record stands for the raw state; plus the dbt project's files."""
+    def last_load_id(self) -> int | None:
+        """Every ingest action appends to audit.loads (a load, a quarantine, a withdrawal, a move): its last
+        record stands for the raw state."""
         with self.session() as con:
-            last = con.execute("select max(load_id) from audit.loads").fetchone()[0]
-        return hashlib.sha256(f"{last}|{project_fingerprint}".encode()).hexdigest()
+            return con.execute("select max(load_id) from audit.loads").fetchone()[0]
 
-    def last_dbt_build(self) -> tuple[str, str] | None:
-        """(inputs fingerprint, run id) of the last successful dbt build whose marts are still there."""
+    @staticmethod
+    def dbt_inputs_fingerprint(last_load_id: int | None, project_fingerprint: str) -> str:
+        """What a dbt build depends on: the raw state and the dbt project's files."""
+        return hashlib.sha256(f"{last_load_id}|{project_fingerprint}".encode()).hexdigest()
+
+    def changes_since(self, load_id: int) -> ChangesSince:
+        """What changed after audit record `load_id`, for the scope of an incremental dbt build (build_scope.py)."""
+        with self.session() as con:
+            families = {
+                f for (f,) in con.execute("select distinct family from audit.loads where load_id > ?", [load_id]).fetchall()
+            }
+            paths = con.execute(  # a move records the old path and the new one
+                "select distinct file_path from audit.loads where load_id > ? and family = 'observations'", [load_id]
+            ).fetchall()
+            # Sources whose catalogue row differs between then and now (a catalogue file is reloaded whole: an
+            # unchanged row of a new version is not a change). EXCEPT compares NULLs as equal.
+            content = f"* exclude ({', '.join(LOAD_COLUMNS)})"
+            sources = con.execute(
+                f"""
+                with at_last_build as (select {content} from raw.sources where _load_id <= $since
+                                       and (_superseded_by_load is null or _superseded_by_load > $since)),
+                     served as (select {content} from raw.sources where _superseded_by_load is null)
+                select distinct source_id
+                from ((from at_last_build except from served) union all (from served except from at_last_build))
+                """,
+                {"since": load_id},
+            ).fetchall()
+        return ChangesSince(frozenset(families), tuple(p for (p,) in paths), tuple(s for (s,) in sources))
+
+    def last_dbt_build(self) -> tuple[str, str, LastBuild] | None:
+        """(inputs fingerprint, run id, what it was built from) of the last successful dbt build whose marts are
+        still there."""
         with self.session() as con:
             last = con.execute(
-                "select inputs_fingerprint, run_id from audit.dbt_builds order by built_at desc limit 1"
+                "select inputs_fingerprint, run_id, last_load_id, project_fingerprint from audit.dbt_builds "
+                "order by built_at desc limit 1"
             ).fetchone()
             marts = con.execute("select count(*) from information_schema.tables where table_schema = 'marts'").fetchone()[0]
-        return (last[0], last[1]) if last is not None and marts > 0 else None
+        return (last[0], last[1], LastBuild(last[2], last[3])) if last is not None and marts > 0 else None
 
-    def record_dbt_build(self, fingerprint: str, run_id: str) -> None:
+    def begin_dbt_build(self, run_id: str, scope: str) -> None:
+        """Mark a build as under way. Until `record_dbt_build` completes it, it counts as the last build and says
+        nothing to start from: a build that fails or dies half-way (some tables rebuilt, some not) makes the
+        next one rebuild every figure."""
         with self.session() as con:
-            con.execute("insert into audit.dbt_builds values (?, ?, ?)", [fingerprint, run_id, datetime.now()])
+            con.execute(
+                "insert into audit.dbt_builds (inputs_fingerprint, run_id, built_at, scope) values (?, ?, ?, ?)",
+                [UNFINISHED_BUILD, run_id, datetime.now(), scope],
+            )
+
+    def record_dbt_build(self, fingerprint: str, run_id: str, built_from: LastBuild) -> None:
+        with self.session() as con:
+            con.execute(
+                "update audit.dbt_builds set inputs_fingerprint = ?, built_at = ?, last_load_id = ?, project_fingerprint = ? "
+                "where run_id = ? and inputs_fingerprint = ?",
+                [fingerprint, datetime.now(), built_from.last_load_id, built_from.project_fingerprint, run_id, UNFINISHED_BUILD],
+            )
 
     # --- what is already there -------------------------------------------------------------
 

@@ -1,4 +1,11 @@
-{{ config(materialized="table") }}  -- read by four models: ranked once, not once per reader
+{{ config(
+    materialized=figure_materialization(),
+    incremental_strategy="append",
+    pre_hook="{{ delete_changed_figures() }}",
+) }}
+-- A table read by four models (ranked once, not once per reader), incremental by figure: a refresh re-ranks only
+-- the figures its new loads touch (macros/changed_figures.sql).
+-- depends_on: {{ ref('int_changed_figures') }}
 -- Every published version of every figure, ranked by one deterministic rule that depends only on the
 -- figures and their sources, never on the order files were loaded in:
 --   1. the later publication date (an older publication loaded late never overrides a newer one);
@@ -16,7 +23,9 @@ with observations as (
         case o.qualifier when 'exact' then 1 when 'approximate' then 2 else 3 end as qualifier_rank
     from {{ ref('stg_observations') }} as o
     left join {{ ref('stg_sources') }} as s using (source_id)
-    where o.value is not null  -- a missing-value marker (—, …) is kept in raw but is not a figure
+    where
+        o.value is not null  -- a missing-value marker (—, …) is kept in raw but is not a figure
+        and {{ only_changed_figures('o') }}
 ),
 
 ranked as (

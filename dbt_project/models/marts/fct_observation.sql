@@ -1,3 +1,10 @@
+{{ config(
+    materialized=figure_materialization(),
+    incremental_strategy="append",
+    on_schema_change="fail",
+    pre_hook="{{ delete_changed_figures() }}",
+) }}
+-- depends_on: {{ ref('int_changed_figures') }}
 -- The latest published value per (indicator, region, period).
 select
     v.indicator_code,
@@ -27,4 +34,4 @@ left join {{ ref('int_comparable_series') }} as c
         and c.indicator_code = v.indicator_code
         and c.region_code = v.region_code
         and c.year = v.start_year
-where v.is_latest
+where v.is_latest and {{ only_changed_figures('v') }}

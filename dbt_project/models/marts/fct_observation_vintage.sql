@@ -1,3 +1,10 @@
+{{ config(
+    materialized=figure_materialization(),
+    incremental_strategy="append",
+    on_schema_change="fail",
+    pre_hook="{{ delete_changed_figures() }}",
+) }}
+-- depends_on: {{ ref('int_changed_figures') }}
 select
     v.indicator_code,
     v.region_code,
@@ -23,3 +30,4 @@ select
     v.withdrawn_at,
     v.withdrawn_reason
 from {{ ref('int_observation_vintages') }} as v
+where {{ only_changed_figures('v') }}

@@ -1,9 +1,15 @@
 -- Conflicts: one figure (indicator, region, period) given different values by publications of the same
 -- date. The served value follows the rule in int_observation_vintages; stewards see every candidate here.
+{{ config(
+    materialized=figure_materialization(),
+    incremental_strategy="append",
+    pre_hook="{{ delete_changed_figures() }}",
+) }}
+-- depends_on: {{ ref('int_changed_figures') }}
 with candidates as (
-    select *
-    from {{ ref('int_observation_vintages') }}
-    where not is_withdrawn
+    select v.*
+    from {{ ref('int_observation_vintages') }} as v
+    where not v.is_withdrawn and {{ only_changed_figures('v') }}
 ),
 
 -- groups of one date whose figures differ: found by a cheap min/max first, so the candidates' text below is

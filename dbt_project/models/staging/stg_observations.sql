@@ -1,12 +1,21 @@
 -- Observations a file serves now, plus those its file withdrew most recently (deleted from raw/, or its
 -- new version refused) while the path serves nothing: withdrawn rows stay visible in the vintage history,
 -- never in what is served.
-with paths as (
+-- The state of each path as an aggregate joined back (not a window over the rows): a filter on the figure, from
+-- the incremental models, then reaches the scan of the rows instead of waiting for a sort of all of them.
+with path_state as (
     select
-        *,
-        bool_or(_superseded_by_load is null) over (partition by _file_path) as path_serves,
-        max(case when _withdrawn_reason is not null then _superseded_by_load end) over (partition by _file_path) as last_withdrawal
+        _file_path,
+        bool_or(_superseded_by_load is null) as path_serves,
+        max(case when _withdrawn_reason is not null then _superseded_by_load end) as last_withdrawal
     from {{ source('raw', 'observations') }}
+    group by _file_path
+),
+
+paths as (
+    select o.*, p.path_serves, p.last_withdrawal
+    from {{ source('raw', 'observations') }} as o
+    inner join path_state as p on p._file_path = o._file_path
 )
 
 select

@@ -1,0 +1,71 @@
+"""What a dbt build must recompute: every figure, or only those touched since the last build.
+
+The figure-keyed models (int_observation_vintages, fct_observation_vintage, fct_observation, qa_conflicts) are
+incremental: given the observation files whose state changed since the last successful build and the sources
+whose catalogue entry changed, they recompute only the figures those touch (dbt_project/macros/changed_figures.sql).
+Everything else a figure depends on forces a full build: no earlier build, a changed dbt project or publishing
+code (the models themselves may have changed), or an edit of the region or indicator catalogue (units,
+directions and the comparable-series rule apply to whole indicators). Pure logic: the warehouse says what changed.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+# Catalogues whose edit can change any figure's row in the incremental models.
+CATALOGUES_FORCING_FULL_BUILD = ("regions", "indicators")
+
+
+@dataclass(frozen=True)
+class LastBuild:
+    last_load_id: int | None  # the last audit.loads record the build saw; None for a build recorded before this existed
+    project_fingerprint: str | None
+
+
+@dataclass(frozen=True)
+class ChangesSince:
+    """What audit.loads and the catalogues record after the last build's last load."""
+
+    families: frozenset[str]  # families with any load, refusal, withdrawal or move
+    observation_paths: tuple[str, ...]  # their observation files, under old and new names
+    source_ids: tuple[str, ...]  # sources added, edited or withdrawn
+
+
+@dataclass(frozen=True)
+class BuildScope:
+    full_reason: str | None  # why every figure is rebuilt; None: only the changed ones
+    observation_paths: tuple[str, ...] = ()
+    source_ids: tuple[str, ...] = ()
+
+    @property
+    def full(self) -> bool:
+        return self.full_reason is not None
+
+    def dbt_args(self) -> list[str]:
+        if self.full:
+            return ["--full-refresh"]
+        scope = {"changed_paths": list(self.observation_paths), "changed_sources": list(self.source_ids)}
+        return ["--vars", json.dumps(scope, ensure_ascii=False)]
+
+    def describe(self) -> str:
+        if self.full:
+            return f"every figure rebuilt: {self.full_reason}"
+        return (
+            f"incremental: figures of {len(self.observation_paths)} changed observation file(s) "
+            f"and {len(self.source_ids)} changed source(s)"
+        )
+
+
+def decide(last: LastBuild | None, project_fingerprint: str, changes: ChangesSince | None) -> BuildScope:
+    """The scope of the next build, from the last successful one and what changed since."""
+    if last is None:
+        return BuildScope("no earlier build to start from")
+    if last.last_load_id is None or changes is None:  # failed or killed half-way, or made before builds were scoped
+        return BuildScope("the last build did not finish")
+    if last.project_fingerprint != project_fingerprint:
+        return BuildScope("the dbt project or the code that publishes it changed")
+    edited = sorted(changes.families.intersection(CATALOGUES_FORCING_FULL_BUILD))
+    if edited:
+        return BuildScope(f"the {' and '.join(edited)} catalogue changed")
+    return BuildScope(None, tuple(sorted(changes.observation_paths)), tuple(sorted(changes.source_ids)))

@@ -100,3 +100,29 @@ CELLS = {
 @given(st.lists(st.fixed_dictionaries(CELLS), min_size=1, max_size=12))
 def test_generated_rows_mixing_plain_and_odd_cells_type_the_same_in_bulk(rows):
     both_ways([(line, [row[name] for name in HEADER]) for line, row in enumerate(rows, start=2)])
+
+
+def all_test_files() -> list[Path]:
+    """Every file the project ships or tests with, well-formed or not (encodings, quotes, field counts, xlsx)."""
+    folders = [REPO_RAW / "observations", TESTS / "malformed", TESTS / "formats"]
+    return sorted(p for folder in folders if folder.is_dir() for p in folder.iterdir() if p.is_file())
+
+
+def test_a_file_read_in_chunks_gives_what_it_gives_read_whole(monkeypatch, tmp_path):
+    """read_batch types a file READ_CHUNK_ROWS rows at a time (memory follows the typed file): with chunks of 2
+    rows, every file gives the same rows, types and issues, line numbers included, as read in one chunk."""
+    from orchestration.ingest import reading
+
+    generate(tmp_path / "raw", 2_000)
+    national = sorted((tmp_path / "raw" / "observations").glob("synthetic-bulletin-*.csv"))[0]
+    files = [*all_test_files(), national]
+    whole = {path: read_batch(OBSERVATIONS, path, path.name, UNITS) for path in files}
+    monkeypatch.setattr(reading, "READ_CHUNK_ROWS", 2)
+    compared = 0
+    for path in files:
+        chunked = read_batch(OBSERVATIONS, path, path.name, UNITS)
+        assert [str(i) for i in chunked.issues] == [str(i) for i in whole[path].issues], path.name
+        assert chunked.rows_read == whole[path].rows_read
+        pd.testing.assert_frame_equal(chunked.frame, whole[path].frame)
+        compared += chunked.rows_read > 2
+    assert compared >= 10  # files of several chunks

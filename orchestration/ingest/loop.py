@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+import pandas as pd
+
 from orchestration import settings
 from orchestration.ingest.catalogue_checks import check_catalogue, duplicates_across_files
 from orchestration.ingest.families import ALL_FAMILIES, CATALOGUE_FAMILIES, FACT_FAMILIES, Family
@@ -151,6 +153,34 @@ def _unchanged_fact_files(warehouse: Warehouse, con, raw_root: Path) -> dict[str
     return out
 
 
+# What `Warehouse.facts_in_use` returns when there is nothing to look at.
+NO_FACTS = pd.DataFrame(
+    columns=[
+        "family",
+        "indicator_code",
+        "region_code",
+        "source_id",
+        "unit",
+        "value_type",
+        "n",
+        "lo",
+        "hi",
+        "first_year",
+        "places",
+    ]
+)
+
+
+def _may_contradict_facts(family: Family, frame: pd.DataFrame, current: Catalogue) -> bool:
+    """Whether a catalogue version could contradict served facts, which takes a scan of every one of them (seconds
+    at 10^7). Regions and sources only by removing a code facts use; indicators by any edit of a definition."""
+    if family.name == "regions":
+        return bool(set(current.region_codes) - set(frame["region_code"]))
+    if family.name == "sources":
+        return bool(set(current.source_ids) - set(frame["source_id"]))
+    return True
+
+
 def ingest_family(family: Family, raw_root: Path, warehouse: Warehouse, run_id: str, data_docs: bool = True) -> list[FileOutcome]:
     """Every file of the family, each committed or quarantined on its own: one bad file never stops the others.
 
@@ -204,8 +234,16 @@ def ingest_family(family: Family, raw_root: Path, warehouse: Warehouse, run_id: 
                 in_use = None
                 for item in slice_:
                     if item.batch.rows_read and not issues_of[item.rel]:
-                        in_use = in_use or warehouse.facts_in_use(con, _unchanged_fact_files(warehouse, con, raw_root))
-                        issues_of[item.rel] += check_catalogue(family, item.rel, item.batch.frame, in_use)
+                        if not _may_contradict_facts(family, item.batch.frame, warehouse.catalogue(con)):
+                            facts = NO_FACTS  # a new source or region and nothing removed: no served fact to look at
+                        else:
+                            in_use = (
+                                in_use
+                                if in_use is not None
+                                else warehouse.facts_in_use(con, _unchanged_fact_files(warehouse, con, raw_root))
+                            )
+                            facts = in_use
+                        issues_of[item.rel] += check_catalogue(family, item.rel, item.batch.frame, facts)
             if family.unique_across_files:
                 settled += _refuse_keys_shared_across_files(family, warehouse, con, slice_, issues_of, present, record)
                 refused_now = {o.file_path for o in settled}

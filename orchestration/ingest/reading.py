@@ -9,12 +9,12 @@ from __future__ import annotations
 import csv
 import gc
 import hashlib
-import io
 import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, time
+from itertools import islice
 from pathlib import Path
 
 import pandas as pd
@@ -84,6 +84,9 @@ class _FileProblem(Exception):
         self.rule = rule
 
 
+READ_CHUNK_ROWS = 100_000  # rows typed at a time (see _read_batch)
+
+
 def _decode(data: bytes) -> tuple[str, str]:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with its byte-order mark, as Excel's "Unicode text" saves
         try:
@@ -129,8 +132,17 @@ def _refuse_mixed_encoding(data: bytes) -> None:
         )
 
 
+# A line with its ending, split where io.StringIO(newline="") splits (\r\n, \r or \n), without the copy of the whole
+# text StringIO makes (four bytes a character: over 1 GB for a 270 MB file).
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
+
+
+def _lines(text: str) -> Iterator[str]:
+    return (match.group() for match in _LINE.finditer(text))
+
+
 def _csv_rows(text: str) -> Iterator[tuple[int, list[str]]]:
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(_lines(text))
     try:
         for cells in reader:
             yield reader.line_num, cells
@@ -255,47 +267,66 @@ def _read_batch(family: Family, path: Path, display_name: str, units: Mapping[st
     try:
         if path.suffix.lower() == ".xlsx":
             batch.encoding = "xlsx"
-            rows = list(_xlsx_rows(path))
+            source = _xlsx_rows(path)
         else:
             text, batch.encoding = _decode(path.read_bytes())
             if not text.strip():
                 return whole_file("empty_file", "the file is empty")
-            rows = list(_csv_rows(text))
+            source = _csv_rows(text)
+        rows = ((line, cells) for line, cells in source if any(c.strip() for c in cells))  # blank lines
+        first = next(rows, None)
+        if first is None:
+            return whole_file("empty_file", "the file is empty")
+
+        header = [h.strip() for h in first[1]]
+        expected = family.column_names
+        optional = {c.name for c in family.columns if not c.required}
+        missing = [c for c in expected if c not in header and c not in optional]
+        unexpected = [c for c in header if c not in expected]
+        if missing or unexpected or len(set(header)) != len(header):
+            shown = [excerpt(c)[:30] for c in unexpected[:5]] + (["…"] if len(unexpected) > 5 else [])
+            parts = [f"missing {missing}"] * bool(missing) + [f"unexpected {shown}"] * bool(unexpected)
+            if len(set(header)) != len(header):
+                parts.append("duplicated column names")
+            return whole_file("columns", f"header must be {expected}: " + "; ".join(parts))
+
+        # Typed a chunk at a time: a chunk's cells are Python strings until its frame holds them as Arrow text, so
+        # memory follows the typed file, not every cell of it as an object.
+        columns = [name for name, _ in family.stored_columns()] + [ROW_COLUMN]
+        frames, cell_issues = [], []
+        while chunk := list(islice(rows, READ_CHUNK_ROWS)):
+            well_formed: list[tuple[int, list[str]]] = []
+            for line, cells in chunk:
+                if len(cells) != len(header):
+                    issues.append(
+                        Issue(
+                            display_name,
+                            line,
+                            None,
+                            "field_count",
+                            None,
+                            f"{len(cells)} fields where the header has {len(header)}",
+                        )
+                    )
+                else:
+                    well_formed.append((line, cells))
+            if well_formed:
+                parsed, found = _parse_rows(family, header, well_formed, display_name, units)
+                cell_issues += found
+                frames.append(pd.DataFrame(parsed, columns=columns))
     except _FileProblem as problem:
+        issues.clear()  # the file as a whole is refused: its lines were not all read
         return whole_file(problem.rule, str(problem))
-    rows = [(line, cells) for line, cells in rows if any(c.strip() for c in cells)]  # blank lines
-    if not rows:
-        return whole_file("empty_file", "the file is empty")
-
-    header = [h.strip() for h in rows[0][1]]
-    expected = family.column_names
-    optional = {c.name for c in family.columns if not c.required}
-    missing = [c for c in expected if c not in header and c not in optional]
-    unexpected = [c for c in header if c not in expected]
-    if missing or unexpected or len(set(header)) != len(header):
-        shown = [excerpt(c)[:30] for c in unexpected[:5]] + (["…"] if len(unexpected) > 5 else [])
-        parts = [f"missing {missing}"] * bool(missing) + [f"unexpected {shown}"] * bool(unexpected)
-        if len(set(header)) != len(header):
-            parts.append("duplicated column names")
-        return whole_file("columns", f"header must be {expected}: " + "; ".join(parts))
-
-    well_formed: list[tuple[int, list[str]]] = []
-    for line, cells in rows[1:]:
-        if len(cells) != len(header):
-            issues.append(
-                Issue(display_name, line, None, "field_count", None, f"{len(cells)} fields where the header has {len(header)}")
-            )
-        else:
-            well_formed.append((line, cells))
-    columns = [name for name, _ in family.stored_columns()] + [ROW_COLUMN]
-    parsed, cell_issues = _parse_rows(family, header, well_formed, display_name, units)
     if cell_issues:  # in line order, as a steward reads the file (a line has field-count or cell issues, not both)
         issues[:] = sorted([*issues, *cell_issues], key=lambda i: i.row or 0)
 
-    if not well_formed and not issues:
+    if not frames and not issues:
         return whole_file("no_rows", "the file has a header but no rows")
-    batch.frame = pd.DataFrame(parsed, columns=columns) if well_formed else pd.DataFrame(columns=columns)
-    batch.rows_read = len(well_formed)
+    if len(frames) > 1:  # a column blank in one chunk is untyped there: typed again over the whole file
+        batch.frame = pd.concat(frames, ignore_index=True).infer_objects()
+    else:
+        batch.frame = frames[0] if frames else pd.DataFrame(columns=columns)
+    batch.rows_read = len(batch.frame)
     return batch
 
 

@@ -215,8 +215,9 @@ def generate(raw: Path, observations: int, seed: int = 20220913) -> Generated:
     return Generated(raw, written, files, 2)
 
 
-def write_publication(raw: Path, name: str, observations: int, seed: int = 7) -> Path:
-    """One new publication of `observations` rows (the incremental-refresh benchmark)."""
+def write_publication(raw: Path, name: str, observations: int, seed: int = 7, note: str = "") -> Path:
+    """One new publication of `observations` rows (the incremental-refresh and large-file benchmarks): every
+    (region, indicator) of the synthetic catalogue for 2025, then for 2024, and so on; `note` on every row."""
     rng = random.Random(seed)
     _write_csv(
         raw / "catalogue" / "sources.csv",
@@ -231,7 +232,7 @@ def write_publication(raw: Path, name: str, observations: int, seed: int = 7) ->
             [
                 region,
                 f"SYN_{(i // 2700) % SYNTHETIC_INDICATORS + 1:03d}",
-                "2025",
+                str(2025 - i // (2700 * SYNTHETIC_INDICATORS)),
                 f"{rng.uniform(1, 99):.2f}",
                 "%" if ((i // 2700) % SYNTHETIC_INDICATORS + 1) % 2 == 0 else "亿元",
                 "level",
@@ -239,7 +240,7 @@ def write_publication(raw: Path, name: str, observations: int, seed: int = 7) ->
                 "exact",
                 "x",
                 name,
-                "",
+                note,
             ]
         )
     path = raw / "observations" / f"{name}.csv"

@@ -3,14 +3,17 @@ cells of a 20,000-row batch get exactly the issues they get in a batch of their 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from orchestration.ingest.families import ALL_FAMILIES, OBSERVATIONS
 from orchestration.ingest.loop import ingest_family
 from orchestration.ingest.reading import ROW_COLUMN, read_batch
-from orchestration.ingest.validation import validate_files
+from orchestration.ingest.validation import FORMULA_LIKE, validate_files
 from orchestration.store.warehouse import Warehouse
 from tests.benchmarks.generate import generate
 
@@ -42,3 +45,18 @@ def test_bad_cells_in_a_national_batch_get_the_issues_they_get_alone(tmp_path: P
     alone = validate_files(OBSERVATIONS, catalogue, {"big.csv": frame[frame[ROW_COLUMN].isin(bad)].copy()})["big.csv"].issues
     assert sorted(map(str, big)) == sorted(map(str, alone))
     assert {(i.row, i.column) for i in big} == {(line, column) for line, (column, _) in bad.items() if column != "note"}
+
+
+LOOK_AHEAD_FORM = r"^(?![+\-－＋]?[0-9０-９.,．，]+[%％‰]?$)[=+\-@\t\r＝＋－＠]"
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.text(alphabet=list("=+-@\t\r\n＝＋－＠0１.,．，%％‰a |"), max_size=8), min_size=1, max_size=50))
+def test_the_formula_rule_runs_on_arrow_and_refuses_what_the_look_ahead_form_refuses(cells):
+    """validation.FORMULA_LIKE is written for RE2 (pandas runs it on Arrow text in bulk); it must refuse exactly
+    the cells its readable look-ahead form refuses, with Python's re and with Arrow's RE2."""
+    text = pd.Series(cells, dtype="str")
+    assert not text.array._needs_python_regex(FORMULA_LIKE)  # else pandas falls back to re, cell by cell
+    expected = [bool(re.search(LOOK_AHEAD_FORM, cell)) for cell in cells]
+    assert [bool(re.search(FORMULA_LIKE, cell)) for cell in cells] == expected
+    assert text.str.contains(FORMULA_LIKE).tolist() == expected

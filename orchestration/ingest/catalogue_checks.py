@@ -26,7 +26,9 @@ def _places(rows: pd.DataFrame) -> str:
     return f"{count} served row(s): {', '.join(shown)}{more}"
 
 
-def _removed_in_use(file: str, column: str, frame: pd.DataFrame, in_use: pd.DataFrame, what: str) -> list[Issue]:
+def _removed_in_use(file: str, column: str, frame: pd.DataFrame, in_use: pd.DataFrame | None, what: str) -> list[Issue]:
+    if in_use is None:  # the caller found nothing removed that a fact could use
+        return []
     kept = set(frame[column].dropna())
     issues = []
     for code, rows in in_use[~in_use[column].isin(kept)].groupby(column):
@@ -132,9 +134,10 @@ def _indicators_under_facts(file: str, frame: pd.DataFrame, in_use: pd.DataFrame
 
 
 def check_catalogue(
-    family: Family, file: str, frame: pd.DataFrame, in_use: pd.DataFrame, today: date | None = None
+    family: Family, file: str, frame: pd.DataFrame, in_use: pd.DataFrame | None, today: date | None = None
 ) -> list[Issue]:
-    """Issues of a catalogue file that passed its own row rules, checked as a whole and against the facts in use."""
+    """Issues of a catalogue file that passed its own row rules, checked as a whole and against the facts in use
+    (None: the version removes no region or source, so no fact can contradict it; indicators always need them)."""
     today = today or date.today()
     if family.name == "regions":
         return _regions(file, frame) + _removed_in_use(file, "region_code", frame, in_use, "region")

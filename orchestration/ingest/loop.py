@@ -153,24 +153,6 @@ def _unchanged_fact_files(warehouse: Warehouse, con, raw_root: Path) -> dict[str
     return out
 
 
-# What `Warehouse.facts_in_use` returns when there is nothing to look at.
-NO_FACTS = pd.DataFrame(
-    columns=[
-        "family",
-        "indicator_code",
-        "region_code",
-        "source_id",
-        "unit",
-        "value_type",
-        "n",
-        "lo",
-        "hi",
-        "first_year",
-        "places",
-    ]
-)
-
-
 def _may_contradict_facts(family: Family, frame: pd.DataFrame, current: Catalogue) -> bool:
     """Whether a catalogue version could contradict served facts, which takes a scan of every one of them (seconds
     at 10^7). Regions and sources only by removing a code facts use; indicators by any edit of a definition."""
@@ -231,17 +213,13 @@ def ingest_family(family: Family, raw_root: Path, warehouse: Warehouse, run_id: 
             validations = validate_files(family, catalogue, frames, docs_dir=docs_dir)
             issues_of = {p.rel: p.batch.issues + (validations[p.rel].issues if p.rel in validations else []) for p in slice_}
             if family.catalogue:
-                in_use = None
+                current, in_use = warehouse.catalogue(con), None
                 for item in slice_:
                     if item.batch.rows_read and not issues_of[item.rel]:
-                        if not _may_contradict_facts(family, item.batch.frame, warehouse.catalogue(con)):
-                            facts = NO_FACTS  # a new source or region and nothing removed: no served fact to look at
-                        else:
-                            in_use = (
-                                in_use
-                                if in_use is not None
-                                else warehouse.facts_in_use(con, _unchanged_fact_files(warehouse, con, raw_root))
-                            )
+                        facts = None  # a new source or region and nothing removed: no served fact to look at
+                        if _may_contradict_facts(family, item.batch.frame, current):
+                            if in_use is None:
+                                in_use = warehouse.facts_in_use(con, _unchanged_fact_files(warehouse, con, raw_root))
                             facts = in_use
                         issues_of[item.rel] += check_catalogue(family, item.rel, item.batch.frame, facts)
             if family.unique_across_files:

@@ -1,8 +1,6 @@
 """The scope of a dbt build (orchestration/dbt_tools/build_scope.py): every figure, or only those changed since the
 last build. test_reconcile holds the incremental marts equal to a build from scratch; these are the rules."""
 
-import json
-
 from orchestration.dbt_tools.build_scope import BuildScope, ChangesSince, LastBuild, decide
 
 PROJECT = "project-v1"
@@ -21,9 +19,8 @@ def test_new_publications_and_sources_rebuild_only_their_figures():
     )
     assert not scope.full
     assert scope.describe() == "incremental: figures of 2 changed observation file(s) and 1 changed source(s)"
-    flag, value = scope.dbt_args()
-    assert flag == "--vars"
-    assert json.loads(value) == {"changed_paths": ["observations/a'1.csv", "observations/b.csv"], "changed_sources": ["src-2"]}
+    assert scope.dbt_args() == []  # the files and sources go through audit.dbt_build_scope
+    assert scope.observation_paths == ("observations/a'1.csv", "observations/b.csv") and scope.source_ids == ("src-2",)
 
 
 def test_nothing_to_start_from_a_changed_project_or_an_edited_catalogue_rebuild_every_figure():
@@ -41,5 +38,4 @@ def test_nothing_to_start_from_a_changed_project_or_an_edited_catalogue_rebuild_
 
 
 def test_a_build_with_nothing_changed_recomputes_no_figure():
-    scope = decide(LAST, PROJECT, changes())
-    assert json.loads(scope.dbt_args()[1]) == {"changed_paths": [], "changed_sources": []}
+    assert decide(LAST, PROJECT, changes()) == BuildScope(None, (), ())

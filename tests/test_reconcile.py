@@ -323,12 +323,17 @@ def test_incremental_refreshes_serve_what_a_refresh_from_scratch_serves(tmp_path
     edit_catalogue(raw, "sources.csv", f"{press},2022-09-14,day", f"{press},2022-09-13,day")
     with (raw / "catalogue" / "sources.csv").open("a", encoding="utf-8") as sources:
         sources.write("test-bulletin-2024,测试公报,衢州市统计局,2024-03-01,day,test,official,\n")
-    write_obs(raw, "d-official's.csv", "330800,URBANISATION,2021,58.4,%,level,normal,exact,58.4%,test-bulletin-2024,")
+    write_obs(raw, "d-official.csv", "330800,URBANISATION,2021,58.4,%,level,normal,exact,58.4%,test-bulletin-2024,")
     summary = run_refresh(tmp_path / "inc", raw, instance)
     assert summary.success and summary.files["loaded"] == 4, summary.render()  # 3 publications and the sources
     assert "(incremental: figures of 3 changed observation file(s) and 2 changed source(s))" in summary.render()
+    with duckdb.connect(str(tmp_path / "inc" / "warehouse.duckdb"), read_only=True) as con:
+        recomputed = con.execute("select count(*) from intermediate.int_changed_figures").fetchone()[0]
+        figures = con.execute("select count(*) from marts.fct_observation").fetchone()[0]
+        scope_left = con.execute("select count(*) from audit.dbt_build_scope").fetchone()[0]
+    assert 3 < recomputed < figures / 2 and scope_left == 0  # dbt did scope the build, and the scope was consumed
 
-    write_obs(raw, "d-official's.csv", "330800,URBANISATION,2021,158.4,%,level,normal,exact,158.4%,test-bulletin-2024,")
+    write_obs(raw, "d-official.csv", "330800,URBANISATION,2021,158.4,%,level,normal,exact,158.4%,test-bulletin-2024,")
     assert run_refresh(tmp_path / "inc", raw, instance).success
     assert dbt_scopes(tmp_path / "inc")[-1].startswith("incremental: figures of 1 changed")
     assert_same_as_from_scratch(tmp_path, raw, instance, "incremental builds")

@@ -25,3 +25,8 @@
 {% macro figure_materialization() -%}
     {{ return('incremental') }}
 {%- endmacro %}
+
+{#- ... and `execute` and run_query: linted as the scoped build's SQL. -#}
+{% macro build_is_scoped() -%}
+    {{ return(true) }}
+{%- endmacro %}

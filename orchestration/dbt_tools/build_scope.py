@@ -10,7 +10,6 @@ directions and the comparable-series rule apply to whole indicators). Pure logic
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 # Catalogues whose edit can change any figure's row in the incremental models.
@@ -43,10 +42,8 @@ class BuildScope:
         return self.full_reason is not None
 
     def dbt_args(self) -> list[str]:
-        if self.full:
-            return ["--full-refresh"]
-        scope = {"changed_paths": list(self.observation_paths), "changed_sources": list(self.source_ids)}
-        return ["--vars", json.dumps(scope, ensure_ascii=False)]
+        """The files and sources of a scoped build go to dbt through audit.dbt_build_scope (Warehouse.begin_dbt_build)."""
+        return ["--full-refresh"] if self.full else []
 
     def describe(self) -> str:
         if self.full:

@@ -85,9 +85,12 @@ def quzhou_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, wa
     changes = store.changes_since(built_from.last_load_id) if built_from and built_from.last_load_id is not None else None
     scope = decide(built_from, project, changes)
     context.log.info(f"dbt build, {scope.describe()}")
-    store.begin_dbt_build(context.run_id, scope.describe())
-    with store.lock():
-        yield from dbt.cli(["build", *scope.dbt_args()], context=context).stream()
+    store.begin_dbt_build(context.run_id, scope)
+    try:
+        with store.lock():
+            yield from dbt.cli(["build", *scope.dbt_args()], context=context).stream()
+    finally:
+        store.end_dbt_build()
     store.record_dbt_build(inputs, context.run_id, LastBuild(last_load, project))
     prune_run_folders(dbt_project.project_dir / dbt_project.target_path)
 

@@ -20,7 +20,7 @@ import duckdb
 import pandas as pd
 
 from orchestration import settings
-from orchestration.dbt_tools.build_scope import ChangesSince, LastBuild
+from orchestration.dbt_tools.build_scope import BuildScope, ChangesSince, LastBuild
 from orchestration.ingest.families import ALL_FAMILIES, FACT_FAMILIES, Family
 from orchestration.ingest.reading import ROW_COLUMN, Issue
 from orchestration.ingest.validation import Catalogue
@@ -67,6 +67,12 @@ create table if not exists audit.dbt_builds (
     inputs_fingerprint varchar not null,    -- the raw state (last audit record) and the dbt project's files
     run_id varchar,
     built_at timestamp not null
+);
+-- What the dbt build under way recomputes (dbt_project/macros/changed_figures.sql reads it): a 'scoped' row, then
+-- the changed observation files ('path') and sources ('source'). Empty outside a scoped build: every figure.
+create table if not exists audit.dbt_build_scope (
+    kind varchar not null,
+    value varchar
 );
 create table if not exists dq.expectation_results (
     load_id bigint not null,
@@ -237,15 +243,31 @@ class Warehouse:
             marts = con.execute("select count(*) from information_schema.tables where table_schema = 'marts'").fetchone()[0]
         return (last[0], last[1], LastBuild(last[2], last[3])) if last is not None and marts > 0 else None
 
-    def begin_dbt_build(self, run_id: str, scope: str) -> None:
-        """Mark a build as under way. Until `record_dbt_build` completes it, it counts as the last build and says
-        nothing to start from: a build that fails or dies half-way (some tables rebuilt, some not) makes the
-        next one rebuild every figure."""
+    def begin_dbt_build(self, run_id: str, scope: BuildScope) -> None:
+        """Mark a build as under way and hand dbt its scope. Until `record_dbt_build` completes it, it counts as the
+        last build and says nothing to start from: a build that fails or dies half-way (some tables rebuilt, some
+        not) makes the next one rebuild every figure. The scope is a table, not dbt vars: vars that change at each
+        build would make dbt parse the whole project again (~2 s)."""
         with self.session() as con:
             con.execute(
                 "insert into audit.dbt_builds (inputs_fingerprint, run_id, built_at, scope) values (?, ?, ?, ?)",
-                [UNFINISHED_BUILD, run_id, datetime.now(), scope],
+                [UNFINISHED_BUILD, run_id, datetime.now(), scope.describe()],
             )
+            con.execute("delete from audit.dbt_build_scope")
+            if not scope.full:
+                con.executemany(
+                    "insert into audit.dbt_build_scope values (?, ?)",
+                    [
+                        ("scoped", run_id),
+                        *(("path", p) for p in scope.observation_paths),
+                        *(("source", s) for s in scope.source_ids),
+                    ],
+                )
+
+    def end_dbt_build(self) -> None:
+        """The scope is consumed: dbt run by hand afterwards rebuilds every figure."""
+        with self.session() as con:
+            con.execute("delete from audit.dbt_build_scope")
 
     def record_dbt_build(self, fingerprint: str, run_id: str, built_from: LastBuild) -> None:
         with self.session() as con:

@@ -1,14 +1,14 @@
 {{ config(materialized="table") }}  -- read by the pre-hooks of the incremental figure models
--- The figures an incremental build recomputes (macros/changed_figures.sql): every (indicator, region, period)
--- with a row, served or historical, in a file whose state changed since the last build, or from a source whose
+-- The figures a scoped build recomputes (macros/changed_figures.sql): every (indicator, region, period) with a
+-- row, served or historical, in a file whose state changed since the last build, or from a source whose
 -- catalogue entry changed. Historical rows count: a figure that a corrected file no longer has must go.
 -- Empty when every figure is rebuilt.
-select distinct indicator_code, region_code, period_label
-from {{ source('raw', 'observations') }}
+select distinct o.indicator_code, o.region_code, o.period_label
+from {{ source('raw', 'observations') }} as o
 where
-    {% if var('changed_paths', none) is none -%}
-        false
+    {% if build_is_scoped() -%}
+        o._file_path in (select s.value from {{ build_scope_table() }} as s where s.kind = 'path')
+        or o.source_id in (select s.value from {{ build_scope_table() }} as s where s.kind = 'source')
     {%- else -%}
-        {{ in_text_list('_file_path', var('changed_paths')) }}
-        or {{ in_text_list('source_id', var('changed_sources', [])) }}
+        false
     {%- endif %}

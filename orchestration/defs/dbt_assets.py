@@ -88,11 +88,26 @@ def quzhou_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, wa
     store.begin_dbt_build(context.run_id, scope)
     try:
         with store.lock():
-            yield from dbt.cli(["build", *scope.dbt_args()], context=context).stream()
+            invocation = dbt.cli(["build", *scope.dbt_args()], context=context)
+            yield from invocation.stream()
     finally:
         store.end_dbt_build()
     store.record_dbt_build(inputs, context.run_id, LastBuild(last_load, project))
-    prune_run_folders(dbt_project.project_dir / dbt_project.target_path)
+    target = dbt_project.project_dir / dbt_project.target_path
+    keep_parse_state(Path(invocation.target_path), target)
+    prune_run_folders(target)
+
+
+def keep_parse_state(run_target: Path, target: Path) -> None:
+    """dagster-dbt starts each dbt command from target/partial_parse.msgpack, written by the `dbt parse` that made
+    the manifest, under another profile (its data path is relative, the run's absolute): dbt found the profile
+    changed and parsed the whole project again at every build (~2 s). The build's own parse state, under the
+    refresh's profile, becomes the next build's start; dbt still checks every file against it."""
+    state = run_target / "partial_parse.msgpack"
+    if state.exists():
+        aside = target / f".partial_parse.{os.getpid()}.msgpack"
+        shutil.copyfile(state, aside)
+        os.replace(aside, target / "partial_parse.msgpack")  # atomic: another refresh may be reading it
 
 
 KEEP_RUN_FOLDERS = 3

@@ -243,7 +243,7 @@ def _plain(value: Any) -> Any:
     return value if value is None or isinstance(value, (str, int, float, bool)) else str(value)
 
 
-_CHECKPOINTS: dict[tuple[str, str], tuple[str, Any]] = {}  # (family, Data Docs site) -> (suite content, checkpoint)
+_CHECKPOINTS: dict[str, tuple[str, Any]] = {}  # family -> (Data Docs site and suite content, checkpoint)
 
 
 def _validate_with_data_docs(family_name: str, suite, frame: pd.DataFrame, result_format: dict, docs_dir: Path):
@@ -259,9 +259,11 @@ def _validate_with_data_docs(family_name: str, suite, frame: pd.DataFrame, resul
             },
         )
     # Registering the suite, its validation definition and the checkpoint costs ~0.5 s; the slices of one refresh
-    # share the same suite, so they are registered again only when the suite's content changed.
-    content = hashlib.sha256(json.dumps(suite.to_json_dict(), sort_keys=True, default=str).encode()).hexdigest()
-    registered = _CHECKPOINTS.get((family_name, site))
+    # share the same suite and site, so they are registered again only when either changed. One entry per family:
+    # the suite and definition are named after the family, so registering them for another site (or content)
+    # makes the checkpoint registered before stale.
+    content = site + hashlib.sha256(json.dumps(suite.to_json_dict(), sort_keys=True, default=str).encode()).hexdigest()
+    registered = _CHECKPOINTS.get(family_name)
     if registered is None or registered[0] != content:
         suite = context.suites.add_or_update(suite)
         definition = context.validation_definitions.add_or_update(
@@ -275,7 +277,7 @@ def _validate_with_data_docs(family_name: str, suite, frame: pd.DataFrame, resul
                 actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs", site_names=[site])],
             )
         )
-        registered = _CHECKPOINTS[(family_name, site)] = (content, checkpoint)
+        registered = _CHECKPOINTS[family_name] = (content, checkpoint)
     result = registered[1].run(batch_parameters={"dataframe": frame})
     return next(iter(result.run_results.values()))
 

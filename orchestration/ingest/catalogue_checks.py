@@ -4,17 +4,24 @@ A catalogue edit is refused when it would leave served figures or targets withou
 entry (an indicator, region or source removed while in use; a unit or value type changed under served
 figures; a range or earliest year that served figures fall outside), or when it is wrong in itself (a
 region hierarchy with a cycle, a self-parent or a level inversion; a source published in the future).
-Pure: DataFrames in, issues out; no Dagster, DuckDB or GX.
+Pure: DataFrames (and a function that looks the served facts up) in, issues out; no Dagster, DuckDB or GX.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from datetime import date
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from orchestration.ingest.families import DEFAULT_EARLIEST_YEAR, REGION_LEVEL_RANK, Family
 from orchestration.ingest.reading import ROW_COLUMN, Issue
+
+if TYPE_CHECKING:
+    from orchestration.ingest.validation import Catalogue
+
+FactsInUse = Callable[[], pd.DataFrame]  # Warehouse.facts_in_use over the served fact files, computed on first call
 
 IN_USE = "catalogue_in_use"
 
@@ -26,10 +33,15 @@ def _places(rows: pd.DataFrame) -> str:
     return f"{count} served row(s): {', '.join(shown)}{more}"
 
 
-def _removed_in_use(file: str, column: str, frame: pd.DataFrame, in_use: pd.DataFrame | None, what: str) -> list[Issue]:
-    if in_use is None:  # the caller found nothing removed that a fact could use
-        return []
+def _removed_in_use(
+    file: str, column: str, frame: pd.DataFrame, facts_in_use: FactsInUse, what: str, served: Iterable[str] | None = None
+) -> list[Issue]:
+    """Codes the new version drops that served facts use. With `served` (the codes in force now), a version that
+    keeps them all is passed without looking the facts up: no fact can lose its entry."""
     kept = set(frame[column].dropna())
+    if served is not None and set(served) <= kept:
+        return []
+    in_use = facts_in_use()
     issues = []
     for code, rows in in_use[~in_use[column].isin(kept)].groupby(column):
         issues.append(
@@ -134,17 +146,26 @@ def _indicators_under_facts(file: str, frame: pd.DataFrame, in_use: pd.DataFrame
 
 
 def check_catalogue(
-    family: Family, file: str, frame: pd.DataFrame, in_use: pd.DataFrame | None, today: date | None = None
+    family: Family, file: str, frame: pd.DataFrame, current: Catalogue, facts_in_use: FactsInUse, today: date | None = None
 ) -> list[Issue]:
-    """Issues of a catalogue file that passed its own row rules, checked as a whole and against the facts in use
-    (None: the version removes no region or source, so no fact can contradict it; indicators always need them)."""
+    """Issues of a catalogue file that passed its own row rules, checked as a whole and against the facts in use.
+
+    `current` is the catalogue in force; `facts_in_use()` what the served facts use, called only when a check needs
+    it (it scans every served fact: seconds at 10^7): a region or source version that removes nothing in force
+    does not, an indicator version always does (any edit of a definition may contradict the facts under it)."""
     today = today or date.today()
     if family.name == "regions":
-        return _regions(file, frame) + _removed_in_use(file, "region_code", frame, in_use, "region")
+        return _regions(file, frame) + _removed_in_use(
+            file, "region_code", frame, facts_in_use, "region", served=current.region_codes
+        )
     if family.name == "sources":
-        return _sources(file, frame, today) + _removed_in_use(file, "source_id", frame, in_use, "source")
+        return _sources(file, frame, today) + _removed_in_use(
+            file, "source_id", frame, facts_in_use, "source", served=current.source_ids
+        )
     if family.name == "indicators":
-        return _removed_in_use(file, "indicator_code", frame, in_use, "indicator") + _indicators_under_facts(file, frame, in_use)
+        return _removed_in_use(file, "indicator_code", frame, facts_in_use, "indicator") + _indicators_under_facts(
+            file, frame, facts_in_use()
+        )
     return []
 
 

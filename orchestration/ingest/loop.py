@@ -17,9 +17,8 @@ import hashlib
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from pathlib import Path
-
-import pandas as pd
 
 from orchestration import settings
 from orchestration.ingest.catalogue_checks import check_catalogue, duplicates_across_files
@@ -153,16 +152,6 @@ def _unchanged_fact_files(warehouse: Warehouse, con, raw_root: Path) -> dict[str
     return out
 
 
-def _may_contradict_facts(family: Family, frame: pd.DataFrame, current: Catalogue) -> bool:
-    """Whether a catalogue version could contradict served facts, which takes a scan of every one of them (seconds
-    at 10^7). Regions and sources only by removing a code facts use; indicators by any edit of a definition."""
-    if family.name == "regions":
-        return bool(set(current.region_codes) - set(frame["region_code"]))
-    if family.name == "sources":
-        return bool(set(current.source_ids) - set(frame["source_id"]))
-    return True
-
-
 def ingest_family(family: Family, raw_root: Path, warehouse: Warehouse, run_id: str, data_docs: bool = True) -> list[FileOutcome]:
     """Every file of the family, each committed or quarantined on its own: one bad file never stops the others.
 
@@ -213,15 +202,12 @@ def ingest_family(family: Family, raw_root: Path, warehouse: Warehouse, run_id: 
             validations = validate_files(family, catalogue, frames, docs_dir=docs_dir)
             issues_of = {p.rel: p.batch.issues + (validations[p.rel].issues if p.rel in validations else []) for p in slice_}
             if family.catalogue:
-                current, in_use = warehouse.catalogue(con), None
+                # the served facts, looked up (a scan of every one of them) only when a check needs them
+                facts_in_use = cache(lambda: warehouse.facts_in_use(con, _unchanged_fact_files(warehouse, con, raw_root)))
+                current = warehouse.catalogue(con)
                 for item in slice_:
                     if item.batch.rows_read and not issues_of[item.rel]:
-                        facts = None  # a new source or region and nothing removed: no served fact to look at
-                        if _may_contradict_facts(family, item.batch.frame, current):
-                            if in_use is None:
-                                in_use = warehouse.facts_in_use(con, _unchanged_fact_files(warehouse, con, raw_root))
-                            facts = in_use
-                        issues_of[item.rel] += check_catalogue(family, item.rel, item.batch.frame, facts)
+                        issues_of[item.rel] += check_catalogue(family, item.rel, item.batch.frame, current, facts_in_use)
             if family.unique_across_files:
                 settled += _refuse_keys_shared_across_files(family, warehouse, con, slice_, issues_of, present, record)
                 refused_now = {o.file_path for o in settled}

@@ -81,7 +81,8 @@ class RefreshSummary:
     def flags(self) -> list[str]:
         """What a steward must look at although the refresh published."""
         counted = [
-            (self.files.get("quarantined", 0), "quarantined"),
+            (self.files.get("quarantined", 0) + self.files.get("still_quarantined", 0), "quarantined"),
+            (self.files.get("deferred", 0), "still being written (will retry)"),
             (self.conflicts, "conflicts"),
             (self.files.get("withdrawn", 0), "withdrawn"),
         ]
@@ -101,7 +102,15 @@ class RefreshSummary:
             f"{self.verdict} in {self.seconds:.1f} s (Dagster run {self.run_id})",
             f"  files: {self.files.get('loaded', 0)} loaded, {self.files.get('skipped', 0)} skipped "
             f"(unchanged), {self.files.get('quarantined', 0)} quarantined, {self.files.get('withdrawn', 0)} withdrawn, "
-            f"{self.files.get('moved', 0)} moved",
+            f"{self.files.get('moved', 0)} moved"
+            + "".join(
+                f", {n} {what}"
+                for n, what in (
+                    (self.files.get("still_quarantined", 0), "still quarantined (unchanged since refused)"),
+                    (self.files.get("deferred", 0), "deferred (still being written: the next refresh takes them)"),
+                )
+                if n
+            ),
         ]
         if self.ignored:
             lines.append(

@@ -7,6 +7,11 @@ from pathlib import Path
 import pytest
 
 from orchestration import settings
+from orchestration.ingest.file_snapshot import SETTLE_SECONDS_ENV
+
+# Tests write a file and refresh at once: no settle time, except where a test sets one (test_torn_reads.py).
+# Child refreshes (refresh_process) inherit it.
+os.environ[SETTLE_SECONDS_ENV] = "0"
 
 REPO_RAW = settings.REPO_ROOT / "raw"
 # The marts a refresh publishes (schema marts, one Parquet file each in the serving copy).

@@ -145,3 +145,14 @@ def test_a_refused_file_shows_only_a_short_excerpt(raw_copy, tmp_path):
     write_obs(raw_copy, "long.csv", f"330800,URBANISATION,2021,{long_cell},%,level,normal,exact,58.1%,{SRC},")
     issue = ingest_all(raw_copy, Warehouse(tmp_path / "data"))["observations/long.csv"].issues[0]
     assert len(issue.value) <= 61 and len(issue.message) <= 401
+
+
+@pytest.mark.parametrize("marker", ["-", "--", "—", "…", "－"])
+def test_a_cell_that_is_only_a_nil_marker_is_not_a_formula(raw_copy, tmp_path, marker):
+    """Yearbooks print "-" for nil: as the value and as published, it is a missing figure, not an injection."""
+    write_obs(raw_copy, "nil.csv", f"330800,URBANISATION,2021,{marker},%,level,normal,exact,{marker},{SRC},")
+    write_obs(raw_copy, "formula.csv", f"330800,URBANISATION,2021,1,%,level,normal,exact,-1+cmd|' /C calc'!A0,{SRC},")
+    outcomes = ingest_all(raw_copy, Warehouse(tmp_path / "data"))
+    assert (outcomes["observations/nil.csv"].status, outcomes["observations/nil.csv"].rows) == ("loaded", 1)
+    refused = outcomes["observations/formula.csv"]
+    assert [(i.column, i.rule) for i in refused.issues] == [("as_published", "expect_column_values_to_not_match_regex")]

@@ -108,6 +108,9 @@ def test_second_run_on_the_same_files_changes_nothing(raw_copy, tmp_path):
         loads_before = con.execute("select count(*) from audit.loads").fetchone()[0]
     before = raw_tables(warehouse)
     outcomes = ingest_all(raw_copy, warehouse, "again")
+    # The refused file is not "unchanged, skipped": it is still quarantined, with its reasons, and nothing is written.
+    still = outcomes.pop("observations/bad.csv")
+    assert (still.status, [i.rule for i in still.issues]) == ("still_quarantined", ["expect_column_values_to_be_in_set"])
     assert {o.status for o in outcomes.values()} == {"skipped"}
     assert raw_tables(warehouse) == before
     with warehouse.connect(read_only=True) as con:

@@ -388,13 +388,15 @@ def test_a_damaged_report_history_is_set_aside_and_never_fails_a_refresh(warehou
 
     reports = warehouse["data"] / "reports"
     (reports / "history.json").write_text('[{"file": "report-x.html", "trunc', encoding="utf-8")
-    result = write_report(Warehouse(warehouse["data"]), "after-damage", files_in_raw=20)
+    result = write_report(
+        Warehouse(warehouse["data"]), "after-damage", files_in_raw=[f"observations/f{i}.csv" for i in range(20)]
+    )
     assert list(reports.glob("history.damaged-*.json"))
     assert result.path.name in (reports / "index.html").read_text(encoding="utf-8")
     assert json.loads((reports / "history.json").read_text(encoding="utf-8"))[0]["run_id"] == "after-damage"
 
     # Asked again with nothing new (no load since, same state), the report folds into the last page.
-    again = write_report(Warehouse(warehouse["data"]), "nothing-new", files_in_raw=20)
+    again = write_report(Warehouse(warehouse["data"]), "nothing-new", files_in_raw=[f"observations/f{i}.csv" for i in range(20)])
     assert again.path == result.path and "Nothing new since the last report" in again.summary_markdown
     history = json.loads((reports / "history.json").read_text(encoding="utf-8"))
     assert history[0]["run_id"] == "after-damage" and history[0]["rechecked"] == 1

@@ -31,16 +31,27 @@ def _summary_markdown(outcomes: list[FileOutcome]) -> str:
 
 
 def _files_check(
-    name: str, files: list[FileOutcome], status: str, passing: str, metadata: dict | None = None
+    name: str, files: list[FileOutcome], label: str, passing: str, metadata: dict | None = None
 ) -> dg.AssetCheckResult:
-    """A WARN check that fails when any file ended with `status`; its description states the outcome."""
+    """A WARN check that fails when any file is in `files`; its description states the outcome of each."""
+    shown = ", ".join(f"{o.file_path} ({o.status.replace('_', ' ')})" for o in files[:5]) + (" …" if len(files) > 5 else "")
     return dg.AssetCheckResult(
         check_name=name,
         passed=not files,
         severity=dg.AssetCheckSeverity.WARN,
-        description=f"{len(files)} file(s) {status}: " + ", ".join(o.file_path for o in files[:5]) if files else passing,
-        metadata={f"{status}_files": dg.MetadataValue.json([o.file_path for o in files]), **(metadata or {})},
+        description=f"{len(files)} file(s) {label}: {shown}" if files else passing,
+        metadata={"files": dg.MetadataValue.json([o.file_path for o in files]), **(metadata or {})},
     )
+
+
+VERDICT_TAG = "quzhou/verdict"
+WITH_WARNINGS = "with_warnings"
+
+
+def warning_tags(family: Family, counts: dict[str, int]) -> dict[str, str]:
+    """Run tags of a family whose files are not all served: the verdict and what each count is."""
+    counted = {k: counts.get(k, 0) for k in ("quarantined", "still_quarantined", "deferred", "withdrawn")}
+    return {VERDICT_TAG: WITH_WARNINGS, **{f"quzhou/{family.name}_{k}": str(n) for k, n in counted.items() if n}}
 
 
 def build_ingest_asset(family: Family) -> dg.AssetsDefinition:
@@ -59,8 +70,9 @@ def build_ingest_asset(family: Family) -> dg.AssetsDefinition:
             dg.AssetCheckSpec(
                 "all_files_accepted",
                 asset=key,
-                description="Rule: every new or changed file of this family passes the parser and Great Expectations "
-                "(a refused file is quarantined with its reasons; WARN when any was).",
+                description="Rule: every file of this family in the raw folder is served: it passed the parser and Great "
+                "Expectations (a refused file is quarantined with its reasons, and stays a WARN while it is in the raw folder "
+                "unchanged; a file still being written is deferred to the next refresh, a WARN too).",
             ),
             dg.AssetCheckSpec(
                 "no_file_withdrawn",
@@ -78,11 +90,19 @@ def build_ingest_asset(family: Family) -> dg.AssetsDefinition:
         with store.session() as con:
             zone = sync_family(con, family, zone_dir(store.data_dir))
         counts = {status: sum(o.status == status for o in outcomes) for status in FILE_STATUSES}
-        quarantined = [o for o in outcomes if o.status == "quarantined"]
+        # Not served now: refused by this refresh, refused earlier and unchanged, or still being written.
+        quarantined = [o for o in outcomes if o.status in ("quarantined", "still_quarantined", "deferred")]
         withdrawn = [o for o in outcomes if o.status == "withdrawn"]
-        reasons = [str(i) for o in quarantined for i in o.issues]
+        reasons = [
+            reason
+            for o in quarantined
+            for reason in ([str(i) for i in o.issues] if o.issues else [f"{o.file_path}: {o.status.replace('_', ' ')}: {o.note}"])
+        ]
         for o in quarantined:
-            context.log.warning(f"quarantined {o.file_path}: " + "; ".join(str(i) for i in o.issues[:5]))
+            context.log.warning(f"{o.status} {o.file_path}: " + ("; ".join(str(i) for i in o.issues[:5]) or str(o.note)))
+        if quarantined or withdrawn:
+            # The run says so whether or not dbt and the report run after it (nothing new: they do not).
+            context.instance.add_run_tags(context.run_id, warning_tags(family, counts))
         yield dg.MaterializeResult(
             metadata={
                 **{f"files_{status}": n for status, n in counts.items()},
@@ -96,8 +116,8 @@ def build_ingest_asset(family: Family) -> dg.AssetsDefinition:
                 _files_check(
                     "all_files_accepted",
                     quarantined,
-                    "quarantined",
-                    "every new or changed file was accepted",
+                    "not served",
+                    "every file in the raw folder is accepted",
                     {
                         "reasons": dg.MetadataValue.md("\n".join(f"- {r}" for r in reasons[:MAX_REASONS_SHOWN]) or "none"),
                         "reason_count": len(reasons),

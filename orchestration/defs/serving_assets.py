@@ -3,6 +3,7 @@
 import dagster as dg
 
 from orchestration.defs.dbt_assets import quzhou_dbt_models
+from orchestration.defs.ingest_assets import VERDICT_TAG, WITH_WARNINGS
 from orchestration.defs.owners import BI_TEAM, STEWARDS
 from orchestration.defs.resources import RawFilesResource, WarehouseResource
 from orchestration.ingest.families import ALL_FAMILIES
@@ -56,16 +57,19 @@ QUALITY_KEYS = [key for key in quzhou_dbt_models.keys if key.path[0] == "quality
 def quality_report(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, raw_files: RawFilesResource
 ) -> dg.MaterializeResult:
-    files_in_raw = sum(len(discover(family, raw_files.path)) for family in ALL_FAMILIES)
+    root = raw_files.path
+    files_in_raw = [p.relative_to(root).as_posix() for family in ALL_FAMILIES for p in discover(family, root)]
     store = warehouse.get()
-    result = write_report(store, context.run_id, files_in_raw, ignored_files(raw_files.path))
+    run_tags = context.instance.get_run_by_id(context.run_id).tags
+    deferred = sum(int(v) for k, v in run_tags.items() if k.startswith("quzhou/") and k.endswith("_deferred"))
+    result = write_report(store, context.run_id, files_in_raw, ignored_files(root), deferred)
     # A refresh that quarantined, withdrew or found conflicting files still succeeds (what was accepted is
-    # served), so the run says so in its tags, visible in the run list beside the green status.
-    flagged = {k: result.counts.get(k, 0) for k in ("quarantined", "withdrawn", "conflicts")}
-    verdict = "with_warnings" if any(flagged.values()) else "all_files_accepted"
-    context.instance.add_run_tags(
-        context.run_id, {"quzhou/verdict": verdict, **{f"quzhou/{k}": str(n) for k, n in flagged.items()}}
-    )
+    # served), so the run says so in its tags, visible in the run list beside the green status. The ingest
+    # assets may have said so already (a file still being written): that is never taken back.
+    flagged = {k: result.counts.get(k, 0) for k in ("quarantined", "deferred", "withdrawn", "conflicts")}
+    warned = any(flagged.values()) or run_tags.get(VERDICT_TAG) == WITH_WARNINGS
+    verdict = WITH_WARNINGS if warned else "all_files_accepted"
+    context.instance.add_run_tags(context.run_id, {VERDICT_TAG: verdict, **{f"quzhou/{k}": str(n) for k, n in flagged.items()}})
     return dg.MaterializeResult(
         metadata={
             "verdict": verdict,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
@@ -23,15 +24,18 @@ from pathlib import Path
 from orchestration import settings
 from orchestration.ingest.catalogue_checks import check_catalogue, duplicates_across_files
 from orchestration.ingest.families import ALL_FAMILIES, CATALOGUE_FAMILIES, FACT_FAMILIES, Family
+from orchestration.ingest.file_snapshot import StillBeingWritten, read_whole, settle_seconds, unsettled_reason
 from orchestration.ingest.reading import Issue, ParsedBatch, read_batch, sha256_of
-from orchestration.ingest.validation import Catalogue, validate_files
+from orchestration.ingest.validation import Catalogue, ValidationOutcome, validate_files
 from orchestration.store.warehouse import LoadRecord, Warehouse
 
 log = logging.getLogger(__name__)
 
 # Folders of raw/ that are reference material on purpose (the digitised article and its notes), not ingested.
 REFERENCE_FOLDERS = ("articles",)
-FILE_STATUSES = ("loaded", "skipped", "quarantined", "withdrawn", "moved")
+# still_quarantined: refused earlier and unchanged since (it is not served: a warning until it is fixed or removed);
+# deferred: still being written while the refresh read it (file_snapshot.py), taken by the next refresh.
+FILE_STATUSES = ("loaded", "skipped", "quarantined", "still_quarantined", "deferred", "withdrawn", "moved")
 # Files are validated (one GX run) and committed in slices of about this many rows, then let go: GX's cost is
 # mostly per run, so many small publications share one, and memory stays bounded by a slice or the largest
 # file instead of growing with the family.
@@ -46,7 +50,7 @@ class RawFolderError(RuntimeError):
 class FileOutcome:
     family: str
     file_path: str  # relative to the raw folder, with forward slashes
-    status: str  # loaded | skipped | quarantined | withdrawn | moved
+    status: str  # one of FILE_STATUSES
     rows: int = 0
     issues: list[Issue] = field(default_factory=list)
     load_id: int | None = None
@@ -58,6 +62,7 @@ class _Pending:
     path: Path
     rel: str
     sha256: str
+    size: int
     started: datetime
     batch: ParsedBatch
 
@@ -165,7 +170,19 @@ def ingest_family(family: Family, raw_root: Path, warehouse: Warehouse, run_id: 
     with warehouse.session() as con:
         paths = discover(family, raw_root)
         refused = {p: reason for p in paths if (reason := refused_path(p, raw_root))}
-        present = {p.relative_to(raw_root).as_posix(): sha256_of(p) for p in paths if p not in refused}
+        deferred: dict[Path, str] = {}  # still being written: not read this time, and not withdrawn either
+        present: dict[str, str] = {}
+        now, settle = time.time(), settle_seconds()
+        for path in (p for p in paths if p not in refused):
+            try:
+                if reason := unsettled_reason(path, now, settle):
+                    deferred[path] = reason
+                else:
+                    present[path.relative_to(raw_root).as_posix()] = sha256_of(path)
+            except FileNotFoundError:
+                deferred[path] = "disappeared while the refresh read the folder"
+            except OSError as exc:  # unreadable (permissions, a device error): refused until it can be read
+                refused[path] = f"the file cannot be read ({exc.strerror or exc})"
         latest = warehouse.latest_records(con, family)
         served = warehouse.served(latest)
         fingerprint = _family_fingerprint(warehouse, con, family, raw_root, present)
@@ -199,7 +216,7 @@ def ingest_family(family: Family, raw_root: Path, warehouse: Warehouse, run_id: 
             """Validate a slice of read files in one GX run, then commit or quarantine each of them."""
             settled: list[FileOutcome] = []
             frames = {p.rel: p.batch.frame for p in slice_ if p.batch.rows_read}
-            validations = validate_files(family, catalogue, frames, docs_dir=docs_dir)
+            validations = _validate_failing_closed(family, catalogue, frames, docs_dir)
             issues_of = {p.rel: p.batch.issues + (validations[p.rel].issues if p.rel in validations else []) for p in slice_}
             if family.catalogue:
                 # the served facts, looked up (a scan of every one of them) only when a check needs them
@@ -218,7 +235,7 @@ def ingest_family(family: Family, raw_root: Path, warehouse: Warehouse, run_id: 
                 validation = validations.get(item.rel)
                 issues = issues_of[item.rel]
                 results = validation.results if validation else []
-                load = record(item.rel, item.sha256, item.started, item.path.stat().st_size, batch.rows_read, batch.encoding)
+                load = record(item.rel, item.sha256, item.started, item.size, batch.rows_read, batch.encoding)
                 if issues:
                     issues.sort(key=lambda i: (i.row or 0, i.column or ""))
                     load_id = warehouse.record_quarantine(con, load, issues, results)
@@ -231,17 +248,29 @@ def ingest_family(family: Family, raw_root: Path, warehouse: Warehouse, run_id: 
                 settled.append(FileOutcome(family.name, item.rel, "loaded", batch.rows_read, [], load_id))
             return settled
 
+        def defer(rel: str, reason: str) -> None:
+            log.warning("deferred %s: still being written (%s); the next refresh takes it", rel, reason)
+            outcomes.append(FileOutcome(family.name, rel, "deferred", note=f"still being written — will retry: {reason}"))
+
+        for path, reason in deferred.items():
+            defer(path.relative_to(raw_root).as_posix(), reason)
+        waiting = {p.relative_to(raw_root).as_posix() for p in deferred}
         gone_by_sha: dict[str, list[str]] = {}
         for rel, sha in served.items():
-            if rel not in present:
+            if rel not in present and rel not in waiting:
                 gone_by_sha.setdefault(sha, []).append(rel)
-        for path in (p for p in paths if p not in refused):
+        still_refused = [rel for rel, sha in present.items() if previous_outcome(latest, rel, sha, fingerprint) == "quarantined"]
+        earlier_issues = warehouse.latest_issues(con, family, still_refused)
+        for path in (p for p in paths if p not in refused and p not in deferred):
             rel, started = path.relative_to(raw_root).as_posix(), datetime.now()
             sha = present[rel]
-            if previous_outcome(
-                latest, rel, sha, fingerprint
-            ):  # unchanged since loaded, or quarantined under the same fingerprint
+            previous = previous_outcome(latest, rel, sha, fingerprint)
+            if previous == "loaded":  # unchanged since loaded
                 outcomes.append(FileOutcome(family.name, rel, "skipped"))
+                continue
+            if previous == "quarantined":  # refused under the same fingerprint, unchanged: still not served
+                issues = earlier_issues.get(rel, [])
+                outcomes.append(FileOutcome(family.name, rel, "still_quarantined", 0, issues, note="unchanged since refused"))
                 continue
             if rel not in served and gone_by_sha.get(sha):  # the same publication under another name
                 old = gone_by_sha[sha].pop(0)
@@ -249,7 +278,16 @@ def ingest_family(family: Family, raw_root: Path, warehouse: Warehouse, run_id: 
                 log.info("moved %s -> %s", old, rel)
                 outcomes.append(FileOutcome(family.name, rel, "moved", 0, [], load_id, note=f"moved from {old}"))
                 continue
-            pending.append(_Pending(path, rel, sha, started, read_batch(family, path, rel, units)))
+            try:
+                data = read_whole(path, sha)  # the bytes hashed above are the bytes parsed and recorded
+            except StillBeingWritten as exc:
+                defer(rel, str(exc))
+                continue
+            except FileNotFoundError:
+                defer(rel, "disappeared while the refresh read it")
+                continue
+            pending.append(_Pending(path, rel, sha, len(data), started, read_batch(family, path, rel, units, data=data)))
+            del data
             if sliced and sum(p.batch.rows_read for p in pending) >= SLICE_ROWS:  # validate and commit, then let go
                 outcomes += settle(pending)
                 pending = []
@@ -263,6 +301,26 @@ def ingest_family(family: Family, raw_root: Path, warehouse: Warehouse, run_id: 
                 log.warning("withdrawn %s: %s", rel, reason)
                 outcomes.append(FileOutcome(family.name, rel, "withdrawn", 0, [], load_id, note=reason))
     return sorted(outcomes, key=lambda o: o.file_path)
+
+
+def _validate_failing_closed(family: Family, catalogue: Catalogue, frames: dict, docs_dir: Path | None) -> dict:
+    """validate_files on the slice; when it raises, each file on its own, and a file whose validation still raises
+    is refused with the error as its reason (one file's surprise never stops the family)."""
+    try:
+        return validate_files(family, catalogue, frames, docs_dir=docs_dir)
+    except Exception:
+        log.exception("validating %d %s file(s) together failed: validating each on its own", len(frames), family.name)
+    validations = {}
+    for rel, frame in frames.items():
+        try:
+            validations.update(validate_files(family, catalogue, {rel: frame}, docs_dir=docs_dir))
+        except Exception as exc:
+            log.exception("validating %s failed", rel)
+            message = (
+                f"the file could not be validated ({type(exc).__name__}: {exc}): send it to the maintainers with this message"
+            )
+            validations[rel] = ValidationOutcome([Issue(rel, None, None, "validation_error", None, message)], [])
+    return validations
 
 
 def _refuse_keys_shared_across_files(family, warehouse, con, pending, issues_of, present, record) -> list[FileOutcome]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import csv
 import gc
 import hashlib
+import io
+import logging
 import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -22,6 +24,9 @@ import pandas as pd
 from orchestration.ingest.families import FILE_TYPES, Family
 from orchestration.ingest.parsing import ParseError, parse_bool, parse_date, parse_int, parse_number, parse_period, parse_quantity
 from orchestration.ingest.units import UnitError, to_canonical
+from orchestration.ingest.workbook_guard import WorkbookRefused, check_workbook
+
+log = logging.getLogger(__name__)
 
 ROW_COLUMN = "_row"  # line number in the file (header = line 1); row number in a sheet
 MAX_LINE_BYTES = 1 << 20  # a "line" longer than 1 MiB is not a row of figures
@@ -180,18 +185,21 @@ def _cell_text(cell) -> str:
     return str(value)
 
 
-def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
+def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
     """The rows of the workbook's one sheet, as shown. Hidden or extra sheets and merged data cells are refused:
-    the figures must be what a person opening the file sees, in one table."""
-    import zipfile
-
+    the figures must be what a person opening the file sees, in one table. The bytes pass workbook_guard first
+    (size, compression ratio, no DTD or entities, not encrypted or renamed)."""
     from openpyxl import load_workbook
 
     try:
+        check_workbook(data)
+    except WorkbookRefused as refused:
+        raise _FileProblem(refused.rule, str(refused)) from None
+    try:
         # data_only=False: a formula stays visible as "=..." and is refused, never evaluated.
-        workbook = load_workbook(path, read_only=False, data_only=False)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise _FileProblem("xlsx", f"not a readable XLSX workbook: {excerpt(str(exc))}") from None
+        workbook = load_workbook(io.BytesIO(data), read_only=False, data_only=False)
+    except Exception as exc:  # openpyxl raises whatever its XML or zip layer raised: every one is this file's problem
+        raise _FileProblem("xlsx", f"not a readable XLSX workbook: {type(exc).__name__}: {excerpt(str(exc))}") from None
     try:
         sheets = workbook.worksheets
         if len(sheets) != 1:
@@ -245,16 +253,30 @@ def _cyclic_gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def read_batch(family: Family, path: Path, display_name: str, units: Mapping[str, str] | None = None) -> ParsedBatch:
+def read_batch(
+    family: Family, path: Path, display_name: str, units: Mapping[str, str] | None = None, data: bytes | None = None
+) -> ParsedBatch:
     """Decode, split and type one file. Structural problems and unparseable cells become issues.
 
     `units` maps indicator codes to their catalogue unit; with it, values are converted into that unit.
+    `data` is the file's content as already read (and hashed) by the caller: the bytes recorded are the bytes
+    parsed. Without it the file is read here.
+
+    Fails closed: whatever goes wrong while reading one file (a parser's own exception included) becomes an issue of
+    that file, never an exception that would stop the family or the refresh.
     """
     with _cyclic_gc_paused():
-        return _read_batch(family, path, display_name, units)
+        try:
+            return _read_batch(family, path, display_name, units, data)
+        except Exception as exc:  # a bug or a parser's surprise: this file is refused, the others go on
+            log.exception("reading %s failed", display_name)
+            message = f"the file could not be read ({type(exc).__name__}: {exc}): send it to the maintainers with this message"
+            return ParsedBatch(display_name, pd.DataFrame(), 0, [Issue(display_name, None, None, "read_error", None, message)])
 
 
-def _read_batch(family: Family, path: Path, display_name: str, units: Mapping[str, str] | None) -> ParsedBatch:
+def _read_batch(
+    family: Family, path: Path, display_name: str, units: Mapping[str, str] | None, data: bytes | None
+) -> ParsedBatch:
     issues: list[Issue] = []
     batch = ParsedBatch(display_name, pd.DataFrame(), 0, issues)
 
@@ -265,11 +287,14 @@ def _read_batch(family: Family, path: Path, display_name: str, units: Mapping[st
     if refused := check_file_name(path.name):
         return whole_file(*refused)
     try:
+        if data is None:
+            data = path.read_bytes()
         if path.suffix.lower() == ".xlsx":
             batch.encoding = "xlsx"
-            source = _xlsx_rows(path)
+            source = _xlsx_rows(data)
         else:
-            text, batch.encoding = _decode(path.read_bytes())
+            text, batch.encoding = _decode(data)
+            del data  # the decoded text is what is split from here on
             if not text.strip():
                 return whole_file("empty_file", "the file is empty")
             source = _csv_rows(text)

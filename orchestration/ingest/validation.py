@@ -30,14 +30,16 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # no telemetry: there is
 FILE_COLUMN = "_file"  # which file a row of a combined batch came from
 # OWASP CSV injection: a cell that starts with = + - @ tab or carriage return (or their full-width forms) is run
 # as a formula by spreadsheet programs, so it is refused in every text column, unless it is a plain signed
-# number as printed ("-3.2", "+4.8%"). "-2+3+cmd|' /C calc'!A0" and "+1+cmd|..." are refused.
+# number as printed ("-3.2", "+4.8%") or only signs: "-" and "--" are the yearbooks' nil marker (parsing._MISSING),
+# and a spreadsheet shows a cell of signs alone as text. "-2+3+cmd|' /C calc'!A0" and "+1+cmd|..." are refused.
 # Written without a look-ahead so that pandas runs it on Arrow text with RE2, not Python's re cell by cell (3.5 s
-# per million rows): a sign followed by nothing, by a non-digit, or by digits then anything but an optional %
-# and an optional final newline. tests/test_validation_scale.py holds it equal to the look-ahead form:
-#   ^(?![+\-－＋]?[0-9０-９.,．，]+[%％‰]?$)[=+\-@\t\r＝＋－＠]
-_DIGITS, _PERCENT = "0-9０-９.,．，", "%％‰"
+# per million rows): a sign followed by a character that is neither a digit nor a sign, by signs then anything
+# else, or by digits then anything but an optional % and an optional final newline.
+# tests/test_validation_scale.py holds it equal to the look-ahead form:
+#   ^(?![+\-－＋]?[0-9０-９.,．，]+[%％‰]?$)(?![+\-＋－]+$)[=+\-@\t\r＝＋－＠]
+_DIGITS, _PERCENT, _SIGNS = "0-9０-９.,．，", "%％‰", "+\\-＋－"
 FORMULA_LIKE = (
-    rf"^(?:[=@\t\r＝＠]|[+\-＋－](?:\Z|[^{_DIGITS}]|[{_DIGITS}]+"
+    rf"^(?:[=@\t\r＝＠]|[{_SIGNS}](?:[^{_DIGITS}{_SIGNS}\n]|[{_SIGNS}]*\n(?:.|\n)|[{_SIGNS}]+[^{_SIGNS}\n]|[{_DIGITS}]+"
     rf"(?:[^{_DIGITS}{_PERCENT}\n]|[{_PERCENT}](?:[^\n]|\n(?:.|\n))|\n(?:.|\n))))"
 )
 

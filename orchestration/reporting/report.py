@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -83,12 +84,18 @@ def _rows(con, sql: str, params: list | None = None) -> list[dict[str, Any]]:
 
 
 def gather(
-    con, run_id: str, files_in_raw: int, ignored: list[str] | None = None, since_load_id: int | None = None
+    con,
+    run_id: str,
+    files_in_raw: Collection[str],
+    ignored: list[str] | None = None,
+    since_load_id: int | None = None,
+    deferred: int = 0,
 ) -> dict[str, Any]:
     """Everything the report shows, read in one connection.
 
     Loads are this run's and any committed after the last report (by a refresh that was killed before
-    its report): nothing that reached the warehouse goes unreported.
+    its report): nothing that reached the warehouse goes unreported. `files_in_raw` are the paths (relative to the
+    raw folder) the families read now: a refused file counts as quarantined for as long as it is there.
     """
     since = since_load_id if since_load_id is not None else -1
     loads = _rows(
@@ -116,13 +123,18 @@ def gather(
         where l.run_id = ? or l.load_id > ? order by i.file_path, i.row_number nulls first, i.column_name""",
         [run_id, since],
     )
-    still_quarantined = _rows(
-        con,
-        """
-        select file_path, status, issue_count, finished_at from (
-            select *, row_number() over (partition by file_path order by load_id desc) as n from audit.loads
-        ) where n = 1 and status = 'quarantined' order by file_path""",
-    )
+    present = set(files_in_raw)
+    still_quarantined = [
+        row
+        for row in _rows(
+            con,
+            """
+            select file_path, status, issue_count, finished_at from (
+                select *, row_number() over (partition by file_path order by load_id desc) as n from audit.loads
+            ) where n = 1 and status = 'quarantined' order by file_path""",
+        )
+        if row["file_path"] in present
+    ]
     expectations = _rows(
         con,
         """
@@ -203,8 +215,11 @@ def gather(
 
     counts = {
         "loaded": sum(r["status"] == "loaded" for r in loads),
-        "quarantined": sum(r["status"] == "quarantined" for r in loads),
-        "skipped": max(files_in_raw - len(loads) - sum(r["status"] == "moved" for r in withdrawals), 0),
+        # files in raw/ not served because they were refused, in this refresh or earlier and unchanged since
+        "quarantined": len(still_quarantined),
+        "quarantined_now": sum(r["status"] == "quarantined" for r in loads),
+        "deferred": deferred,
+        "skipped": max(len(present) - len(loads) - sum(r["status"] == "moved" for r in withdrawals), 0),
         "withdrawn": sum(r["status"] == "withdrawn" for r in withdrawals),
         "conflicts": conflict_total,
         "ignored": len(ignored or []),
@@ -276,20 +291,22 @@ def latest_report(data_dir: Path) -> Path | None:
 
 
 # The state a report shows besides its loads; equal to the last report's and no load means nothing new.
-STATE_COUNTS = ("conflicts", "revisions", "anomalies", "targets_assessed", "targets_shown", "ignored")
+STATE_COUNTS = ("conflicts", "revisions", "anomalies", "targets_assessed", "targets_shown", "ignored", "quarantined", "deferred")
 
 
 def _nothing_new(data: dict[str, Any], last: dict[str, Any]) -> bool:
     return not data["loads"] and not data["withdrawals"] and all(last.get(k) == data["counts"][k] for k in STATE_COUNTS)
 
 
-def write_report(warehouse: Warehouse, run_id: str, files_in_raw: int, ignored: list[str] | None = None) -> ReportResult:
+def write_report(
+    warehouse: Warehouse, run_id: str, files_in_raw: Collection[str], ignored: list[str] | None = None, deferred: int = 0
+) -> ReportResult:
     out = settings.reports_dir(warehouse.data_dir)
     out.mkdir(parents=True, exist_ok=True)
     history_path = out / HISTORY_FILE
     history = _read_history(history_path)
     with warehouse.connect(read_only=True) as con:
-        data = gather(con, run_id, files_in_raw, ignored, history[0].get("max_load_id") if history else None)
+        data = gather(con, run_id, files_in_raw, ignored, history[0].get("max_load_id") if history else None, deferred)
     created = datetime.now(BEIJING)
     c = data["counts"]
     env = _environment()
@@ -332,7 +349,8 @@ def write_report(warehouse: Warehouse, run_id: str, files_in_raw: int, ignored: 
     _write_atomically(index, env.get_template("index.html.j2").render(history=history))
 
     summary = (
-        f"**Loads** {c['loaded']} loaded, {c['skipped']} skipped, {c['quarantined']} quarantined ({c['issues']} reasons), "
+        f"**Loads** {c['loaded']} loaded, {c['skipped']} skipped, {c['quarantined']} quarantined in raw/ "
+        f"({c['quarantined_now']} by this refresh, {c['issues']} reasons), {c['deferred']} still being written, "
         f"{c['withdrawn']} withdrawn, {c['ignored']} ignored  \n"
         f"**Conflicts** {c['conflicts']}  \n"
         f"**Expectations** {c['expectations'] - c['expectations_failed']} passed, {c['expectations_failed']} failed  \n"

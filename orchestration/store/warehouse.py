@@ -298,6 +298,27 @@ class Warehouse:
     def served_files(self, con: duckdb.DuckDBPyConnection, family: Family) -> dict[str, str]:
         return self.served(self.latest_records(con, family))
 
+    def latest_issues(self, con: duckdb.DuckDBPyConnection, family: Family, paths: list[str]) -> dict[str, list[Issue]]:
+        """The reasons of each path's latest quarantine (a file still refused: its reasons still stand)."""
+        if not paths:
+            return {}
+        rows = con.execute(
+            """
+            with latest as (
+                select file_path, max(load_id) as load_id from audit.loads
+                where family = ? and status = 'quarantined' and list_contains(?, file_path) group by file_path
+            )
+            select i.file_path, i.row_number, i.column_name, i.rule, i.value, i.message
+            from audit.load_issues as i join latest using (load_id)
+            order by i.file_path, i.row_number nulls first, i.column_name
+            """,
+            [family.name, paths],
+        ).fetchall()
+        out: dict[str, list[Issue]] = {}
+        for path, *fields in rows:
+            out.setdefault(path, []).append(Issue(path, *fields))
+        return out
+
     def facts_state(self, con: duckdb.DuckDBPyConnection) -> str:
         """Changes whenever the served facts change: a refused catalogue edit is tried again after that."""
         row = con.execute(

@@ -1,0 +1,62 @@
+"""One read of a file: the bytes that are hashed are the bytes that are parsed and recorded.
+
+A publication may still be arriving in raw/ while a refresh reads it (a copy under way, an editor saving in place).
+Reading it twice — once to hash, once to parse — could record the hash of one version with the rows of another,
+and every later refresh would skip the half-loaded file as unchanged. So a file is read once, whole, and is not
+taken this time when:
+- its modification time is younger than the settle time (QZ_SETTLE_SECONDS, default 5): something may still be
+  writing it;
+- its size or modification time differ before and after the read, or the bytes read are not its size;
+- its content differs from what the refresh hashed when it listed the folder.
+Such a file is "still being written": it is listed as deferred, nothing of it is recorded, whatever it served
+before is still served, and the next refresh takes it.
+
+Pure: no Dagster, no DuckDB.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from pathlib import Path
+
+SETTLE_SECONDS_ENV = "QZ_SETTLE_SECONDS"
+DEFAULT_SETTLE_SECONDS = 5.0
+
+
+class StillBeingWritten(Exception):
+    """The file changed, or may still change, while the refresh reads it: try again on the next refresh."""
+
+
+def settle_seconds() -> float:
+    try:
+        return max(float(os.environ.get(SETTLE_SECONDS_ENV, DEFAULT_SETTLE_SECONDS)), 0.0)
+    except ValueError:
+        return DEFAULT_SETTLE_SECONDS
+
+
+def unsettled_reason(path: Path, now: float | None = None, settle: float | None = None) -> str | None:
+    """Why the file may still be being written, or None. A modification time far in the future (clock skew, an
+    archive's dates) is not "being written": waiting would never end."""
+    settle = settle_seconds() if settle is None else settle
+    age = (time.time() if now is None else now) - path.stat().st_mtime
+    if abs(age) < settle:
+        return f"modified {max(age, 0):.1f} s ago (settle time {settle:g} s)"
+    return None
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def read_whole(path: Path, expected_sha256: str | None = None) -> bytes:
+    """The file's bytes, read once, when the file held still while it was read; raises StillBeingWritten."""
+    before = path.stat()
+    data = path.read_bytes()
+    after = path.stat()
+    if (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns) or len(data) != after.st_size:
+        raise StillBeingWritten(f"changed while it was read ({before.st_size:,} → {after.st_size:,} bytes)")
+    if expected_sha256 is not None and sha256_hex(data) != expected_sha256:
+        raise StillBeingWritten("changed between the listing of the folder and its reading")
+    return data

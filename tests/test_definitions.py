@@ -1,11 +1,15 @@
 """The Dagster code location: what `dagster dev` loads, and the schedule and sensor it runs."""
 
+import os
+import time
+
 import dagster as dg
 from conftest import write_obs
 
 from orchestration.definitions import defs
 from orchestration.defs.automation import raw_files_sensor
 from orchestration.defs.resources import RawFilesResource
+from orchestration.ingest.file_snapshot import SETTLE_SECONDS_ENV
 
 
 def test_code_location_loads_with_the_whole_graph():
@@ -61,6 +65,21 @@ def test_sensor_requests_a_run_only_when_raw_files_change(raw_copy):
     changed = dg.build_sensor_context(cursor=noted, resources=resources)
     third = raw_files_sensor(changed)
     assert isinstance(third, dg.RunRequest) and third.run_key == changed.cursor != noted
+
+
+def test_sensor_waits_for_a_file_being_written_to_settle(raw_copy, monkeypatch):
+    """A refresh requested while a copy is under way would defer the file: the sensor waits until it settles."""
+    monkeypatch.setenv(SETTLE_SECONDS_ENV, "60")
+    resources = {"raw_files": RawFilesResource(root=str(raw_copy))}
+    for path in raw_copy.rglob("*.csv"):
+        os.utime(path, (time.time() - 3600, time.time() - 3600))
+    opening = dg.build_sensor_context(cursor=None, resources=resources)
+    raw_files_sensor(opening)
+    path = write_obs(raw_copy, "arriving.csv", "330800,GDP,2023,2100,亿元,level,normal,exact,2100亿元,zjrb-2022-quzhou-decade,")
+    waiting = raw_files_sensor(dg.build_sensor_context(cursor=opening.cursor, resources=resources))
+    assert isinstance(waiting, dg.SkipReason) and "observations/arriving.csv" in waiting.skip_message
+    os.utime(path, (time.time() - 120, time.time() - 120))
+    assert isinstance(raw_files_sensor(dg.build_sensor_context(cursor=opening.cursor, resources=resources)), dg.RunRequest)
 
 
 def test_mart_contract_doc_matches_the_dbt_yaml():

@@ -18,15 +18,12 @@ from orchestration.ingest.file_snapshot import SETTLE_SECONDS_ENV, StillBeingWri
 from orchestration.ingest.loop import ingest_family
 from orchestration.store.warehouse import Warehouse
 
-
 REGIONS = ("330800", "330802", "330803", "330822", "330824")
 
 
 def rows(n: int, value: float = 58.1) -> list[str]:
     """n distinct figures (five regions, 2001-2020)."""
-    return [
-        f"{REGIONS[i % 5]},URBANISATION,{2001 + i // 5},{value},%,level,normal,exact,{value}%,{SRC}," for i in range(n)
-    ]
+    return [f"{REGIONS[i % 5]},URBANISATION,{2001 + i // 5},{value},%,level,normal,exact,{value}%,{SRC}," for i in range(n)]
 
 
 def served_rows(warehouse: Warehouse, path: str) -> list[tuple]:
@@ -115,7 +112,9 @@ def test_a_file_that_changed_between_listing_and_reading_is_deferred_not_recorde
     again = ingest_all(raw_copy, warehouse, "next")["observations/growing.csv"]
     assert (again.status, again.rows) == ("loaded", 4)
     with warehouse.connect(read_only=True) as con:
-        recorded = con.execute("select file_sha256, file_bytes from audit.loads where file_path = 'observations/growing.csv'").fetchall()
+        recorded = con.execute(
+            "select file_sha256, file_bytes from audit.loads where file_path = 'observations/growing.csv'"
+        ).fetchall()
     assert recorded == [(sha256_hex(path.read_bytes()), path.stat().st_size)]
 
 

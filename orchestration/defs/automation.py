@@ -6,6 +6,7 @@ import dagster as dg
 
 from orchestration.defs.resources import RawFilesResource
 from orchestration.ingest.families import ALL_FAMILIES
+from orchestration.ingest.file_snapshot import unsettled_reason
 from orchestration.ingest.loop import discover
 from orchestration.ingest.reading import sha256_of
 
@@ -35,6 +36,19 @@ def raw_fingerprint(raw_files: RawFilesResource) -> str:
     return digest.hexdigest()
 
 
+def unsettled_files(raw_files: RawFilesResource) -> list[str]:
+    """Files still being written (younger than the settle time): a refresh now would defer them."""
+    unsettled = []
+    for family in ALL_FAMILIES:
+        for path in discover(family, raw_files.path):
+            try:
+                if unsettled_reason(path):
+                    unsettled.append(path.relative_to(raw_files.path).as_posix())
+            except FileNotFoundError:  # removed since the listing: the next evaluation sees it gone
+                continue
+    return unsettled
+
+
 @dg.sensor(
     job=refresh_job,
     minimum_interval_seconds=30,
@@ -45,6 +59,9 @@ def raw_fingerprint(raw_files: RawFilesResource) -> str:
     ),
 )
 def raw_files_sensor(context: dg.SensorEvaluationContext, raw_files: RawFilesResource):
+    if busy := unsettled_files(raw_files):
+        # A copy under way: request the refresh once it has settled, so that it is read whole (file_snapshot.py).
+        return dg.SkipReason(f"waiting for {len(busy)} file(s) still being written to settle: {', '.join(busy[:5])}")
     fingerprint = raw_fingerprint(raw_files)
     if context.cursor is None:
         # First evaluation, e.g. the moment `make dev` opens: note the files as they are instead of starting

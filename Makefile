@@ -20,7 +20,7 @@ SPARK_STAMP := $(VENV)/.spark-stamp
 SIZES ?= 1e4,1e5,1e6
 PORT ?= 3000
 
-.PHONY: run test test-fast lint dev docs bench bi-clients spark-test clean
+.PHONY: run test test-fast lint dev docs bench bi-clients spark-test clean confirm
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -64,6 +64,10 @@ $(CLIENTS_STAMP): tests/clients/requirements.txt tests/clients/package.json
 	cp tests/clients/package.json $(CLIENTS)/package.json
 	cd $(CLIENTS) && npm install --no-audit --no-fund --silent
 	touch $(CLIENTS_STAMP)
+
+# A steward accepts a version the shrink guard held (docs/quality-rules.md): make confirm FILE=observations/x.csv
+confirm: $(STAMP)
+	$(BIN)/python -m orchestration.confirm "$(FILE)" $(if $(NOTE),--note "$(NOTE)")
 
 docs: $(STAMP)
 	$(BIN)/python -m orchestration.dbt_tools.dbt_docs

@@ -62,7 +62,8 @@ class RefreshSummary:
     run_id: str
     success: bool
     seconds: float
-    files: dict[str, int] = field(default_factory=dict)  # loaded / skipped / quarantined / withdrawn / moved
+    files: dict[str, int] = field(default_factory=dict)  # per FILE_STATUSES
+    figures: dict[str, int] = field(default_factory=dict)  # withdrawn / changed: served figures this run stopped or changed
     conflicts: int = 0  # figures with different values in publications of the same date (quality.qa_conflicts)
     ignored: list[str] = field(default_factory=list)  # files under raw/ no family reads
     quarantine_reasons: dict[str, list[str]] = field(default_factory=dict)  # asset -> reasons (markdown lines)
@@ -83,6 +84,8 @@ class RefreshSummary:
         counted = [
             (self.files.get("quarantined", 0) + self.files.get("still_quarantined", 0), "quarantined"),
             (self.files.get("deferred", 0), "still being written (will retry)"),
+            (self.files.get("held", 0), "held by the shrink guard"),
+            (self.figures.get("withdrawn", 0), "figures withdrawn"),
             (self.conflicts, "conflicts"),
             (self.files.get("withdrawn", 0), "withdrawn"),
         ]
@@ -108,10 +111,16 @@ class RefreshSummary:
                 for n, what in (
                     (self.files.get("still_quarantined", 0), "still quarantined (unchanged since refused)"),
                     (self.files.get("deferred", 0), "deferred (still being written: the next refresh takes them)"),
+                    (self.files.get("held", 0), "held (the shrink guard: the previous version is still served)"),
                 )
                 if n
             ),
         ]
+        if self.figures.get("withdrawn") or self.figures.get("changed"):
+            lines.append(
+                f"  figures: {self.figures.get('changed', 0)} changed, {self.figures.get('withdrawn', 0)} withdrawn "
+                "(old and new values in the quality report and audit.figure_changes)"
+            )
         if self.ignored:
             lines.append(
                 f"  ignored (no family reads them): {', '.join(self.ignored[:10])}" + (" …" if len(self.ignored) > 10 else "")
@@ -122,7 +131,7 @@ class RefreshSummary:
             )
         lines += [f"  failed: {failure}" for failure in self.failures]
         for asset, reasons in self.quarantine_reasons.items():
-            lines.append(f"  quarantined in {asset}:")
+            lines.append(f"  not served in {asset}:")
             lines += [f"    {r}" for r in reasons]
         lines += [
             "  dbt: nothing changed since the last build: no rebuild, no new release, no new report"
@@ -171,6 +180,8 @@ def run_refresh(data_dir: Path | None = None, raw_dir: Path | None = None, insta
         if key.startswith("raw/"):
             for status in FILE_STATUSES:
                 summary.files[status] = summary.files.get(status, 0) + int(meta[f"files_{status}"].value)
+            for change in ("withdrawn", "changed"):
+                summary.figures[change] = summary.figures.get(change, 0) + int(meta[f"figures_{change}"].value)
         elif key == "serving/marts_snapshot":
             summary.snapshot = Path(meta["snapshot"].value)
         elif key == "reports/quality_report":

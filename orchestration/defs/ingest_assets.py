@@ -50,7 +50,9 @@ WITH_WARNINGS = "with_warnings"
 
 def warning_tags(family: Family, counts: dict[str, int]) -> dict[str, str]:
     """Run tags of a family whose files are not all served: the verdict and what each count is."""
-    counted = {k: counts.get(k, 0) for k in ("quarantined", "still_quarantined", "deferred", "withdrawn")}
+    counted = {
+        k: counts.get(k, 0) for k in ("quarantined", "still_quarantined", "deferred", "held", "withdrawn", "figures_withdrawn")
+    }
     return {VERDICT_TAG: WITH_WARNINGS, **{f"quzhou/{family.name}_{k}": str(n) for k, n in counted.items() if n}}
 
 
@@ -89,9 +91,10 @@ def build_ingest_asset(family: Family) -> dg.AssetsDefinition:
         # The same loads as Parquet, for Spark and other engines (orchestration/publish/raw_zone.py).
         with store.session() as con:
             zone = sync_family(con, family, zone_dir(store.data_dir))
+            figures = store.figure_change_counts(con, family, context.run_id)
         counts = {status: sum(o.status == status for o in outcomes) for status in FILE_STATUSES}
         # Not served now: refused by this refresh, refused earlier and unchanged, or still being written.
-        quarantined = [o for o in outcomes if o.status in ("quarantined", "still_quarantined", "deferred")]
+        quarantined = [o for o in outcomes if o.status in ("quarantined", "still_quarantined", "deferred", "held")]
         withdrawn = [o for o in outcomes if o.status == "withdrawn"]
         reasons = [
             reason
@@ -100,13 +103,17 @@ def build_ingest_asset(family: Family) -> dg.AssetsDefinition:
         ]
         for o in quarantined:
             context.log.warning(f"{o.status} {o.file_path}: " + ("; ".join(str(i) for i in o.issues[:5]) or str(o.note)))
-        if quarantined or withdrawn:
+        if quarantined or withdrawn or figures["withdrawn"]:
             # The run says so whether or not dbt and the report run after it (nothing new: they do not).
-            context.instance.add_run_tags(context.run_id, warning_tags(family, counts))
+            context.instance.add_run_tags(
+                context.run_id, warning_tags(family, {**counts, "figures_withdrawn": figures["withdrawn"]})
+            )
         yield dg.MaterializeResult(
             metadata={
                 **{f"files_{status}": n for status, n in counts.items()},
                 "rows_loaded": sum(o.rows for o in outcomes if o.status == "loaded"),
+                # figure by figure (audit.figure_changes): served figures this run stopped serving, or changed
+                **{f"figures_{change}": n for change, n in figures.items()},
                 "files": dg.MetadataValue.md(_summary_markdown(outcomes)),
                 "warehouse": dg.MetadataValue.path(str(store.path)),
                 "raw_zone": dg.MetadataValue.path(str(zone_dir(store.data_dir) / family.name)),

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -35,7 +36,20 @@ log = logging.getLogger(__name__)
 REFERENCE_FOLDERS = ("articles",)
 # still_quarantined: refused earlier and unchanged since (it is not served: a warning until it is fixed or removed);
 # deferred: still being written while the refresh read it (file_snapshot.py), taken by the next refresh.
-FILE_STATUSES = ("loaded", "skipped", "quarantined", "still_quarantined", "deferred", "withdrawn", "moved")
+# held: a new version that would withdraw more than the shrink guard's share of its file's served figures; the
+# version before it is still served until a steward confirms (make confirm) or the file is fixed.
+FILE_STATUSES = ("loaded", "skipped", "quarantined", "still_quarantined", "deferred", "held", "withdrawn", "moved")
+SHRINK_GUARD_ENV = "QZ_SHRINK_GUARD"
+DEFAULT_SHRINK_GUARD = 0.2  # share of a file's served figures a new version may withdraw without a confirmation
+
+
+def shrink_guard_share() -> float:
+    try:
+        return min(max(float(os.environ.get(SHRINK_GUARD_ENV, DEFAULT_SHRINK_GUARD)), 0.0), 1.0)
+    except ValueError:
+        return DEFAULT_SHRINK_GUARD
+
+
 # Files are validated (one GX run) and committed in slices of about this many rows, then let go: GX's cost is
 # mostly per run, so many small publications share one, and memory stays bounded by a slice or the largest
 # file instead of growing with the family.
@@ -242,6 +256,16 @@ def ingest_family(family: Family, raw_root: Path, warehouse: Warehouse, run_id: 
                     log.warning("quarantined %s: %d issue(s); first: %s", item.rel, len(issues), issues[0])
                     settled.append(FileOutcome(family.name, item.rel, "quarantined", batch.rows_read, issues, load_id))
                     continue
+                diff = warehouse.figure_diff(con, family, item.rel, batch.frame) if item.rel in served else None
+                if diff and diff.shrinks_more_than(guard) and not warehouse.is_confirmed(con, item.rel, item.sha256):
+                    load_id = warehouse.record_hold(con, load, batch.frame, diff, guard)
+                    log.warning("held %s: it would withdraw %d of %d served figures", item.rel, diff.withdrawn, diff.served)
+                    settled.append(
+                        FileOutcome(
+                            family.name, item.rel, "held", batch.rows_read, [], load_id, note=diff.hold_message(guard, item.rel)
+                        )
+                    )
+                    continue
                 log.info("committing %s (%d rows)", item.rel, batch.rows_read)
                 load_id = warehouse.commit_load(con, load, batch.frame, results)
                 log.info("loaded %s", item.rel)
@@ -261,12 +285,18 @@ def ingest_family(family: Family, raw_root: Path, warehouse: Warehouse, run_id: 
                 gone_by_sha.setdefault(sha, []).append(rel)
         still_refused = [rel for rel, sha in present.items() if previous_outcome(latest, rel, sha, fingerprint) == "quarantined"]
         earlier_issues = warehouse.latest_issues(con, family, still_refused)
+        held = warehouse.held_versions(con, family) if family in FACT_FAMILIES else {}
+        guard = shrink_guard_share()
         for path in (p for p in paths if p not in refused and p not in deferred):
             rel, started = path.relative_to(raw_root).as_posix(), datetime.now()
             sha = present[rel]
             previous = previous_outcome(latest, rel, sha, fingerprint)
             if previous == "loaded":  # unchanged since loaded
                 outcomes.append(FileOutcome(family.name, rel, "skipped"))
+                continue
+            if held.get(rel) == (sha, False):  # held by the shrink guard, not confirmed yet: the old version is served
+                note = f"still held by the shrink guard (the previous version is served): make confirm FILE={rel}"
+                outcomes.append(FileOutcome(family.name, rel, "held", note=note))
                 continue
             if previous == "quarantined":  # refused under the same fingerprint, unchanged: still not served
                 issues = earlier_issues.get(rel, [])

@@ -26,6 +26,9 @@ from orchestration.ingest.reading import ROW_COLUMN, Issue
 from orchestration.ingest.validation import Catalogue
 from orchestration.store.locks import LockHeldError, exclusive_lock
 
+# Statuses of audit.loads that stand for what a path serves now (a held version serves nothing new: the
+# version before it still is; see `latest_records`).
+HELD = "held"
 UNFINISHED_BUILD = "(unfinished)"  # audit.dbt_builds.inputs_fingerprint of a build under way, failed or killed
 LOAD_COLUMNS = ("_load_id", "_file_path", "_row", "_superseded_by_load", "_withdrawn_at", "_withdrawn_reason")
 # Added after the first release: created with every raw table, and added to older warehouses by ensure_schema.
@@ -74,6 +77,28 @@ create table if not exists audit.dbt_build_scope (
     kind varchar not null,
     value varchar
 );
+-- Figure by figure, what each change of a fact file did to what it serves: a figure a new version changes (old ->
+-- new), one it no longer has, one a refused or deleted file stops serving. Written in the transaction of the load,
+-- quarantine or withdrawal (load_id) that did it; a version held by the shrink guard records what it would do.
+create table if not exists audit.figure_changes (
+    load_id bigint not null,
+    family varchar not null,
+    file_path varchar not null,
+    change varchar not null,            -- changed | withdrawn
+    figure varchar not null,            -- the figure's key as text: region · indicator · period, or the target id
+    old_value double,
+    old_text varchar,                   -- as published in the version served before
+    new_value double,
+    new_text varchar
+);
+-- A steward's confirmation that a file's version held by the shrink guard may be served (make confirm FILE=...).
+create table if not exists audit.confirmations (
+    file_path varchar not null,
+    file_sha256 varchar not null,
+    confirmed_at timestamp not null,
+    confirmed_by varchar,
+    note varchar
+);
 create table if not exists dq.expectation_results (
     load_id bigint not null,
     family varchar not null,
@@ -96,6 +121,47 @@ def _raw_ddl(family: Family) -> str:
     columns += ['"_load_id" bigint not null', '"_file_path" varchar not null', '"_row" integer', '"_superseded_by_load" bigint']
     columns += [f'"{name}" {sql_type}' for name, sql_type in _WITHDRAWAL_COLUMNS]
     return f'create table if not exists raw."{family.name}" (\n    ' + ",\n    ".join(columns) + "\n);"
+
+
+def _figure_sql(family: Family) -> tuple[str, str]:
+    """(the figure's key as text, its value column) of a fact family."""
+    key = " || ' · ' || ".join(f"coalesce(cast(\"{c}\" as varchar), '')" for c in family.key)
+    value = next(c.name for c in family.columns if c.kind in ("quantity", "number"))
+    return key, value
+
+
+def _figure_diff_sql(family: Family, new_rows: str) -> str:
+    """Per figure, the rows a path serves now (parameter $path) against `new_rows`: withdrawn (no longer there) or
+    changed (another value; the text as published is kept beside it). Unchanged and added figures are not listed."""
+    key, value = _figure_sql(family)
+    return f"""
+        with old as (select {key} as figure, "{value}" as v, as_published as t from raw."{family.name}"
+                     where _file_path = $path and _superseded_by_load is null),
+             new as (select {key} as figure, "{value}" as v, as_published as t from {new_rows})
+        select case when new.figure is null then 'withdrawn' else 'changed' end as change, old.figure,
+               old.v as old_value, old.t as old_text, new.v as new_value, new.t as new_text
+        from old left join new using (figure)
+        where new.figure is null or old.v is distinct from new.v
+    """
+
+
+@dataclass(frozen=True)
+class FigureDiff:
+    """What a new version of a served fact file does to the figures its path serves."""
+
+    served: int  # figures the path serves now
+    withdrawn: int  # of them, not in the new version
+    changed: int  # of them, with another value
+
+    def shrinks_more_than(self, share: float) -> bool:
+        return self.served > 0 and self.withdrawn / self.served > share
+
+    def hold_message(self, share: float, file_path: str) -> str:
+        return (
+            f"the new version no longer has {self.withdrawn:,} of the {self.served:,} figures this file serves "
+            f"({self.withdrawn / self.served:.0%}, more than the shrink guard's {share:.0%}): held, the previous version "
+            f"is still served. If the cut is intended: make confirm FILE={file_path}"
+        )
 
 
 class WarehouseUnavailableError(RuntimeError):
@@ -283,12 +349,68 @@ class Warehouse:
         """Path -> (status, content hash, fingerprint) of each path's latest record: what the path serves now."""
         rows = con.execute(
             """
-            select file_path, status, file_sha256, catalogue_fingerprint from audit.loads where family = ?
+            select file_path, status, file_sha256, catalogue_fingerprint from audit.loads where family = ? and status <> ?
             qualify row_number() over (partition by file_path order by load_id desc) = 1
             """,
-            [family.name],
+            [family.name, HELD],
         ).fetchall()
         return {path: (status, sha, fingerprint) for path, status, sha, fingerprint in rows}
+
+    def held_versions(self, con: duckdb.DuckDBPyConnection, family: Family) -> dict[str, tuple[str, bool]]:
+        """Path -> (content hash, confirmed) of each version held by the shrink guard since its path's last other
+        record: the path still serves the version before it."""
+        rows = con.execute(
+            """
+            with latest as (
+                select file_path, status, file_sha256 from audit.loads where family = ?
+                qualify row_number() over (partition by file_path order by load_id desc) = 1
+            )
+            select l.file_path, l.file_sha256, exists (
+                select 1 from audit.confirmations as c where c.file_path = l.file_path and c.file_sha256 = l.file_sha256
+            ) from latest as l where l.status = ?
+            """,
+            [family.name, HELD],
+        ).fetchall()
+        return {path: (sha, confirmed) for path, sha, confirmed in rows}
+
+    def figure_change_counts(self, con: duckdb.DuckDBPyConnection, family: Family, run_id: str) -> dict[str, int]:
+        """Figures of the family this run withdrew and changed (a held version's would-be changes not counted)."""
+        rows = con.execute(
+            "select change, count(*) from audit.figure_changes as f join audit.loads as l using (load_id) "
+            "where l.run_id = ? and f.family = ? and l.status <> ? group by change",
+            [run_id, family.name, HELD],
+        ).fetchall()
+        return {"withdrawn": 0, "changed": 0, **dict(rows)}
+
+    def is_confirmed(self, con: duckdb.DuckDBPyConnection, file_path: str, sha256: str) -> bool:
+        return bool(
+            con.execute(
+                "select count(*) from audit.confirmations where file_path = ? and file_sha256 = ?", [file_path, sha256]
+            ).fetchone()[0]
+        )
+
+    def confirm(self, file_path: str, sha256: str, by: str | None, note: str | None) -> None:
+        """A steward accepts the held version `sha256` of `file_path`: the next refresh serves it."""
+        with self.session() as con:
+            con.execute(_AUDIT_DDL)
+            con.execute("insert into audit.confirmations values (?, ?, ?, ?, ?)", [file_path, sha256, datetime.now(), by, note])
+
+    def figure_diff(self, con: duckdb.DuckDBPyConnection, family: Family, file_path: str, frame: pd.DataFrame) -> FigureDiff:
+        """What committing `frame` as the new version of `file_path` would withdraw and change."""
+        con.register("new_version", frame)
+        try:
+            # fetchall: DuckDB 2 refuses unregister on a connection with a result not fetched to its end
+            served = con.execute(
+                f'select count(*) from raw."{family.name}" where _file_path = ? and _superseded_by_load is null', [file_path]
+            ).fetchall()[0][0]
+            withdrawn, changed = con.execute(
+                f"select count(*) filter (change = 'withdrawn'), count(*) filter (change = 'changed') "
+                f"from ({_figure_diff_sql(family, 'new_version')})",
+                {"path": file_path},
+            ).fetchall()[0]
+        finally:
+            con.unregister("new_version")
+        return FigureDiff(served, withdrawn, changed)
 
     @staticmethod
     def served(latest: dict[str, tuple[str, str, str]]) -> dict[str, str]:
@@ -418,9 +540,22 @@ class Warehouse:
         )
 
     @staticmethod
-    def _retire(con, family: Family, file_path: str, load_id: int, withdrawn_reason: str | None = None) -> int:
+    def _record_figure_changes(con, family: Family, file_path: str, load_id: int, new_rows: str | None) -> int:
+        """Write what `new_rows` (None: nothing, the path stops serving) does to the path's served figures."""
+        if family not in FACT_FAMILIES:
+            return 0
+        rows = new_rows or f'(select * from raw."{family.name}" where false)'
+        return con.execute(
+            f"insert into audit.figure_changes select $load_id, $family, $path, * from ({_figure_diff_sql(family, rows)})",
+            {"load_id": load_id, "family": family.name, "path": file_path},
+        ).fetchall()[0][0]
+
+    @classmethod
+    def _retire(cls, con, family: Family, file_path: str, load_id: int, withdrawn_reason: str | None = None) -> int:
         """Stop serving the rows a path serves now; they stay in raw.* (history) marked with the retiring load,
         and, when nothing replaces them (file gone or refused), with when and why they were withdrawn."""
+        if withdrawn_reason:
+            cls._record_figure_changes(con, family, file_path, load_id, None)
         return con.execute(
             f'update raw."{family.name}" set _superseded_by_load = ?, _withdrawn_reason = ?, _withdrawn_at = ? '
             "where _file_path = ? and _superseded_by_load is null",
@@ -445,7 +580,9 @@ class Warehouse:
         """One transaction for everything a file's load writes; yields the new load id."""
         con.execute("begin transaction")
         try:
-            yield con.execute("select nextval('audit.load_id_seq')").fetchone()[0]
+            yield con.execute("select nextval('audit.load_id_seq')").fetchall()[0][
+                0
+            ]  # fetched to the end: DuckDB 2 refuses other work on an unfinished result
             con.execute("commit")
         except BaseException:
             con.execute("rollback")
@@ -459,8 +596,9 @@ class Warehouse:
             batch.insert(0, "_load_id", load_id)
             batch.insert(1, "_file_path", record.file_path)
             table = f'raw."{record.family.name}"'
-            self._retire(con, record.family, record.file_path, load_id)
             con.register("raw_batch", batch)
+            self._record_figure_changes(con, record.family, record.file_path, load_id, "raw_batch")
+            self._retire(con, record.family, record.file_path, load_id)
             con.execute(f"insert into {table} by name select * from raw_batch")
             con.unregister("raw_batch")
             self._insert_load(con, load_id, record, "loaded", len(batch), 0)
@@ -485,6 +623,21 @@ class Warehouse:
                 [[load_id, record.file_path, i.row, i.column, i.rule, i.value, i.message] for i in issues],
             )
             self._insert_results(con, load_id, record, results)
+        return load_id
+
+    def record_hold(self, con, record: LoadRecord, frame: pd.DataFrame, diff: FigureDiff, share: float) -> int:
+        """The shrink guard holds a new version: nothing of it is served, the version before it still is; what it
+        would withdraw and change is recorded for the steward, who confirms it (or fixes the file)."""
+        message = diff.hold_message(share, record.file_path)
+        with self._load_transaction(con) as load_id:
+            self._insert_load(con, load_id, record, HELD, 0, 1, note=message)
+            con.execute(
+                "insert into audit.load_issues (load_id, file_path, rule, message) values (?, ?, 'shrink_guard', ?)",
+                [load_id, record.file_path, message],
+            )
+            con.register("held_version", frame)
+            self._record_figure_changes(con, record.family, record.file_path, load_id, "held_version")
+            con.unregister("held_version")
         return load_id
 
     def record_withdrawal(self, con, record: LoadRecord, reason: str) -> int:

@@ -42,7 +42,7 @@ ranked as (
             or lead(date_precision_rank) over latest_first <> date_precision_rank
         ) as is_revision
     from observations
-    where not is_withdrawn
+    where not is_withdrawn and not is_replaced
     window latest_first as (
         partition by indicator_code, region_code, period_label
         order by
@@ -66,4 +66,4 @@ select
     false as is_revision,
     false as is_latest
 from observations
-where is_withdrawn
+where is_withdrawn or is_replaced

@@ -28,6 +28,8 @@ select
     v.load_id,
     v.is_withdrawn,
     v.withdrawn_at,
-    v.withdrawn_reason
+    v.withdrawn_reason,
+    v.is_replaced,
+    v.replaced_by_value
 from {{ ref('int_observation_vintages') }} as v
 where {{ only_changed_figures('v') }}

@@ -9,7 +9,7 @@
 with candidates as (
     select v.*
     from {{ ref('int_observation_vintages') }} as v
-    where not v.is_withdrawn and {{ only_changed_figures('v') }}
+    where not v.is_withdrawn and not v.is_replaced and {{ only_changed_figures('v') }}
 ),
 
 -- groups of one date whose figures differ: found by a cheap min/max first, so the candidates' text below is

@@ -52,7 +52,17 @@ def warehouse(tmp_path_factory, restore_environ):
 def test_first_refresh_loads_every_file_and_passes_every_check(warehouse):
     first = warehouse["runs"][0]
     assert first.success
-    assert first.files == {"loaded": 19, "skipped": 0, "quarantined": 0, "withdrawn": 0, "moved": 0}
+    assert first.files == {
+        "loaded": 19,
+        "skipped": 0,
+        "quarantined": 0,
+        "still_quarantined": 0,
+        "deferred": 0,
+        "held": 0,
+        "withdrawn": 0,
+        "moved": 0,
+    }
+    assert first.figures == {"withdrawn": 0, "changed": 0}
     assert first.render().splitlines()[0].startswith("Refresh succeeded: all files accepted")
     assert first.checks_failed == []
     assert first.checks_passed >= 60

@@ -332,7 +332,6 @@ def validate_files(
         )
     else:
         report = _validate_with_data_docs(family.name, suite, combined, result_format, docs_dir)
-        make_offline(docs_dir)
     cells: dict[str, dict[tuple[str, int], Any]] = {}  # column -> (file, line) -> cell, built when a helper rule failed
     for result in report.results:
         rule = result.expectation_config.type
@@ -376,4 +375,6 @@ def validate_files(
                     value = cells[column].get((file, row), value)
                 shown = None if value is None else html.unescape(str(_plain(value)))
                 outcome.issues.append(Issue(file, None if row is None else int(row), column, rule, shown, message))
+    if docs_dir is not None:  # the page GX wrote, kept in the Data Docs history with the files it validated
+        make_offline(docs_dir, suite.name, {file: all(r["success"] for r in o.results) for file, o in outcomes.items()})
     return outcomes

@@ -13,6 +13,8 @@ import os
 import re
 from pathlib import Path
 
+from orchestration.reporting.data_docs_history import archive, read_manifest
+
 STYLESHEET = "offline.css"
 STAMP = ".offline-stamp"
 MARKER = "<!-- remote assets removed: this page loads nothing from the internet -->"
@@ -52,15 +54,15 @@ def _strip(page: Path, docs_dir: Path) -> None:
 
 def _static_index(docs_dir: Path) -> str:
     rows = []
-    for page in sorted((docs_dir / "validations").rglob("*.html"), key=lambda p: p.parent.name, reverse=True):
-        parts = page.relative_to(docs_dir / "validations").parts  # suite / run name / run time / batch.html
-        status = STATUS.search(page.read_text(encoding="utf-8"))
-        verdict = status.group(1) if status else "?"
-        cls = "text-success" if verdict == "Succeeded" else "text-danger"
+    for entry in read_manifest(docs_dir):
+        files = entry["files"]
+        failed = sorted(f for f, ok in files.items() if not ok)
+        shown = ", ".join(html.escape(f) for f in (failed or sorted(files))[:5]) + (" …" if len(failed or files) > 5 else "")
+        verdict, cls = ("Failed", "text-danger") if failed else ("Succeeded", "text-success")
         rows.append(
-            f"<tr><td>{html.escape(parts[-2])}</td><td>{html.escape(parts[0])}</td>"
-            f'<td><a href="{html.escape(page.relative_to(docs_dir).as_posix())}">{html.escape(parts[-1])}</a></td>'
-            f'<td class="{cls}">{verdict}</td></tr>'
+            f"<tr><td>{html.escape(entry.get('created', ''))}</td><td>{html.escape(entry['suite'])}</td>"
+            f"<td>{len(files)} file(s){': ' + str(len(failed)) + ' failed' if failed else ''} — {shown}</td>"
+            f'<td class="{cls}"><a href="{html.escape(entry["page"])}">{verdict}</a></td></tr>'
         )
     suites = [
         f'<li><a href="{html.escape(p.relative_to(docs_dir).as_posix())}">{html.escape(p.stem)}</a></li>'
@@ -70,8 +72,10 @@ def _static_index(docs_dir: Path) -> str:
         '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>Great Expectations Data Docs</title>'
         f'<link rel="stylesheet" href="{STYLESHEET}">{MARKER}</head><body>'
         "<h1>校验结果 Great Expectations Data Docs</h1>"
-        "<p>每次加载的校验结果,最新在前。 Validation results of every load, newest first (times in UTC, as GX names them).</p>"
-        "<table><tr><th>运行时间 Run time (UTC)</th><th>规则集 Suite</th><th>批次 Batch</th><th>结果 Result</th></tr>"
+        "<p>校验结果,最新在前:未通过的全部保留,通过的每个规则集保留最近若干次。 Validation results, newest first "
+        "(UTC): every validation with a failed file is kept, and the newest passed ones of each suite "
+        "(QZ_DATA_DOCS_KEEP_PASSED). Each page names the files of its batch.</p>"
+        "<table><tr><th>时间 Validated (UTC)</th><th>规则集 Suite</th><th>文件 Files</th><th>结果 Result</th></tr>"
         + "".join(rows)
         + "</table><h2>规则集 Expectation suites</h2><ul>"
         + "".join(suites)
@@ -79,13 +83,18 @@ def _static_index(docs_dir: Path) -> str:
     )
 
 
-def make_offline(docs_dir: Path) -> None:
-    """Strip the remote assets of the pages GX (re)wrote since the last call; rewrite the index."""
+def make_offline(docs_dir: Path, suite: str | None = None, files: dict[str, bool] | None = None) -> None:
+    """Strip the remote assets of the pages GX (re)wrote since the last call; keep the validation page of `suite`
+    GX just wrote in the history, naming `files` (file -> passed); rewrite the index."""
     if not docs_dir.exists():
         return
     (docs_dir / STYLESHEET).write_text(CSS.strip() + "\n", encoding="utf-8")
-    for page in _pages_to_fix(docs_dir):
+    fresh = _pages_to_fix(docs_dir)
+    for page in fresh:
         if page.name != "index.html" or page.parent != docs_dir:
             _strip(page, docs_dir)
+    written = [p for p in fresh if suite and p.is_relative_to(docs_dir / "validations" / suite)]
+    if written and files is not None:
+        archive(docs_dir, max(written, key=lambda p: p.stat().st_mtime), suite, files)
     (docs_dir / "index.html").write_text(_static_index(docs_dir), encoding="utf-8")
     (docs_dir / STAMP).touch()

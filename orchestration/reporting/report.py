@@ -5,8 +5,10 @@ Reads the warehouse (audit, dq, marts, quality schemas) and writes <data>/report
 
 from __future__ import annotations
 
+import csv
 import json
 import os
+import re
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -17,12 +19,15 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from orchestration import settings
+from orchestration.ingest.validation import FORMULA_LIKE
 from orchestration.reporting.charts import STATUS_COLOURS, format_number, progress_chart
+from orchestration.reporting.data_docs_history import read_manifest
 from orchestration.store.warehouse import Warehouse
 
 # The bureau works in Beijing time whatever the server's zone (China has kept UTC+8 without DST since 1991).
 BEIJING = timezone(timedelta(hours=8), "北京时间 UTC+8")
 HISTORY_FILE = "history.json"
+EXPORTS_DIR = "exports"  # <reports>/exports/<report name>/<list>.csv: every row of the page's capped lists
 MAX_LISTED = 200  # rows shown per long list (revisions, jumps); the page says how many there are in all
 
 STATUS_LABELS = {
@@ -58,6 +63,43 @@ RULE_TITLES = {
     "no_rows": "没有数据行 no data rows",
     "duplicate_across_files": "与其他文件重复 defined in another file too",
 }
+
+
+ISSUES_SQL = """
+    select i.file_path, i.row_number, i.column_name, i.rule, i.value, i.message
+    from audit.load_issues as i join audit.loads as l using (load_id)
+    where {in_scope} order by i.file_path, i.row_number nulls first, i.column_name"""
+FIGURE_CHANGES_SQL = """
+    select f.family, f.file_path, l.status, f.change, f.figure, f.old_value, f.old_text, f.new_value, f.new_text
+    from audit.figure_changes as f join audit.loads as l using (load_id)
+    where {in_scope} order by l.status <> 'held', f.change, f.file_path, f.figure"""
+LOADS_SQL = """
+    select family, file_path, status, rows_read, rows_loaded, issue_count, encoding, round(duration_ms) as ms, note
+    from audit.loads as l where {in_scope} order by family, file_path, load_id"""
+EXPECTATIONS_SQL = """
+    select e.family, e.file_path, e.expectation_type, e.column_name, e.success, e.element_count, e.unexpected_count
+    from dq.expectation_results as e join audit.loads as l using (load_id)
+    where {in_scope} order by e.file_path, e.success, e.expectation_type, e.column_name"""
+# The full lists behind the capped tables of a report page, as CSV files a spreadsheet opens (UTF-8 with a BOM).
+EXPORTS = {"loads": LOADS_SQL, "issues": ISSUES_SQL, "figure_changes": FIGURE_CHANGES_SQL, "expectations": EXPECTATIONS_SQL}
+_FORMULA = re.compile(FORMULA_LIKE)
+
+
+def export(con, folder: Path, in_scope: str, scope: dict[str, Any]) -> dict[str, str]:
+    """Write every export of one report into `folder`; a cell a spreadsheet would run as a formula is written with a
+    leading apostrophe (shown as text). Returns name -> file name."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = {}
+    for name, sql in EXPORTS.items():
+        cursor = con.execute(sql.format(in_scope=in_scope), scope)
+        path = folder / f"{name}.csv"
+        with path.open("w", encoding="utf-8-sig", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow([d[0] for d in cursor.description])
+            while batch := cursor.fetchmany(10_000):
+                writer.writerows([f"'{v}" if isinstance(v, str) and _FORMULA.search(v) else v for v in row] for row in batch)
+        written[name] = path.name
+    return written
 
 
 def beijing(value: Any) -> str:
@@ -98,16 +140,34 @@ def gather(
     raw folder) the families read now: a refused file counts as quarantined for as long as it is there.
     """
     since = since_load_id if since_load_id is not None else -1
+    scope = {"run_id": run_id, "since": since}
+    in_scope = "(l.run_id = $run_id or l.load_id > $since)"  # this run's records, and any since the last report
+    # Summaries first (by family and status), then capped lists: a refresh of thousands of files must still give a
+    # page a browser opens at once. Every row is in the CSV exports beside the page (`export`).
+    load_summary = _rows(
+        con,
+        f"""
+        select family, status, count(*) as files, sum(rows_read) as rows_read, sum(rows_loaded) as rows_loaded,
+               sum(issue_count) as issues
+        from audit.loads as l where {in_scope} group by all order by family, status""",
+        scope,
+    )
     loads = _rows(
         con,
-        """
+        f"""
         select load_id, run_id, family, file_path, status, rows_read, rows_loaded, issue_count, encoding, round(duration_ms) as ms, note
-        from audit.loads where run_id = ? or load_id > ? order by family, file_path, load_id""",
-        [run_id, since],
+        from audit.loads as l where {in_scope} and status in ('loaded', 'quarantined', 'held')
+        order by status = 'loaded', family, file_path, load_id limit {MAX_LISTED}""",
+        scope,
+    )
+    withdrawals = _rows(
+        con,
+        f"""
+        select family, file_path, status, note from audit.loads as l where {in_scope} and status in ('withdrawn', 'moved')
+        order by family, file_path, load_id limit {MAX_LISTED}""",
+        scope,
     )
     max_load_id = con.execute("select max(load_id) from audit.loads").fetchone()[0]
-    withdrawals = [r for r in loads if r["status"] in ("withdrawn", "moved")]
-    loads = [r for r in loads if r["status"] in ("loaded", "quarantined")]
     conflict_total = con.execute("select count(*) from quality.qa_conflicts").fetchone()[0]
     conflicts = _rows(
         con,
@@ -115,34 +175,52 @@ def gather(
         select indicator_code, region_code, period_label, published_on, chosen_value, chosen_file_path, candidates
         from quality.qa_conflicts order by indicator_code, region_code, period_label limit {MAX_LISTED}""",
     )
-    issues = _rows(
-        con,
-        """
-        select i.file_path, i.row_number, i.column_name, i.rule, i.value, i.message
-        from audit.load_issues as i join audit.loads as l using (load_id)
-        where l.run_id = ? or l.load_id > ? order by i.file_path, i.row_number nulls first, i.column_name""",
-        [run_id, since],
-    )
+    issue_total = con.execute(
+        f"select count(*) from audit.load_issues as i join audit.loads as l using (load_id) where {in_scope}", scope
+    ).fetchone()[0]
+    issues = _rows(con, f"{ISSUES_SQL.format(in_scope=in_scope)} limit {MAX_LISTED}", scope)
     present = set(files_in_raw)
     still_quarantined = [
         row
         for row in _rows(
             con,
             """
-            select file_path, status, issue_count, finished_at from (
+            select family, file_path, status, issue_count, finished_at from (
                 select *, row_number() over (partition by file_path order by load_id desc) as n from audit.loads
+                where status <> 'held'
             ) where n = 1 and status = 'quarantined' order by file_path""",
         )
         if row["file_path"] in present
     ]
-    expectations = _rows(
-        con,
-        """
-        select e.file_path, e.expectation_type, e.column_name, e.success, e.element_count, e.unexpected_count
-        from dq.expectation_results as e join audit.loads as l using (load_id)
-        where l.run_id = ? or l.load_id > ? order by e.file_path, e.success, e.expectation_type, e.column_name""",
-        [run_id, since],
+    figure_change_total = dict(
+        con.execute(
+            f"select change, count(*) from audit.figure_changes as f join audit.loads as l using (load_id) where {in_scope} group by change",
+            scope,
+        ).fetchall()
     )
+    figure_changes = _rows(con, f"{FIGURE_CHANGES_SQL.format(in_scope=in_scope)} limit {MAX_LISTED}", scope)
+    expectation_summary = _rows(
+        con,
+        f"""
+        select e.family, count(distinct e.file_path) as files, count(distinct e.file_path) filter (not e.success) as files_failed,
+               count(*) filter (e.success) as passed, count(*) filter (not e.success) as failed
+        from dq.expectation_results as e join audit.loads as l using (load_id) where {in_scope} group by all order by family""",
+        scope,
+    )
+    failing_rules = _rows(
+        con,
+        f"""
+        select e.family, e.expectation_type, e.column_name, count(distinct e.file_path) as files,
+               sum(e.unexpected_count) as unexpected, list(distinct e.file_path order by e.file_path)[1:5] as some_files
+        from dq.expectation_results as e join audit.loads as l using (load_id) where {in_scope} and not e.success
+        group by all order by files desc, e.family, e.expectation_type, e.column_name limit {MAX_LISTED}""",
+        scope,
+    )
+    expectations = {
+        "files": sum(r["files"] for r in expectation_summary),
+        "passed": sum(r["passed"] for r in expectation_summary),
+        "failed": sum(r["failed"] for r in expectation_summary),
+    }
     names = {
         r["indicator_code"]: r
         for r in _rows(con, "select indicator_code, name_zh, name_en, theme, unit, direction from marts.dim_indicator")
@@ -213,32 +291,41 @@ def gather(
         if row["not_assessable_reason"]:
             reasons[row["not_assessable_reason"]] += 1
 
+    by_status = defaultdict(int)
+    for row in load_summary:
+        by_status[row["status"]] += row["files"]
     counts = {
-        "loaded": sum(r["status"] == "loaded" for r in loads),
+        "loaded": by_status["loaded"],
         # files in raw/ not served because they were refused, in this refresh or earlier and unchanged since
         "quarantined": len(still_quarantined),
-        "quarantined_now": sum(r["status"] == "quarantined" for r in loads),
+        "quarantined_now": by_status["quarantined"],
+        "held": by_status["held"],
         "deferred": deferred,
-        "skipped": max(len(present) - len(loads) - sum(r["status"] == "moved" for r in withdrawals), 0),
-        "withdrawn": sum(r["status"] == "withdrawn" for r in withdrawals),
+        "skipped": max(len(present) - sum(by_status.values()) + by_status["withdrawn"], 0),
+        "withdrawn": by_status["withdrawn"],
+        "figures_withdrawn": figure_change_total.get("withdrawn", 0),
+        "figures_changed": figure_change_total.get("changed", 0),
         "conflicts": conflict_total,
         "ignored": len(ignored or []),
-        "issues": len(issues),
-        "expectations": len(expectations),
-        "expectations_failed": sum(not r["success"] for r in expectations),
+        "issues": issue_total,
+        "expectations": expectations["passed"] + expectations["failed"],
+        "expectations_failed": expectations["failed"],
         "revisions": revision_total,
         "anomalies": jump_total + sum(not r["passed"] for r in consistency),
         "targets_assessed": sum(r["status"] != "not_assessable" for r in progress),
         "targets_shown": len(progress),
     }
     return {
+        "load_summary": load_summary,
         "loads": loads,
         "withdrawals": withdrawals,
+        "figure_changes": figure_changes,
+        "expectation_summary": expectation_summary,
+        "failing_rules": failing_rules,
         "conflicts": conflicts,
         "ignored": ignored or [],
         "issues": issues,
-        "still_quarantined": still_quarantined,
-        "expectations": expectations,
+        "still_quarantined": still_quarantined[:MAX_LISTED],
         "names": names,
         "regions": regions,
         "revisions": revisions,
@@ -246,6 +333,8 @@ def gather(
         "consistency": consistency,
         "max_listed": MAX_LISTED,
         "max_load_id": max_load_id,
+        "scope": scope,
+        "in_scope": in_scope,
         "years": years,
         "matrix": matrix,
         "latest_summary": dict(latest_summary),
@@ -305,13 +394,16 @@ def write_report(
     out.mkdir(parents=True, exist_ok=True)
     history_path = out / HISTORY_FILE
     history = _read_history(history_path)
+    created = datetime.now(BEIJING)
+    name = f"report-{created:%Y%m%d-%H%M%S}-{run_id[:8]}.html"
     with warehouse.connect(read_only=True) as con:
         data = gather(con, run_id, files_in_raw, ignored, history[0].get("max_load_id") if history else None, deferred)
-    created = datetime.now(BEIJING)
+        nothing_new = bool(history) and _nothing_new(data, history[0])
+        exports = {} if nothing_new else export(con, out / EXPORTS_DIR / Path(name).stem, data["in_scope"], data["scope"])
     c = data["counts"]
     env = _environment()
     index = out / "index.html"
-    if history and _nothing_new(data, history[0]):
+    if nothing_new:
         # A refresh that found nothing new adds no copy of the last page: the index notes the re-check.
         latest = history[0]
         latest["rechecked"] = latest.get("rechecked", 0) + 1
@@ -321,8 +413,13 @@ def write_report(
         path = out / latest["file"]
         return ReportResult(path, index, f"Nothing new since the last report: `{path}`", c)
 
-    name = f"report-{created:%Y%m%d-%H%M%S}-{run_id[:8]}.html"
-    docs_index = settings.data_docs_dir(warehouse.data_dir) / "index.html"
+    docs_dir = settings.data_docs_dir(warehouse.data_dir)
+    docs_index = docs_dir / "index.html"
+    # Each file's newest kept validation page (pages with a failed file are never pruned, so old links stay live).
+    validation_pages: dict[str, str] = {}
+    for entry in read_manifest(docs_dir):
+        for file in entry["files"]:
+            validation_pages.setdefault(file, os.path.relpath(docs_dir / entry["page"], out).replace(os.sep, "/"))
     dbt_docs = settings.dbt_docs_dir(warehouse.data_dir) / "static_index.html"
     html = env.get_template("report.html.j2").render(
         **data,
@@ -330,6 +427,8 @@ def write_report(
         created=created,
         warehouse=warehouse.path,
         data_docs=docs_index.relative_to(out) if docs_index.exists() else None,
+        validation_pages=validation_pages,
+        exports={k: f"{EXPORTS_DIR}/{Path(name).stem}/{v}" for k, v in exports.items()},
         dbt_docs=os.path.relpath(dbt_docs, out) if dbt_docs.exists() else None,
     )
     path = out / name

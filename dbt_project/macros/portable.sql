@@ -49,3 +49,8 @@
 {% macro spark__number_text(value, decimals) -%}
     format_number({{ value }}, {{ decimals }})
 {%- endmacro %}
+
+{#- The last day of a year given as a number (a column or an expression): the same date on every engine. -#}
+{% macro year_end(year) -%}
+    make_date(cast({{ year }} as int), 12, 31)
+{%- endmacro %}

@@ -81,6 +81,31 @@ def _regions(file: str, frame: pd.DataFrame) -> list[Issue]:
                 refuse(code, up, f"the parent chain of {code} loops back on itself")
                 break
             seen.add(cursor)
+    issues += _successions(file, frame, line)
+    return issues
+
+
+def _successions(file: str, frame: pd.DataFrame, line: dict) -> list[Issue]:
+    """A successor is another region, and following successors never comes back to where it started."""
+    if "successor_code" not in frame:
+        return []
+    successor = {
+        c: s for c, s in zip(frame["region_code"], frame["successor_code"], strict=False) if s is not None and not pd.isna(s)
+    }
+    issues = []
+    for code, first in successor.items():
+        seen, cursor = {code}, first
+        while cursor is not None:
+            if cursor in seen:
+                message = (
+                    "a region cannot succeed itself"
+                    if cursor == code and first == code
+                    else f"the successors of {code} loop back on themselves"
+                )
+                issues.append(Issue(file, int(line[code]), "successor_code", "region_succession", str(first), message))
+                break
+            seen.add(cursor)
+            cursor = successor.get(cursor)
     return issues
 
 

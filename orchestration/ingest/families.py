@@ -91,6 +91,10 @@ REGIONS = Family(
         Column("name_en"),
         Column("level", allowed=REGION_LEVELS),
         Column("parent_code", required=False, pattern=REGION_CODE),
+        # A region succession (行政区划调整: a county merged into a new district): from `retired_on` the region's
+        # place in the hierarchy and its targets pass to `successor_code`; its figures stay served under its own code.
+        Column("successor_code", required=False, pattern=REGION_CODE),
+        Column("retired_on", "date", required=False),
     ),
     key=("region_code",),
     description="Regions by GB/T 2260 code: China, Zhejiang, its 11 prefectures, Quzhou's county-level units.",

@@ -101,7 +101,12 @@ def build_suite(family: Family, catalogue: Catalogue, frame: pd.DataFrame):
     add(E.ExpectCompoundColumnsToBeUnique(column_list=[*family.key, FILE_COLUMN]))
 
     if family.name == "regions":
-        add(E.ExpectColumnValuesToBeInSet(column="parent_code", value_set=frame["region_code"].dropna().tolist()))
+        codes = frame["region_code"].dropna().tolist()
+        add(E.ExpectColumnValuesToBeInSet(column="parent_code", value_set=codes))
+        add(E.ExpectColumnValuesToBeInSet(column="successor_code", value_set=codes))
+        # a succession names both the successor and the date it takes effect
+        frame["_succession_incomplete"] = frame["successor_code"].isna() != frame["retired_on"].isna()
+        add(E.ExpectColumnValuesToBeInSet(column="_succession_incomplete", value_set=[False]))
     if family.name == "indicators":
         add(E.ExpectColumnPairValuesAToBeGreaterThanB(column_A="range_max", column_B="range_min", or_equal=False))
     if family.name in ("observations", "targets"):
@@ -193,6 +198,10 @@ _SHOWN_AS = {
         "the year is before the earliest year the indicator can have figures for (a typo such as 1921 for 2021?)",
     ),
     "_base_gap": ("base_year", "the plan's base year must come before its target year"),
+    "_succession_incomplete": (
+        "successor_code",
+        "a retired region names both its successor_code and the date it was retired_on (行政区划调整), or neither",
+    ),
     "_inferred_but_verified": (
         "verified",
         "a target whose comparator was inferred (comparator_provenance inferred) is not verified: "

@@ -13,9 +13,16 @@ levels as (
     select * from {{ ref('int_comparable_series') }} where value_type = 'level'  -- growth needs a level
 ),
 
--- A target binds its own region and, where it says so, every region below it that has figures.
-assessed as (
-    select t.*, r.region_code as assessed_region_code
+-- A target binds its own region and, where it says so, every region below it that has figures. A region retired
+-- by the target year is assessed as the region in force that succeeded it (distinct: a retired county and its
+-- successor district both bound by a prefecture's target are one region from then on).
+bound as (
+    select
+        t.*,
+        case
+            when r.retired_on is not null and r.retired_on <= {{ year_end('t.target_year') }} then r.current_region_code
+            else r.region_code
+        end as assessed_region_code
     from targets as t
     inner join regions as r
         on
@@ -27,6 +34,31 @@ assessed as (
             select 1 from {{ ref('int_observation_vintages') }} as o
             where o.is_latest and o.indicator_code = t.indicator_code and o.region_code = r.region_code
         )
+),
+
+assessed as (
+    select distinct * from bound
+),
+
+-- Successions inside a target's span (after its base year, by its target year): the assessed region's series
+-- starts under another code, and the two are never joined into one trend: the row says so.
+region_changes as (
+    select
+        a.target_id,
+        a.assessed_region_code,
+        {{ string_agg_ordered(
+            "p.region_code || ' → ' || a.assessed_region_code || ' (' || cast(p.retired_on as string) || ')'",
+            "p.region_code",
+            "'; '",
+        ) }} as region_change
+    from assessed as a
+    inner join regions as p
+        on
+            p.current_region_code = a.assessed_region_code
+            and p.region_code <> a.assessed_region_code
+            and p.retired_on > {{ year_end('a.base_year') }}
+            and p.retired_on <= {{ year_end('a.target_year') }}
+    group by a.target_id, a.assessed_region_code
 ),
 
 series as (
@@ -70,8 +102,11 @@ select
     s.base_value,
     s.base_year > a.base_year as base_is_fallback,
     s.latest_year,
-    s.latest_value
+    s.latest_value,
+    c.region_change
 from assessed as a
 inner join {{ ref('stg_indicators') }} as i on i.indicator_code = a.indicator_code
 left join series as s
     on s.target_id = a.target_id and s.assessed_region_code = a.assessed_region_code
+left join region_changes as c
+    on c.target_id = a.target_id and c.assessed_region_code = a.assessed_region_code

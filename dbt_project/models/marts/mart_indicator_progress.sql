@@ -161,5 +161,6 @@ select
         else compound_status
     end as status,
     case when not_assessable_reason is null then unsd_band end as unsd_status,
-    not_assessable_reason
+    not_assessable_reason,
+    region_change
 from statuses

@@ -1,9 +1,10 @@
 """The invariant: what is served is a function of what raw/ holds now, never of the road that led there.
 
-A Hypothesis state machine adds, edits, deletes, renames and copies publication and target files and
-edits the indicator catalogue in a small raw folder, ingesting incrementally after every step; at the
-end, a refresh from scratch of a new data folder over the same raw folder must serve exactly the same
-rows. "Served" is what the dbt models read as current: every current raw row with its file and line
+A Hypothesis state machine adds, edits, deletes, renames, copies and truncates publication and target files,
+copies files in that are still being written while a refresh reads the folder, and edits the indicator catalogue in
+a small raw folder, ingesting incrementally after every step; at the end (copies finished, versions held by the
+shrink guard confirmed, as a steward would), a refresh from scratch of a new data folder over the same raw folder
+must serve exactly the same rows. "Served" is what the dbt models read as current: every current raw row with its file and line
 (no load ids). The dbt layer orders and resolves those rows by content alone (int_observation_vintages),
 which the full-refresh scenario in test_reconcile.py checks mart by mart.
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
 from unittest.mock import patch
 
@@ -24,7 +26,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
 
-from orchestration.ingest.families import ALL_FAMILIES
+from orchestration.ingest.families import ALL_FAMILIES, FACT_FAMILIES
 from orchestration.ingest.loop import ingest_family
 from orchestration.ingest.validation import validate_files
 from orchestration.store.warehouse import Warehouse
@@ -98,9 +100,22 @@ def validate_each_file_once(family, catalogue, frames, docs_dir=None):
     return out
 
 
+SETTLE = 60.0  # files the machine writes are aged past it at once, except a copy still under way
+
+
+def aged(path: Path) -> Path:
+    past = time.time() - 3600
+    os.utime(path, (past, past))
+    return path
+
+
 def ingest_all(raw: Path, warehouse: Warehouse) -> None:
     warehouse.data_dir.mkdir(parents=True, exist_ok=True)
-    with warehouse.held(), patch("orchestration.ingest.loop.validate_files", validate_each_file_once):
+    with (
+        warehouse.held(),
+        patch("orchestration.ingest.loop.validate_files", validate_each_file_once),
+        patch("orchestration.ingest.loop.settle_seconds", lambda: SETTLE),
+    ):
         warehouse.ensure_schema()
         for family in ALL_FAMILIES:
             ingest_family(family, raw, warehouse, "invariant", data_docs=False)
@@ -114,12 +129,19 @@ class RawFolderChanges(RuleBasedStateMachine):
         (self.raw / "observations").mkdir(parents=True)
         (self.raw / "targets").mkdir()
         shutil.copytree(REPO_RAW / "catalogue", self.raw / "catalogue")
+        for path in (self.raw / "catalogue").iterdir():
+            aged(path)
         self.warehouse = Warehouse(self.root / "data")
         self.counter = 0
+        self.copying: dict[Path, str] = {}  # files still being written -> their whole content
         self.refresh()
 
     def _files(self, folder: str) -> list[Path]:
-        return sorted((self.raw / folder).iterdir())
+        return sorted(p for p in (self.raw / folder).iterdir() if p not in self.copying)
+
+    def _write(self, path: Path, text: str) -> None:
+        path.write_text(text, encoding="utf-8")
+        aged(path)
 
     @rule()
     def refresh(self):
@@ -132,16 +154,16 @@ class RawFolderChanges(RuleBasedStateMachine):
 
     @rule(rows=st.lists(figure, min_size=1, max_size=4, unique_by=lambda r: r[:2]))
     def add_publication(self, rows):
-        self._new_name("observations").write_text(publication(rows), encoding="utf-8")
+        self._write(self._new_name("observations"), publication(rows))
 
     @rule(rows=st.lists(target, min_size=1, max_size=2))
     def add_targets(self, rows):
-        self._new_name("targets").write_text(targets_file(rows), encoding="utf-8")
+        self._write(self._new_name("targets"), targets_file(rows))
 
     @precondition(lambda self: self._files("observations"))
     @rule(data=st.data(), rows=st.lists(figure, min_size=1, max_size=4, unique_by=lambda r: r[:2]))
     def edit_in_place(self, data, rows):
-        data.draw(st.sampled_from(self._files("observations"))).write_text(publication(rows), encoding="utf-8")
+        self._write(data.draw(st.sampled_from(self._files("observations"))), publication(rows))
 
     @precondition(lambda self: self._files("observations") or self._files("targets"))
     @rule(data=st.data())
@@ -154,6 +176,30 @@ class RawFolderChanges(RuleBasedStateMachine):
         path = data.draw(st.sampled_from(self._files("observations") + self._files("targets")))
         new = self._new_name(path.parent.name)
         shutil.copyfile(path, new) if copy else path.rename(new)
+        aged(new)
+
+    @precondition(lambda self: self._files("observations") or self._files("targets"))
+    @rule(data=st.data())
+    def truncate(self, data):
+        """A copy cut short (a full disk, an interrupted transfer): half its bytes, whatever that cuts."""
+        path = data.draw(st.sampled_from(self._files("observations") + self._files("targets")))
+        content = path.read_bytes()
+        path.write_bytes(content[: len(content) // 2])
+        aged(path)
+
+    @rule(rows=st.lists(figure, min_size=2, max_size=4, unique_by=lambda r: r[:2]))
+    def start_slow_copy(self, rows):
+        """A publication still being copied in while refreshes run: its first half, written just now."""
+        path, text = self._new_name("observations"), publication(rows)
+        path.write_text(text[: len(text) // 2], encoding="utf-8")
+        self.copying[path] = text
+
+    @precondition(lambda self: self.copying)
+    @rule()
+    def finish_copies(self):
+        for path, text in self.copying.items():
+            self._write(path, text)
+        self.copying.clear()
 
     @rule(add=st.booleans(), text=st.sampled_from(["Urbanisation rate", "Urban share"]))
     def edit_indicator_catalogue(self, add, text):
@@ -162,10 +208,17 @@ class RawFolderChanges(RuleBasedStateMachine):
         lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
         lines = [line for line in lines if not line.startswith("TEST_EXTRA,")] + ([NEW_INDICATOR] if add else [])
         lines = [line.replace("Urbanisation rate", text).replace("Urban share", text) for line in lines]
-        path.write_text("".join(lines), encoding="utf-8")
+        self._write(path, "".join(lines))
 
     def teardown(self):
         try:
+            self.finish_copies()
+            self.refresh()
+            # A steward confirms every version the shrink guard held; what is served then follows raw/ alone.
+            with self.warehouse.session() as con:
+                held = [(p, sha) for f in FACT_FAMILIES for p, (sha, _) in self.warehouse.held_versions(con, f).items()]
+            for path, sha in held:
+                self.warehouse.confirm(path, sha, "invariant", None)
             self.refresh()
             incremental = served_state(self.warehouse)
             scratch = Warehouse(self.root / "scratch")

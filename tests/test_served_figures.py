@@ -6,10 +6,10 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import duckdb
 import pytest
 from conftest import REPO_RAW, write_obs
 from dagster import DagsterInstance
+from test_refresh import query
 
 from orchestration import confirm, settings
 from orchestration.refresh import run_refresh
@@ -18,11 +18,6 @@ pytestmark = pytest.mark.slow
 DECADE = "observations/zjrb-2022-quzhou-decade.csv"
 INCOME = "observations/zjol-qz-income-2014.csv"
 PRESS = "observations/ezhejiang-2022-09-14-press.csv"  # six figures: dropping one stays under the shrink guard
-
-
-def query(data: Path, sql: str, *params):
-    with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
-        return con.execute(sql, list(params)).fetchall()
 
 
 def served_from(data: Path, path: str) -> int:

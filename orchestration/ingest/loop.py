@@ -256,7 +256,8 @@ def ingest_family(family: Family, raw_root: Path, warehouse: Warehouse, run_id: 
                     log.warning("quarantined %s: %d issue(s); first: %s", item.rel, len(issues), issues[0])
                     settled.append(FileOutcome(family.name, item.rel, "quarantined", batch.rows_read, issues, load_id))
                     continue
-                diff = warehouse.figure_diff(con, family, item.rel, batch.frame) if item.rel in served else None
+                replaces = family in FACT_FAMILIES and item.rel in served  # a new version of a served fact file
+                diff = warehouse.figure_diff(con, family, item.rel, batch.frame) if replaces else None
                 if diff and diff.shrinks_more_than(guard) and not warehouse.is_confirmed(con, item.rel, item.sha256):
                     load_id = warehouse.record_hold(con, load, batch.frame, diff, guard)
                     log.warning("held %s: it would withdraw %d of %d served figures", item.rel, diff.withdrawn, diff.served)

@@ -15,7 +15,7 @@ from conftest import write_obs
 from dagster import DagsterInstance
 from test_ingest import SRC, ingest_all
 
-from orchestration.ingest.loop import RawFolderError, check_raw_folder, ignored_files
+from orchestration.ingest.loop import SHRINK_GUARD_ENV, RawFolderError, check_raw_folder, ignored_files
 from orchestration.refresh import run_refresh
 from orchestration.store.warehouse import Warehouse
 
@@ -231,7 +231,7 @@ def test_a_symlink_is_refused_before_anything_is_read(raw_copy, tmp_path):
 
 
 # Every table a build makes from the figures, incremental ones included. Load ids and withdrawal times say when a
-# row arrived, not what it is, and withdrawn rows are history a refresh from scratch never saw: left out.
+# row arrived, not what it is, and withdrawn and replaced rows are history a refresh from scratch never saw: left out.
 BUILT_TABLES = (
     *(f"marts.{m}" for m in SERVED_MARTS),
     "marts.fct_observation_vintage",
@@ -256,7 +256,9 @@ def marts(data: Path) -> dict[str, list[tuple]]:
                     [schema, name],
                 ).fetchall()
             ]
+            # history a refresh from scratch never saw: withdrawn rows, and old values of figures changed in place
             history = " where not is_withdrawn" if "is_withdrawn" in columns else ""
+            history += " and not is_replaced" if "is_replaced" in columns else ""
             tables[table] = con.execute(f"select {', '.join(columns)} from {table}{history} order by all").fetchall()
         return tables
 
@@ -274,8 +276,11 @@ def dbt_scopes(data: Path) -> list[str]:
         return [scope for (scope,) in con.execute("select scope from audit.dbt_builds order by built_at").fetchall()]
 
 
-def test_incremental_refreshes_serve_what_a_refresh_from_scratch_serves(tmp_path, restore_environ):
+def test_incremental_refreshes_serve_what_a_refresh_from_scratch_serves(tmp_path, restore_environ, monkeypatch):
     """Adds, a same-date conflict, an edit, a delete, a rename and a refused catalogue edit, then from scratch."""
+    # Below, a one-figure file gets another figure: a new version the shrink guard would hold (as a refresh from
+    # scratch never does) until a steward confirms it. Off here; its own tests are in test_served_figures.py.
+    monkeypatch.setenv(SHRINK_GUARD_ENV, "1")
     raw, instance = tmp_path / "raw", DagsterInstance.ephemeral()
     shutil.copytree(Path(__file__).parent.parent / "raw", raw)
     assert run_refresh(tmp_path / "inc", raw, instance).success

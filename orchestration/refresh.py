@@ -15,6 +15,7 @@ from pathlib import Path
 
 from orchestration import settings
 from orchestration.ingest.loop import FILE_STATUSES, RawFolderError, check_raw_folder, ignored_files
+from orchestration.store.disk_space import is_no_space, no_space_verdict
 from orchestration.store.locks import exclusive_lock
 
 DAGSTER_YAML = """# Written by orchestration/refresh.py. No network at run time.
@@ -77,6 +78,11 @@ class RefreshSummary:
     step_seconds: dict[str, float] = field(default_factory=dict)  # wall time of each step, slowest first
     unchanged: bool = False  # nothing new since the last dbt build: no rebuild, no new release, no new report
     dbt_scope: str | None = None  # every figure rebuilt and why, or only those changed (audit.dbt_builds.scope)
+    data_dir: Path | None = None
+
+    @property
+    def out_of_space(self) -> bool:
+        return any(is_no_space(f, self.data_dir) for f in self.failures)
 
     @property
     def flags(self) -> list[str]:
@@ -93,6 +99,8 @@ class RefreshSummary:
 
     @property
     def verdict(self) -> str:
+        if not self.success and self.out_of_space and self.data_dir is not None:
+            return no_space_verdict(self.data_dir)
         if not self.success:
             return "Refresh FAILED"
         if self.flags:
@@ -163,13 +171,18 @@ def run_refresh(data_dir: Path | None = None, raw_dir: Path | None = None, insta
         os.environ["DAGSTER_HOME"] = str(prepare_dagster_home(data_dir))
         instance = dg.DagsterInstance.get()
     fail_dead_refresh_runs(instance)
+    wait_for_runs_in_progress(instance)
     started = time.monotonic()
     quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
     result = defs.resolve_job_def("refresh_warehouse").execute_in_process(
         run_config=quiet, instance=instance, raise_on_error=False, tags={PID_TAG: str(os.getpid())}
     )
     summary = RefreshSummary(
-        result.run_id, result.success, time.monotonic() - started, warehouse=settings.warehouse_path(data_dir)
+        result.run_id,
+        result.success,
+        time.monotonic() - started,
+        warehouse=settings.warehouse_path(data_dir),
+        data_dir=data_dir,
     )
     summary.ignored = ignored_files(raw_root)
 
@@ -249,6 +262,35 @@ def fail_dead_refresh_runs(instance) -> list[str]:
     return dead
 
 
+RUN_WAIT_POLL_SECONDS = 2.0
+
+
+def wait_for_runs_in_progress(instance, on_wait=None) -> list[str]:
+    """Wait until no other refresh runs in this Dagster instance: one started by the schedule, the sensor or the UI
+    under `make dev` (another `make run` is kept out by refresh.lock). Dagster's run queue already keeps the daemon
+    from launching a run while this one is in progress (it counts every run in the instance). Returns the runs
+    waited for; runs of dead `make run` refreshes are marked failed meanwhile, dead daemon runs by run monitoring."""
+    import dagster as dg
+
+    waited: list[str] = []
+    while True:
+        fail_dead_refresh_runs(instance)
+        running = [
+            r.run_id
+            for r in instance.get_runs(
+                filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING])
+            )
+            if r.tags.get(PID_TAG) != str(os.getpid())
+        ]
+        if not running:
+            return waited
+        if running[0] not in waited:
+            message = f"another refresh is running (Dagster run {running[0]}); waiting for it to finish"
+            (on_wait or (lambda m: print(m, file=sys.stderr, flush=True)))(message)
+            waited.append(running[0])
+        time.sleep(RUN_WAIT_POLL_SECONDS)
+
+
 def main(argv: list[str]) -> int:
     if argv == ["--print-dagster-home"]:  # used by `make dev`
         print(prepare_dagster_home(settings.data_dir()))
@@ -269,6 +311,13 @@ def main(argv: list[str]) -> int:
     except RawFolderError as exc:
         print(f"Refresh FAILED before it started: {exc}", file=sys.stderr)
         return EXIT_CANNOT_START
+    except Exception as exc:  # outside any step: Dagster's own storage, the Dagster home, the lock file
+        if not is_no_space(exc, settings.data_dir()):
+            raise
+        print(no_space_verdict(settings.data_dir()))
+        print(f"  {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
+        print("  nothing half-published: readers keep the release they had; free space and run the refresh again")
+        return EXIT_FAILED
     print(summary.render())
     return EXIT_PUBLISHED if summary.success else EXIT_FAILED
 

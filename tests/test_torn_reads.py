@@ -141,7 +141,7 @@ def test_a_file_that_vanishes_while_the_folder_is_read_is_deferred_and_an_unread
 def test_a_file_copied_slowly_during_refreshes_is_loaded_whole_or_deferred_never_half(raw_copy, tmp_path, monkeypatch):
     """A copier writes a 100-row publication in 20 pieces over ~3 s while ingests run back to back: every load of
     it holds all 100 rows, and once the copy has settled it is loaded."""
-    monkeypatch.setenv(SETTLE_SECONDS_ENV, "1")
+    monkeypatch.setenv(SETTLE_SECONDS_ENV, "2")  # well above the copier's pauses, even on a loaded machine
     for other in raw_copy.rglob("*.csv"):
         age(other, 3600)
     warehouse = Warehouse(tmp_path / "data")
@@ -163,7 +163,7 @@ def test_a_file_copied_slowly_during_refreshes_is_loaded_whole_or_deferred_never
         outcome = {o.file_path: o for o in ingest_family(OBSERVATIONS, raw_copy, warehouse, "during")}
         statuses.append(outcome["observations/slow-copy.csv"].status if "observations/slow-copy.csv" in outcome else "absent")
     copier.join()
-    time.sleep(1.2)
+    time.sleep(2.2)
     final = {o.file_path: o for o in ingest_family(OBSERVATIONS, raw_copy, warehouse, "after")}["observations/slow-copy.csv"]
     assert "deferred" in statuses and "loaded" not in statuses[:-1]
     assert (final.status, final.rows) in {("loaded", 100), ("skipped", 0)}

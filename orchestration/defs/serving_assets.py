@@ -8,7 +8,7 @@ from orchestration.defs.owners import BI_TEAM, STEWARDS
 from orchestration.defs.resources import RawFilesResource, WarehouseResource
 from orchestration.ingest.families import ALL_FAMILIES
 from orchestration.ingest.loop import discover, ignored_files
-from orchestration.publish.serving import current_snapshot, publish
+from orchestration.publish.serving import current_snapshot, publish, published_run_id
 from orchestration.reporting.report import write_report
 
 MART_KEYS = [key for key in quzhou_dbt_models.keys if key.path[0] == "marts"]
@@ -46,7 +46,9 @@ QUALITY_KEYS = [key for key in quzhou_dbt_models.keys if key.path[0] == "quality
 @dg.asset(
     key=dg.AssetKey(["reports", "quality_report"]),
     group_name="serving",
-    deps=[*MART_KEYS, *QUALITY_KEYS],
+    # After the publication: a report says "published" only of a release that is current, and is not written at
+    # all when the publication failed.
+    deps=[*MART_KEYS, *QUALITY_KEYS, marts_snapshot.key],
     kinds={"html"},
     owners=[STEWARDS],
     description=(
@@ -62,7 +64,8 @@ def quality_report(
     store = warehouse.get()
     run_tags = context.instance.get_run_by_id(context.run_id).tags
     deferred = sum(int(v) for k, v in run_tags.items() if k.startswith("quzhou/") and k.endswith("_deferred"))
-    result = write_report(store, context.run_id, files_in_raw, ignored_files(root), deferred)
+    published = published_run_id(store.data_dir) == context.run_id
+    result = write_report(store, context.run_id, files_in_raw, ignored_files(root), deferred, published)
     # A refresh that quarantined, withdrew or found conflicting files still succeeds (what was accepted is
     # served), so the run says so in its tags, visible in the run list beside the green status. The ingest
     # assets may have said so already (a file still being written): that is never taken back.

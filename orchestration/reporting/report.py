@@ -373,6 +373,12 @@ def _write_atomically(path: Path, text: str) -> None:
     tmp.replace(path)
 
 
+def reported_run_ids(data_dir: Path) -> set[str]:
+    """The runs the newest report speaks for: the one that wrote it and the last that found nothing new since."""
+    history = _read_history(settings.reports_dir(data_dir) / HISTORY_FILE)
+    return {history[0].get("run_id"), history[0].get("last_rechecked_run_id")} - {None} if history else set()
+
+
 def latest_report(data_dir: Path) -> Path | None:
     """The newest report page, if any (what a refresh that rebuilt nothing points to)."""
     history = _read_history(settings.reports_dir(data_dir) / HISTORY_FILE)
@@ -388,8 +394,14 @@ def _nothing_new(data: dict[str, Any], last: dict[str, Any]) -> bool:
 
 
 def write_report(
-    warehouse: Warehouse, run_id: str, files_in_raw: Collection[str], ignored: list[str] | None = None, deferred: int = 0
+    warehouse: Warehouse,
+    run_id: str,
+    files_in_raw: Collection[str],
+    ignored: list[str] | None = None,
+    deferred: int = 0,
+    published: bool = True,
 ) -> ReportResult:
+    """The report of run `run_id`; `published`: whether the serving copy readers open now is this run's release."""
     out = settings.reports_dir(warehouse.data_dir)
     out.mkdir(parents=True, exist_ok=True)
     history_path = out / HISTORY_FILE
@@ -408,6 +420,7 @@ def write_report(
         latest = history[0]
         latest["rechecked"] = latest.get("rechecked", 0) + 1
         latest["last_rechecked"] = created.isoformat(timespec="seconds")
+        latest["last_rechecked_run_id"] = run_id
         _write_atomically(history_path, json.dumps(history, ensure_ascii=False, indent=1))
         _write_atomically(index, env.get_template("index.html.j2").render(history=history))
         path = out / latest["file"]
@@ -428,6 +441,7 @@ def write_report(
         warehouse=warehouse.path,
         data_docs=docs_index.relative_to(out) if docs_index.exists() else None,
         validation_pages=validation_pages,
+        published=published,
         exports={k: f"{EXPORTS_DIR}/{Path(name).stem}/{v}" for k, v in exports.items()},
         dbt_docs=os.path.relpath(dbt_docs, out) if dbt_docs.exists() else None,
     )

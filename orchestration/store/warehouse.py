@@ -26,8 +26,8 @@ from orchestration.ingest.reading import ROW_COLUMN, Issue
 from orchestration.ingest.validation import Catalogue
 from orchestration.store.locks import LockHeldError, exclusive_lock
 
-# Statuses of audit.loads that stand for what a path serves now (a held version serves nothing new: the
-# version before it still is; see `latest_records`).
+# The audit.loads status of a version the shrink guard held. It serves nothing (the version before it still is), so
+# it never counts as what its path serves (`latest_records` skips it; `held_versions` lists it).
 HELD = "held"
 UNFINISHED_BUILD = "(unfinished)"  # audit.dbt_builds.inputs_fingerprint of a build under way, failed or killed
 LOAD_COLUMNS = ("_load_id", "_file_path", "_row", "_superseded_by_load", "_withdrawn_at", "_withdrawn_reason")
@@ -580,9 +580,8 @@ class Warehouse:
         """One transaction for everything a file's load writes; yields the new load id."""
         con.execute("begin transaction")
         try:
-            yield con.execute("select nextval('audit.load_id_seq')").fetchall()[0][
-                0
-            ]  # fetched to the end: DuckDB 2 refuses other work on an unfinished result
+            # fetched to the end: DuckDB 2 refuses other work (register) on a connection with an unfinished result
+            yield con.execute("select nextval('audit.load_id_seq')").fetchall()[0][0]
             con.execute("commit")
         except BaseException:
             con.execute("rollback")

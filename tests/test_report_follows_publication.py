@@ -1,0 +1,86 @@
+"""The report follows the publication: it is written after the serving copy, never claims a publication that did
+not happen, and a refresh that finds a publication without its report (a kill in between) writes it."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from conftest import REPO_RAW, write_obs
+from dagster import DagsterInstance
+
+from orchestration.defs import serving_assets
+from orchestration.publish.serving import published_run_id
+from orchestration.refresh import run_refresh
+
+pytestmark = pytest.mark.slow
+ROW = "330802,URBANISATION,2021,70.1,%,level,normal,exact,70.1%,zjrb-2022-quzhou-decade,"
+
+
+def test_a_failed_publication_gets_no_report_and_a_lost_report_is_written_by_the_next_refresh(
+    tmp_path, restore_environ, monkeypatch
+):
+    raw, data = tmp_path / "raw", tmp_path / "data"
+    shutil.copytree(REPO_RAW, raw)
+    instance = DagsterInstance.ephemeral()
+    first = run_refresh(data, raw, instance)
+    assert first.success and "published" in first.report.read_text(encoding="utf-8")
+
+    # The publication fails: no report is written that could claim it.
+    write_obs(raw, "new.csv", ROW)
+
+    def publication_fails(*args, **kwargs):
+        raise OSError("the serving folder is read-only")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(serving_assets, "publish", publication_fails)
+        failed = run_refresh(data, raw, instance)
+    assert not failed.success and failed.report is None
+    assert published_run_id(data) == first.run_id
+
+    # Published, then killed before the report (the report step fails here, as a process dying between the two
+    # steps would leave it): the next refresh reports it.
+    def killed(*args, **kwargs):
+        raise RuntimeError("killed between publication and report")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(serving_assets, "write_report", killed)
+        unreported = run_refresh(data, raw, instance)
+    assert not unreported.success and published_run_id(data) == unreported.run_id
+    recovered = run_refresh(data, raw, instance)
+    assert recovered.success and not recovered.unchanged
+    assert recovered.report is not None and recovered.report != first.report
+    page = recovered.report.read_text(encoding="utf-8")
+    assert "observations/new.csv" in page  # the loads the lost report would have shown
+    assert "NOT published" not in page and published_run_id(data) == recovered.run_id
+    # and from then on a refresh with nothing new rebuilds nothing
+    assert run_refresh(data, raw, instance).unchanged
+
+
+def test_make_run_waits_for_a_refresh_the_daemon_started(tmp_path, restore_environ):
+    """A run of the schedule or sensor (no process tag: launched by the daemon) in progress: `make run` waits for it."""
+    import threading
+    import time
+
+    import dagster as dg
+
+    from orchestration.refresh import wait_for_runs_in_progress
+
+    instance = DagsterInstance.ephemeral()
+
+    @dg.op
+    def takes_a_while():
+        time.sleep(4)
+
+    job = dg.GraphDefinition(name="daemon_refresh", node_defs=[takes_a_while]).to_job()
+    other = threading.Thread(target=lambda: job.execute_in_process(instance=instance))
+    other.start()
+    deadline = time.monotonic() + 30
+    while not instance.get_runs(filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED])) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    said: list[str] = []
+    waited = wait_for_runs_in_progress(instance, said.append)
+    other.join()
+    (run,) = instance.get_runs()
+    assert waited == [run.run_id] and "waiting for it to finish" in said[0]
+    assert run.status == dg.DagsterRunStatus.SUCCESS  # it finished before the wait ended, and was not marked failed

@@ -79,6 +79,7 @@ class RefreshSummary:
     unchanged: bool = False  # nothing new since the last dbt build: no rebuild, no new release, no new report
     dbt_scope: str | None = None  # every figure rebuilt and why, or only those changed (audit.dbt_builds.scope)
     data_dir: Path | None = None
+    repaired: list[str] = field(default_factory=list)  # damaged files found and rewritten (raw zone, serving copy)
 
     @property
     def out_of_space(self) -> bool:
@@ -103,9 +104,10 @@ class RefreshSummary:
             return no_space_verdict(self.data_dir)
         if not self.success:
             return "Refresh FAILED"
+        repaired = f"; repaired {len(self.repaired)} damaged file(s): {', '.join(self.repaired[:3])}" if self.repaired else ""
         if self.flags:
-            return "Refresh published WITH WARNINGS: " + ", ".join(self.flags) + " (see the quality report)"
-        return "Refresh succeeded: all files accepted"
+            return "Refresh published WITH WARNINGS: " + ", ".join(self.flags) + " (see the quality report)" + repaired
+        return "Refresh succeeded: all files accepted" + repaired
 
     def render(self) -> str:
         marts = [m for m in self.models_built if m.startswith("marts/")]
@@ -190,6 +192,7 @@ def run_refresh(data_dir: Path | None = None, raw_dir: Path | None = None, insta
         materialization = event.materialization
         key = materialization.asset_key.to_user_string()
         meta = materialization.metadata
+        summary.repaired += meta["repaired"].value if "repaired" in meta else []
         if key.startswith("raw/"):
             for status in FILE_STATUSES:
                 summary.files[status] = summary.files.get(status, 0) + int(meta[f"files_{status}"].value)

@@ -17,7 +17,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 from orchestration import settings
 from orchestration.dbt_tools.build_scope import LastBuild, decide
 from orchestration.defs.resources import WarehouseResource
-from orchestration.publish.serving import published_run_id
+from orchestration.publish.serving import published_run_id, verify_current
 from orchestration.reporting.report import reported_run_ids
 
 os.environ.setdefault("DO_NOT_TRACK", "1")  # dbt: no anonymous usage statistics
@@ -81,10 +81,12 @@ def quzhou_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, wa
         and last[0] == inputs
         and published_run_id(warehouse.data_path) == last[1]
         and last[1] in reported_run_ids(warehouse.data_path)
+        and not verify_current(warehouse.data_path)
     ):
         # Nothing was loaded, refused, withdrawn or moved and no model or code changed since the last build,
         # whose marts are the ones served and reported (a run killed between build and publication, or between
-        # publication and report, does not count: this refresh publishes and reports again). The marts are what a
+        # publication and report, does not count: this refresh publishes and reports again; nor does a release whose
+        # files differ from their checksums: it is published anew). The marts are what a
         # build would make. No output is yielded, so Dagster skips the snapshot and report.
         context.log.info("nothing changed since the last dbt build: marts, serving snapshot and report stay as they are")
         return

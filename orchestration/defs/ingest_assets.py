@@ -118,6 +118,7 @@ def build_ingest_asset(family: Family) -> dg.AssetsDefinition:
                 "warehouse": dg.MetadataValue.path(str(store.path)),
                 "raw_zone": dg.MetadataValue.path(str(zone_dir(store.data_dir) / family.name)),
                 "raw_zone_partitions_written": zone.written,
+                "repaired": dg.MetadataValue.json([f"raw_zone/{p}" for p in zone.repaired]),
             },
             check_results=[
                 _files_check(

@@ -8,7 +8,7 @@ from orchestration.defs.owners import BI_TEAM, STEWARDS
 from orchestration.defs.resources import RawFilesResource, WarehouseResource
 from orchestration.ingest.families import ALL_FAMILIES
 from orchestration.ingest.loop import discover, ignored_files
-from orchestration.publish.serving import current_snapshot, publish, published_run_id
+from orchestration.publish.serving import current_snapshot, publish, published_run_id, verify_current
 from orchestration.reporting.report import write_report
 
 MART_KEYS = [key for key in quzhou_dbt_models.keys if key.path[0] == "marts"]
@@ -26,6 +26,9 @@ MART_KEYS = [key for key in quzhou_dbt_models.keys if key.path[0] == "marts"]
     ),
 )
 def marts_snapshot(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    damaged = verify_current(warehouse.data_path)  # the release readers have now: republished whole if damaged
+    if damaged:
+        context.log.warning(f"the current release is damaged ({', '.join(damaged)}): publishing it anew")
     release = publish(warehouse.get(), context.run_id)
     lines = ["| mart | rows |", "|---|---|"] + [f"| {t} | {n} |" for t, n in release.row_counts.items()]
     return dg.MaterializeResult(
@@ -36,6 +39,7 @@ def marts_snapshot(context: dg.AssetExecutionContext, warehouse: WarehouseResour
             "release_folder": dg.MetadataValue.path(str(release.path)),
             "row_counts": dg.MetadataValue.md("\n".join(lines)),
             "dagster/row_count": sum(release.row_counts.values()),
+            "repaired": dg.MetadataValue.json([f"serving/current/{name}" for name in damaged]),
         }
     )
 

@@ -23,6 +23,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.ingest.families import Family
+from orchestration.publish.checksums import CHECKSUMS_FILE, damaged, read_checksums, write_checksums
 
 PARTITION_COLUMN = "load_id"
 PART_FILE = "part-0.parquet"
@@ -40,6 +41,7 @@ class ZoneSync:
     loads: int  # loads the family holds, each one partition
     written: int  # partitions (re)written by this sync
     removed: int  # partitions of loads the warehouse no longer holds
+    repaired: tuple[str, ...] = ()  # partitions found damaged (missing, or not what their checksum says) and rewritten
 
 
 def _load_states(con: duckdb.DuckDBPyConnection, family: Family) -> dict[str, str]:
@@ -65,8 +67,16 @@ def sync_family(con: duckdb.DuckDBPyConnection, family: Family, zone: Path) -> Z
     root.mkdir(parents=True, exist_ok=True)
     state_path = root / STATE_FILE
     recorded = json.loads(state_path.read_text()) if state_path.exists() else {}
+    sums = read_checksums(root / CHECKSUMS_FILE) or {}
     states = _load_states(con, family)
-    changed = [i for i, s in states.items() if recorded.get(i) != s or not (_partition(root, i) / PART_FILE).exists()]
+    # A partition whose file is gone or differs from the checksum written with it (zeroed, truncated) is damaged:
+    # rewritten from the warehouse, like one whose load changed.
+    repaired = [
+        i
+        for i, s in states.items()
+        if recorded.get(i) == s and (not (_partition(root, i) / PART_FILE).exists() or _damaged_partition(root, i, sums))
+    ]
+    changed = [i for i, s in states.items() if recorded.get(i) != s] + repaired
     loads = len(states)
     if changed:
         _write_partitions(con, family, root, changed)
@@ -79,10 +89,19 @@ def sync_family(con: duckdb.DuckDBPyConnection, family: Family, zone: Path) -> Z
     gone = [p for p in root.glob(f"{PARTITION_COLUMN}=*") if p.name.split("=", 1)[1] not in states]
     for path in gone:
         shutil.rmtree(path)
+    names = [f"{PARTITION_COLUMN}={i}/{PART_FILE}" for i in states]
+    if changed or gone or set(sums) != set(names):
+        rewritten = {f"{PARTITION_COLUMN}={i}/{PART_FILE}" for i in changed}
+        write_checksums(root, names, known={n: s for n, s in sums.items() if n not in rewritten})
     tmp = state_path.with_suffix(".tmp")
     tmp.write_text(json.dumps(states, sort_keys=True))
     os.replace(tmp, state_path)
-    return ZoneSync(family.name, loads, len(changed), len(gone))
+    return ZoneSync(family.name, loads, len(changed), len(gone), tuple(f"{family.name}/load_id={i}" for i in repaired))
+
+
+def _damaged_partition(root: Path, load_id: str, sums: dict[str, str]) -> bool:
+    name = f"{PARTITION_COLUMN}={load_id}/{PART_FILE}"
+    return name in sums and bool(damaged(root, {name: sums[name]}))
 
 
 def _write_partitions(con: duckdb.DuckDBPyConnection, family: Family, root: Path, load_ids: list[str]) -> None:

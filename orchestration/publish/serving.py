@@ -20,6 +20,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration import settings
+from orchestration.publish.checksums import CHECKSUMS_FILE, damaged, read_checksums, write_checksums
 from orchestration.store.warehouse import Warehouse
 
 SNAPSHOT_FILE = "snapshot.duckdb"  # not "marts.duckdb": the catalog name would clash with schema marts
@@ -68,6 +69,18 @@ def published_run_id(data_dir: Path) -> str | None:
         return None
 
 
+def verify_current(data_dir: Path) -> list[str]:
+    """The files of the current release that are missing or differ from the checksums written with it (empty when
+    intact, or when there is no release or it predates checksums)."""
+    current = serving_root(data_dir) / "current"
+    if not current.exists():
+        return []
+    sums = read_checksums(current / CHECKSUMS_FILE)
+    if sums is None:
+        return [CHECKSUMS_FILE] if (current / CHECKSUMS_FILE).exists() else []
+    return damaged(current, sums)
+
+
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -106,6 +119,8 @@ def publish(warehouse: Warehouse, run_id: str = "") -> Release:
         staging.mkdir()
         try:
             counts = _write_release(warehouse, staging, release_id, published_at, run_id)
+            # every file of the release, so that a refresh (and a reader) can tell a damaged one: verify_current
+            write_checksums(staging, [p.name for p in staging.iterdir() if p.is_file()])
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise

@@ -172,8 +172,7 @@ def run_refresh(data_dir: Path | None = None, raw_dir: Path | None = None, insta
     if instance is None:
         os.environ["DAGSTER_HOME"] = str(prepare_dagster_home(data_dir))
         instance = dg.DagsterInstance.get()
-    fail_dead_refresh_runs(instance)
-    wait_for_runs_in_progress(instance)
+    wait_for_runs_in_progress(instance)  # and marks the runs of dead `make run` refreshes failed
     started = time.monotonic()
     quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
     result = defs.resolve_job_def("refresh_warehouse").execute_in_process(
@@ -266,15 +265,22 @@ def fail_dead_refresh_runs(instance) -> list[str]:
 
 
 RUN_WAIT_POLL_SECONDS = 2.0
+RUN_WAIT_ENV = "QZ_RUN_WAIT_SECONDS"  # how long `make run` waits for another refresh's run (default: an hour)
 
 
 def wait_for_runs_in_progress(instance, on_wait=None) -> list[str]:
     """Wait until no other refresh runs in this Dagster instance: one started by the schedule, the sensor or the UI
     under `make dev` (another `make run` is kept out by refresh.lock). Dagster's run queue already keeps the daemon
     from launching a run while this one is in progress (it counts every run in the instance). Returns the runs
-    waited for; runs of dead `make run` refreshes are marked failed meanwhile, dead daemon runs by run monitoring."""
+    waited for; runs of dead `make run` refreshes are marked failed meanwhile, dead daemon runs by run monitoring.
+
+    A run left STARTED by a worker that died while the daemon was down would be waited for forever: after
+    QZ_RUN_WAIT_SECONDS the refresh goes on, saying so (its writes still wait for the warehouse lock)."""
     import dagster as dg
 
+    say = on_wait or (lambda m: print(m, file=sys.stderr, flush=True))
+    limit = float(os.environ.get(RUN_WAIT_ENV) or 3600)
+    deadline = time.monotonic() + limit
     waited: list[str] = []
     while True:
         fail_dead_refresh_runs(instance)
@@ -287,9 +293,14 @@ def wait_for_runs_in_progress(instance, on_wait=None) -> list[str]:
         ]
         if not running:
             return waited
+        if time.monotonic() > deadline:
+            say(
+                f"gave up waiting after {limit:g} s for Dagster run {running[0]}, probably stuck (its worker died): "
+                "refreshing anyway; terminate it in the Dagster UI (Runs › Terminate)"
+            )
+            return waited
         if running[0] not in waited:
-            message = f"another refresh is running (Dagster run {running[0]}); waiting for it to finish"
-            (on_wait or (lambda m: print(m, file=sys.stderr, flush=True)))(message)
+            say(f"another refresh is running (Dagster run {running[0]}); waiting for it to finish")
             waited.append(running[0])
         time.sleep(RUN_WAIT_POLL_SECONDS)
 

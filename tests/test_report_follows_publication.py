@@ -84,3 +84,19 @@ def test_make_run_waits_for_a_refresh_the_daemon_started(tmp_path, restore_envir
     (run,) = instance.get_runs()
     assert waited == [run.run_id] and "waiting for it to finish" in said[0]
     assert run.status == dg.DagsterRunStatus.SUCCESS  # it finished before the wait ended, and was not marked failed
+
+
+def test_a_run_stuck_in_progress_is_not_waited_for_forever(monkeypatch):
+    import dagster as dg
+
+    from orchestration.refresh import RUN_WAIT_ENV, wait_for_runs_in_progress
+
+    instance = DagsterInstance.ephemeral()
+    stuck = instance.create_run_for_job(dg.GraphDefinition(name="stuck", node_defs=[]).to_job())
+    # a run left STARTED by a worker that died while the daemon was down
+    instance.handle_run_event(stuck.run_id, dg.DagsterEvent(dg.DagsterEventType.RUN_START.value, "stuck"))
+    assert instance.get_run_by_id(stuck.run_id).status == dg.DagsterRunStatus.STARTED
+    monkeypatch.setenv(RUN_WAIT_ENV, "1")
+    said: list[str] = []
+    assert wait_for_runs_in_progress(instance, said.append) == [stuck.run_id]
+    assert "gave up waiting" in said[-1] and "Terminate" in said[-1]

@@ -20,7 +20,7 @@ SPARK_STAMP := $(VENV)/.spark-stamp
 SIZES ?= 1e4,1e5,1e6
 PORT ?= 3000
 
-.PHONY: run test test-fast lint dev docs bench bi-clients spark-test clean confirm verify
+.PHONY: run test test-fast lint dev docs bench bi-clients spark-test clean confirm verify restore
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -68,6 +68,11 @@ $(CLIENTS_STAMP): tests/clients/requirements.txt tests/clients/package.json
 # A steward accepts a version the shrink guard held (docs/quality-rules.md): make confirm FILE=observations/x.csv
 confirm: $(STAMP)
 	$(BIN)/python -m orchestration.confirm "$(FILE)" $(if $(NOTE),--note "$(NOTE)")
+
+# Rebuild a lost or damaged warehouse from the raw zone, history included, then refresh (docs/operations.md);
+# FROM=data/backups/warehouse-….duckdb puts a backup back instead.
+restore: $(STAMP)
+	$(BIN)/python -m orchestration.store.restore $(FROM)
 
 # Check the serving copy and the raw zone against their checksums (reads only; exit 1 when a file is damaged).
 verify: $(STAMP)

@@ -13,6 +13,7 @@ from orchestration.defs.resources import RawFilesResource, WarehouseResource
 from orchestration.ingest.families import ALL_FAMILIES, CATALOGUE_FAMILIES, Family
 from orchestration.ingest.loop import FILE_STATUSES, FileOutcome, ingest_family
 from orchestration.publish.raw_zone import sync_family, zone_dir
+from orchestration.store.restore import audit_exported, export_audit, refuse_to_erase_history
 
 GROUP = "ingest"
 MAX_REASONS_SHOWN = 50  # per check, in the UI; every reason is in audit.load_issues
@@ -87,10 +88,13 @@ def build_ingest_asset(family: Family) -> dg.AssetsDefinition:
     def _ingest(context: dg.AssetExecutionContext, warehouse: WarehouseResource, raw_files: RawFilesResource):
         store = warehouse.get()
         store.ensure_schema()
+        refuse_to_erase_history(store)  # a lost warehouse is restored from the raw zone, never refreshed over it
         outcomes = ingest_family(family, raw_files.path, store, context.run_id)
         # The same loads as Parquet, for Spark and other engines (orchestration/publish/raw_zone.py).
         with store.session() as con:
             zone = sync_family(con, family, zone_dir(store.data_dir))
+            if any(o.load_id is not None for o in outcomes) or not audit_exported(store.data_dir):
+                export_audit(con, store.data_dir)  # what a restore needs besides the loads' rows (only when it grew)
             figures = store.figure_change_counts(con, family, context.run_id)
         counts = {status: sum(o.status == status for o in outcomes) for status in FILE_STATUSES}
         # Not served now: refused by this refresh, refused earlier and unchanged, or still being written.

@@ -10,6 +10,7 @@ from orchestration.ingest.families import ALL_FAMILIES
 from orchestration.ingest.loop import discover, ignored_files
 from orchestration.publish.serving import current_snapshot, publish, published_run_id, verify_current
 from orchestration.reporting.report import write_report
+from orchestration.store.backups import back_up
 
 MART_KEYS = [key for key in quzhou_dbt_models.keys if key.path[0] == "marts"]
 
@@ -30,6 +31,7 @@ def marts_snapshot(context: dg.AssetExecutionContext, warehouse: WarehouseResour
     if damaged:
         context.log.warning(f"the current release is damaged ({', '.join(damaged)}): publishing it anew")
     release = publish(warehouse.get(), context.run_id)
+    backup = back_up(warehouse.get())  # a consistent copy of the warehouse that made this release
     lines = ["| mart | rows |", "|---|---|"] + [f"| {t} | {n} |" for t, n in release.row_counts.items()]
     return dg.MaterializeResult(
         metadata={
@@ -40,6 +42,7 @@ def marts_snapshot(context: dg.AssetExecutionContext, warehouse: WarehouseResour
             "row_counts": dg.MetadataValue.md("\n".join(lines)),
             "dagster/row_count": sum(release.row_counts.values()),
             "repaired": dg.MetadataValue.json([f"serving/current/{name}" for name in damaged]),
+            "backup": dg.MetadataValue.path(str(backup) if backup else "off (QZ_BACKUPS_KEPT=0)"),
         }
     )
 

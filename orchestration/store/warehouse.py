@@ -220,7 +220,10 @@ class Warehouse:
                     f"{self.path} is open in another process ({holder.group(1).strip() if holder else 'unknown holder'}); "
                     "close it (BI tools should read the serving copy) and run the refresh again"
                 ) from None
-            raise WarehouseUnavailableError(f"cannot open the warehouse {self.path}: {exc}") from None
+            raise WarehouseUnavailableError(
+                f"cannot open the warehouse {self.path}: {exc}. If it is damaged, `make restore` sets it aside and "
+                "rebuilds it from the raw zone with its history"
+            ) from None
         try:
             yield con
         finally:

@@ -199,6 +199,8 @@ def run_refresh(data_dir: Path | None = None, raw_dir: Path | None = None, insta
                 summary.figures[change] = summary.figures.get(change, 0) + int(meta[f"figures_{change}"].value)
         elif key == "serving/marts_snapshot":
             summary.snapshot = Path(meta["snapshot"].value)
+        elif key.startswith("maintenance/"):
+            continue
         elif key == "reports/quality_report":
             summary.report = Path(meta["report"].value)
         else:

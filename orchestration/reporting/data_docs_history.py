@@ -18,6 +18,8 @@ import re
 from datetime import UTC, datetime
 from pathlib import Path
 
+from orchestration.store.retention import Retention
+
 HISTORY = "history"
 MANIFEST = "manifest.json"
 KEEP_PASSED_ENV = "QZ_DATA_DOCS_KEEP_PASSED"
@@ -83,9 +85,15 @@ def archive(docs_dir: Path, page: Path, suite: str, files: dict[str, bool]) -> P
 
 
 def _prune(docs_dir: Path, entries: list[dict]) -> list[dict]:
-    """Every page with a failed file; the newest passed pages per suite up to the limit."""
+    """Every page with a failed file (until QZ_RETENTION_FAILED_DAYS); the newest passed pages per suite up to the
+    limit."""
     kept, passed_per_suite, limit = [], {}, keep_passed()
+    retention, now = Retention.from_env(), datetime.now(UTC)
     for entry in entries:
+        created = datetime.fromisoformat(entry["created"]) if "created" in entry else now
+        if not all(entry["files"].values()) and retention.expired(created, now, failed=True):
+            (docs_dir / entry["page"]).unlink(missing_ok=True)
+            continue
         if all(entry["files"].values()):
             passed_per_suite[entry["suite"]] = passed_per_suite.get(entry["suite"], 0) + 1
             if passed_per_suite[entry["suite"]] > limit:

@@ -9,6 +9,7 @@ import csv
 import json
 import os
 import re
+import shutil
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from orchestration import settings
 from orchestration.ingest.validation import FORMULA_LIKE
 from orchestration.reporting.charts import STATUS_COLOURS, format_number, progress_chart
 from orchestration.reporting.data_docs_history import read_manifest
+from orchestration.store.retention import Retention
 from orchestration.store.warehouse import Warehouse
 
 # The bureau works in Beijing time whatever the server's zone (China has kept UTC+8 without DST since 1991).
@@ -379,6 +381,24 @@ def reported_run_ids(data_dir: Path) -> set[str]:
     return {history[0].get("run_id"), history[0].get("last_rechecked_run_id")} - {None} if history else set()
 
 
+WARNING_COUNTS = ("quarantined", "held", "deferred", "withdrawn", "figures_withdrawn", "conflicts")
+
+
+def prune_reports(out: Path, history: list[dict[str, Any]], retention: Retention, now: datetime) -> list[dict[str, Any]]:
+    """The history without the reports past their time (the page and its CSV exports removed); the newest
+    `retention.keep_reports` are always kept, and a report with warnings is kept as long as a failure is."""
+    kept = []
+    for n, entry in enumerate(history):
+        created = datetime.fromisoformat(entry["created"]) if "created" in entry else now
+        warned = any(entry.get(k) for k in WARNING_COUNTS)
+        if n >= retention.keep_reports and retention.expired(created, now, failed=warned):
+            (out / entry["file"]).unlink(missing_ok=True)
+            shutil.rmtree(out / EXPORTS_DIR / Path(entry["file"]).stem, ignore_errors=True)
+            continue
+        kept.append(entry)
+    return kept
+
+
 def latest_report(data_dir: Path) -> Path | None:
     """The newest report page, if any (what a refresh that rebuilt nothing points to)."""
     history = _read_history(settings.reports_dir(data_dir) / HISTORY_FILE)
@@ -448,6 +468,7 @@ def write_report(
     path = out / name
     _write_atomically(path, html)
 
+    history = prune_reports(out, history, Retention.from_env(), created)
     history.insert(
         0,
         {

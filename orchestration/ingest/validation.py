@@ -290,7 +290,10 @@ def _validate_with_data_docs(family_name: str, suite, frame: pd.DataFrame, resul
         )
         registered = _CHECKPOINTS[family_name] = (content, checkpoint)
     result = registered[1].run(batch_parameters={"dataframe": frame})
-    return next(iter(result.run_results.values()))
+    ((identifier, report),) = result.run_results.items()
+    # GX names the page folder after the validation's run time: how make_offline finds this run's page among the
+    # pages of every validation the process made
+    return report, identifier.run_id.run_time.strftime("%Y%m%dT%H%M%S.%fZ")
 
 
 _MARKUP = re.compile(r"[<>&\"']")
@@ -340,7 +343,7 @@ def validate_files(
             .validate(suite, result_format=result_format)
         )
     else:
-        report = _validate_with_data_docs(family.name, suite, combined, result_format, docs_dir)
+        report, page_folder = _validate_with_data_docs(family.name, suite, combined, result_format, docs_dir)
     cells: dict[str, dict[tuple[str, int], Any]] = {}  # column -> (file, line) -> cell, built when a helper rule failed
     for result in report.results:
         rule = result.expectation_config.type
@@ -385,5 +388,6 @@ def validate_files(
                 shown = None if value is None else html.unescape(str(_plain(value)))
                 outcome.issues.append(Issue(file, None if row is None else int(row), column, rule, shown, message))
     if docs_dir is not None:  # the page GX wrote, kept in the Data Docs history with the files it validated
-        make_offline(docs_dir, suite.name, {file: all(r["success"] for r in o.results) for file, o in outcomes.items()})
+        verdicts = {file: all(r["success"] for r in o.results) for file, o in outcomes.items()}
+        make_offline(docs_dir, suite.name, verdicts, page_folder)
     return outcomes

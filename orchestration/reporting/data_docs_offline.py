@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import os
 import re
+import shutil
 from pathlib import Path
 
 from orchestration.reporting.data_docs_history import archive, read_manifest
@@ -83,9 +84,13 @@ def _static_index(docs_dir: Path) -> str:
     )
 
 
-def make_offline(docs_dir: Path, suite: str | None = None, files: dict[str, bool] | None = None) -> None:
+def make_offline(
+    docs_dir: Path, suite: str | None = None, files: dict[str, bool] | None = None, page_folder: str | None = None
+) -> None:
     """Strip the remote assets of the pages GX (re)wrote since the last call; keep the validation page of `suite`
-    GX just wrote in the history, naming `files` (file -> passed); rewrite the index."""
+    GX just wrote (in the folder named `page_folder`) in the history, naming `files` (file -> passed); rewrite the
+    index. GX's own validation pages are then removed: the history holds the copies, and a long-lived process
+    would otherwise re-render and keep every validation it ever made."""
     if not docs_dir.exists():
         return
     (docs_dir / STYLESHEET).write_text(CSS.strip() + "\n", encoding="utf-8")
@@ -93,8 +98,9 @@ def make_offline(docs_dir: Path, suite: str | None = None, files: dict[str, bool
     for page in fresh:
         if page.name != "index.html" or page.parent != docs_dir:
             _strip(page, docs_dir)
-    written = [p for p in fresh if suite and p.is_relative_to(docs_dir / "validations" / suite)]
+    written = [p for p in fresh if suite and p.is_relative_to(docs_dir / "validations" / suite) and p.parent.name == page_folder]
     if written and files is not None:
-        archive(docs_dir, max(written, key=lambda p: p.stat().st_mtime), suite, files)
+        archive(docs_dir, written[0], suite, files)
+    shutil.rmtree(docs_dir / "validations", ignore_errors=True)
     (docs_dir / "index.html").write_text(_static_index(docs_dir), encoding="utf-8")
     (docs_dir / STAMP).touch()

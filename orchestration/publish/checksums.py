@@ -1,30 +1,23 @@
 """Checksums of what is served and of the raw zone: written with the files, verified by every refresh and by
 `python -m orchestration.publish.verify` (a check a reader can run), so a damaged file is found and rewritten
-instead of being served on. Pure: no Dagster, no DuckDB.
+instead of being served on. No Dagster, no DuckDB.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from pathlib import Path
 
+from orchestration.ingest.reading import sha256_of
+
 CHECKSUMS_FILE = "_checksums.json"  # a leading underscore: Spark and Hive skip it when reading a folder
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(4 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def write_checksums(folder: Path, names: list[str], known: dict[str, str] | None = None) -> dict[str, str]:
     """Record the sha256 of each named file of `folder` in folder/_checksums.json; `known` sums (of files not
     rewritten since) are taken as they are."""
-    sums = {name: (known or {}).get(name) or sha256_file(folder / name) for name in sorted(names)}
+    sums = {name: (known or {}).get(name) or sha256_of(folder / name) for name in sorted(names)}
     target = folder / CHECKSUMS_FILE
     tmp = target.with_name(target.name + ".tmp")
     tmp.write_text(json.dumps(sums, indent=1, sort_keys=True), encoding="utf-8")
@@ -43,4 +36,4 @@ def read_checksums(path: Path) -> dict[str, str] | None:
 
 def damaged(folder: Path, sums: dict[str, str]) -> list[str]:
     """The files of `folder` that are missing or differ from their recorded checksum."""
-    return [name for name, sha in sorted(sums.items()) if not (folder / name).is_file() or sha256_file(folder / name) != sha]
+    return [name for name, sha in sorted(sums.items()) if not (folder / name).is_file() or sha256_of(folder / name) != sha]

@@ -62,3 +62,29 @@ def test_reports_past_their_time_go_with_their_exports_the_newest_and_warned_one
     assert sorted(p.name for p in tmp_path.glob("*.html")) == ["report-0.html", "report-1.html", "report-3.html"]
     assert sorted(p.name for p in (tmp_path / EXPORTS_DIR).iterdir()) == ["report-0", "report-1", "report-3"]
     json.dumps(kept)  # still a history the index can be written from
+
+
+@dg.asset
+def figure():
+    return 1
+
+
+@dg.asset_check(asset=figure)
+def figure_is_positive():
+    return dg.AssetCheckResult(passed=True)
+
+
+def test_deleted_runs_take_their_asset_check_executions_with_them(tmp_path):
+    instance = dg.DagsterInstance.local_temp(tempdir=str(tmp_path))
+    runs = [dg.materialize([figure, figure_is_positive], instance=instance).run_id for _ in range(3)]
+    check = dg.AssetCheckKey(dg.AssetKey("figure"), "figure_is_positive")
+
+    def executions() -> list[str]:
+        return [r.run_id for r in instance.event_log_storage.get_asset_check_execution_history(check, limit=10)]
+
+    assert sorted(executions()) == sorted(runs)
+    index = Path(tmp_path, "history", "runs", "index.db")
+    assert index.exists()  # the layout _remove_check_executions relies on
+    removed = prune_runs(instance, Retention(days=90), datetime.now(UTC) + timedelta(days=100))
+    assert sorted(removed) == sorted(runs)
+    assert executions() == []

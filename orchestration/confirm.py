@@ -23,7 +23,7 @@ def confirm(file_path: str, note: str | None = None) -> str:
     if not warehouse.path.exists():
         raise ValueError(f"no warehouse at {warehouse.path}: nothing is held")
     with warehouse.session() as con:
-        held = {path: sha for family in FACT_FAMILIES for path, (sha, _) in warehouse.held_versions(con, family).items()}
+        held = {path: sha for family in FACT_FAMILIES for path, (sha, *_) in warehouse.held_versions(con, family).items()}
     if file_path not in held:
         raise ValueError(f"{file_path} has no version held by the shrink guard (held now: {', '.join(sorted(held)) or 'none'})")
     path = settings.raw_dir() / file_path

@@ -1,6 +1,7 @@
 """The invariant: what is served is a function of what raw/ holds now, never of the road that led there.
 
-A Hypothesis state machine adds, edits, deletes, renames, copies and truncates publication and target files,
+A Hypothesis state machine adds, edits, deletes, renames, copies and truncates publication and target files (bureau
+tables read through a layout among them, and the layout edited or deleted),
 copies files in that are still being written while a refresh reads the folder, and edits the indicator catalogue in
 a small raw folder, ingesting incrementally after every step; at the end (copies finished, versions held by the
 shrink guard confirmed, as a steward would), a refresh from scratch of a new data folder over the same raw folder
@@ -17,6 +18,7 @@ import os
 import shutil
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 from unittest.mock import patch
 
@@ -25,6 +27,7 @@ from conftest import OBS_HEADER, REPO_RAW
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
+from support.bureau_tables import INDICATORS_BY_YEARS, add_test_source
 
 from orchestration.ingest.families import ALL_FAMILIES, FACT_FAMILIES
 from orchestration.ingest.loop import ingest_family
@@ -40,7 +43,10 @@ TARGET_HEADER = (
 # Sources of different publication dates and trust, so that revisions and same-date conflicts both occur.
 SOURCES = ["zjrb-2022-quzhou-decade", "ezhejiang-2022-09-14-press", "chinadaily-2023-01-28-qz-gdp", "qz-14fyp-outline"]
 KEYS = [("330800", "URBANISATION", "%"), ("330800", "RD_INTENSITY", "%"), ("330802", "URBANISATION", "%")]
-NEW_INDICATOR = "TEST_EXTRA,测试指标,Test indicator,economy,%,level,higher_better,0,100,,linear,,\n"  # catalogue columns
+# A bureau table and its layout (tests/support/bureau_tables.py), matching every pub-*.xlsx here.
+TABLE = INDICATORS_BY_YEARS
+TABLE_LAYOUT = INDICATORS_BY_YEARS.layout.replace("observations/yearbook-indicators-quzhou.xlsx", "observations/pub-*.xlsx")
+NEW_INDICATOR = "TEST_EXTRA,测试指标,Test indicator,economy,%,level,higher_better,0,100,,linear,,,\n"  # catalogue columns
 
 figure = st.tuples(
     st.sampled_from(range(len(KEYS))),
@@ -129,6 +135,8 @@ class RawFolderChanges(RuleBasedStateMachine):
         (self.raw / "observations").mkdir(parents=True)
         (self.raw / "targets").mkdir()
         shutil.copytree(REPO_RAW / "catalogue", self.raw / "catalogue")
+        shutil.rmtree(self.raw / "catalogue" / "layouts")  # the shipped layout reads a file not here
+        add_test_source(self.raw)
         for path in (self.raw / "catalogue").iterdir():
             aged(path)
         self.warehouse = Warehouse(self.root / "data")
@@ -201,6 +209,29 @@ class RawFolderChanges(RuleBasedStateMachine):
             self._write(path, text)
         self.copying.clear()
 
+    @rule(variant=st.sampled_from(["as published", "revised", "header changed"]))
+    def add_bureau_table(self, variant):
+        """A yearbook sheet read through a layout: as published, with a figure revised, or shifted (refused)."""
+        fixture = TABLE
+        if variant == "revised":
+            fixture = replace(TABLE, sheet=replace(TABLE.sheet, cells={**TABLE.sheet.cells, "D4": (228.9, "0.0")}))
+        elif variant == "header changed":
+            fixture = replace(TABLE, sheet=replace(TABLE.sheet, cells={**TABLE.sheet.cells, "C2": "2019", "C3": 1}))
+        aged(fixture.sheet.save(self._new_name("observations", ".xlsx")))
+
+    @rule(variant=st.sampled_from(["every year", "without 2022", "deleted"]))
+    def edit_layout(self, variant):
+        """Layout edits a refresh from scratch sees the same way: a column more or less, the layout gone."""
+        path = self.raw / "catalogue" / "layouts" / "tables.yaml"
+        if variant == "deleted":
+            path.unlink(missing_ok=True)
+            return
+        text = TABLE_LAYOUT
+        if variant == "without 2022":
+            text = text.replace('  E: {header: "2022", period: "2022"}\n', "").replace("fixed:", "ignore_columns: [E]\nfixed:")
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
     @rule(add=st.booleans(), text=st.sampled_from(["Urbanisation rate", "Urban share"]))
     def edit_indicator_catalogue(self, add, text):
         """Edits a refresh from scratch accepts too: add or drop an unused indicator, rename one."""
@@ -216,7 +247,7 @@ class RawFolderChanges(RuleBasedStateMachine):
             self.refresh()
             # A steward confirms every version the shrink guard held; what is served then follows raw/ alone.
             with self.warehouse.session() as con:
-                held = [(p, sha) for f in FACT_FAMILIES for p, (sha, _) in self.warehouse.held_versions(con, f).items()]
+                held = [(p, sha) for f in FACT_FAMILIES for p, (sha, *_) in self.warehouse.held_versions(con, f).items()]
             for path, sha in held:
                 self.warehouse.confirm(path, sha, "invariant", None)
             self.refresh()

@@ -48,6 +48,16 @@ def test_numbers_rejected_with_parse_error(text):
         ("2022M03", "2022M03", "month", date(2022, 3, 1), date(2022, 3, 31)),
         ("2022年2月", "2022M02", "month", date(2022, 2, 1), date(2022, 2, 28)),
         ("2022-12", "2022M12", "month", date(2022, 12, 1), date(2022, 12, 31)),
+        # what monthly and quarterly releases print: cumulative from January, quarters, the whole year
+        ("2023年1-9月", "2023M01-09", "year_to_date", date(2023, 1, 1), date(2023, 9, 30)),
+        ("2023年前三季度", "2023M01-09", "year_to_date", date(2023, 1, 1), date(2023, 9, 30)),
+        ("2024年1-2月", "2024M01-02", "year_to_date", date(2024, 1, 1), date(2024, 2, 29)),
+        ("2023M01-11", "2023M01-11", "year_to_date", date(2023, 1, 1), date(2023, 11, 30)),
+        ("2023年1-3月", "2023Q1", "quarter", date(2023, 1, 1), date(2023, 3, 31)),
+        ("2023年一季度", "2023Q1", "quarter", date(2023, 1, 1), date(2023, 3, 31)),
+        ("2023年第三季度", "2023Q3", "quarter", date(2023, 7, 1), date(2023, 9, 30)),
+        ("2023Q4", "2023Q4", "quarter", date(2023, 10, 1), date(2023, 12, 31)),
+        ("2023年全年", "2023", "year", date(2023, 1, 1), date(2023, 12, 31)),
     ],
 )
 def test_periods_as_published(text, label, kind, start, end):
@@ -56,7 +66,22 @@ def test_periods_as_published(text, label, kind, start, end):
 
 
 @pytest.mark.parametrize(
-    "text", ["", "21", "20x1", "2021-2012", "2021-2021", "1800", "十年来", "2022Q1", "2022年13月", "2022M00"]
+    "text",
+    [
+        "",
+        "21",
+        "20x1",
+        "2021-2012",
+        "2021-2021",
+        "1800",
+        "十年来",
+        "2022Q5",
+        "2022年3-5月",
+        "2022年1-1月",
+        "2022M01-13",
+        "2022年13月",
+        "2022M00",
+    ],
 )
 def test_periods_rejected_with_parse_error(text):
     with pytest.raises(ParseError):

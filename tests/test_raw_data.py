@@ -6,8 +6,10 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO_RAW
+from test_layouts import catalogue_of
 
 from orchestration.ingest.families import ALL_FAMILIES, OBSERVATIONS
+from orchestration.ingest.layouts import LayoutSet, layout_files, parse_layout
 from orchestration.ingest.reading import read_batch
 
 ARTICLE = REPO_RAW / "articles" / "zjrb-2022-quzhou-decade.txt"
@@ -96,10 +98,22 @@ def test_implicit_years_are_written_down_in_the_data():
             assert "assum" in row["note"].lower() or "span" in row["note"].lower(), row
 
 
+def batches(family) -> list:
+    """Every shipped file of the family as read: a bureau table through the layout that matches it."""
+    layouts = LayoutSet(
+        tuple(parse_layout(p.read_text(encoding="utf-8"), p.relative_to(REPO_RAW).as_posix()) for p in layout_files(REPO_RAW))
+    )
+    labels, units = catalogue_of(REPO_RAW)
+    out = []
+    for path in sorted(REPO_RAW.glob(family.pattern)):
+        layout = layouts.for_file(path.relative_to(REPO_RAW).as_posix())
+        out.append(read_batch(family, path, path.name, units if layout else None, layout=layout, labels=labels))
+    return out
+
+
 def test_every_raw_file_parses_without_issues():
     for family in ALL_FAMILIES:
-        for path in sorted(REPO_RAW.glob(family.pattern)):
-            batch = read_batch(family, path, path.name)
+        for batch in batches(family):
             assert batch.issues == [], batch.issues
             assert batch.rows_read > 0
 
@@ -110,14 +124,16 @@ def test_catalogue_and_figures_agree():
     sources = {r["source_id"] for r in rows(REPO_RAW / "catalogue" / "sources.csv")}
     assert {"330000", "330800", "330802", "330803", "330822", "330824", "330825", "330881"} <= regions
     assert len([r for r in rows(REPO_RAW / "catalogue" / "regions.csv") if r["level"] == "prefecture"]) == 11
-    for path in sorted(REPO_RAW.glob(OBSERVATIONS.pattern)):
-        for row in rows(path):
+    used = set()
+    for batch in batches(OBSERVATIONS):
+        for row in batch.frame.to_dict("records"):
             indicator = indicators[row["indicator_code"]]
             assert row["unit"] == indicator["unit"] and row["value_type"] == indicator["value_type"], row
             assert row["region_code"] in regions and row["source_id"] in sources
+            used.add(row["indicator_code"])
     for indicator in indicators.values():
         assert indicator["direction"] in ("higher_better", "lower_better", "neutral")
-    used = {r["indicator_code"] for p in REPO_RAW.glob("*/*.csv") if "indicator_code" in rows(p)[0] for r in rows(p)}
+    used |= {r["indicator_code"] for r in rows(REPO_RAW / "targets" / "zhejiang-and-quzhou-plan-targets.csv")}
     assert set(indicators) - used == set(), "catalogue entries with no figure or target"
 
 

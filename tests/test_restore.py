@@ -42,7 +42,7 @@ def test_a_damaged_warehouse_is_restored_with_its_history(tmp_path, restore_envi
         ),
         encoding="utf-8",
     )
-    (raw / "observations" / "zjol-2021-09-07-guoqi.csv").unlink()
+    (raw / "observations" / "chinadaily-2023-02-24-qz-pop.csv").unlink()
     write_obs(raw, "conflict.csv", f"330800,URBANISATION,2021,58.3,%,level,normal,exact,58.3%,{SRC},")
     write_obs(raw, "refused.csv", f"330800,NOPE,2021,1,%,level,normal,exact,1%,{SRC},")
     assert run_refresh(data, raw, instance).success

@@ -7,6 +7,7 @@ import dagster as dg
 from orchestration.defs.resources import RawFilesResource
 from orchestration.ingest.families import ALL_FAMILIES
 from orchestration.ingest.file_snapshot import unsettled_reason
+from orchestration.ingest.layouts import layout_files
 from orchestration.ingest.loop import discover
 from orchestration.ingest.reading import sha256_of
 
@@ -27,12 +28,12 @@ daily_refresh = dg.ScheduleDefinition(
 
 
 def raw_fingerprint(raw_files: RawFilesResource) -> str:
-    """One hash over the paths and contents of every raw file the ingest reads."""
+    """One hash over the paths and contents of every raw file the ingest reads, layouts included."""
     digest = hashlib.sha256()
-    for family in ALL_FAMILIES:
-        for path in discover(family, raw_files.path):
-            digest.update(path.relative_to(raw_files.path).as_posix().encode())
-            digest.update(sha256_of(path).encode())
+    paths = [p for family in ALL_FAMILIES for p in discover(family, raw_files.path)] + layout_files(raw_files.path)
+    for path in paths:
+        digest.update(path.relative_to(raw_files.path).as_posix().encode())
+        digest.update(sha256_of(path).encode())
     return digest.hexdigest()
 
 

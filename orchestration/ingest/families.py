@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 # Column kinds and the DuckDB type their parsed value is stored as.
 SQL_TYPES = {"text": "VARCHAR", "number": "DOUBLE", "int": "INTEGER", "bool": "BOOLEAN", "date": "DATE"}
-FILE_TYPES = (".csv", ".xlsx")
+FILE_TYPES = (".csv", ".xlsx", ".json", ".xls")  # .json and .xls: see reading.LAYOUT_ONLY_TYPES
 
 VALUE_TYPES = ("level", "change", "avg_annual_growth", "rank", "grade", "cumulative", "count")
 DIRECTIONS = ("higher_better", "lower_better", "neutral")
@@ -90,6 +90,7 @@ REGIONS = Family(
         Column("name_zh"),
         Column("name_en"),
         Column("level", allowed=REGION_LEVELS),
+        Column("aliases", required=False),  # other names tables use (衢州 for 衢州市), separated by |
         Column("parent_code", required=False, pattern=REGION_CODE),
         # A region succession (行政区划调整: a county merged into a new district): from `retired_on` the region's
         # place in the hierarchy and its targets pass to `successor_code`; its figures stay served under its own code.
@@ -122,6 +123,9 @@ INDICATORS = Family(
         Column("trend_method_reason", required=False),
         # Monetary series: at current (nominal) or comparable (real) prices; blank for other units.
         Column("price_basis", required=False, allowed=PRICE_BASES),
+        # Other names of the indicator in bureau tables (地区生产总值|GDP for 生产总值), separated by |: layouts and the
+        # bulletin extractor read row labels and headers through them.
+        Column("aliases", required=False),
     ),
     key=("indicator_code",),
     description="Indicator catalogue: one unit, value type, direction and plausible range per indicator.",
@@ -161,6 +165,9 @@ OBSERVATIONS = Family(
         Column("as_published"),
         Column("source_id"),
         Column("note", required=False),
+        # Where in the original the figure is: a sheet and cell (表3-1!D5) or a JSON path, filled when a file is read
+        # through a layout; a long file may give it too.
+        Column("source_cell", required=False),
     ),
     key=("region_code", "indicator_code", "period_label"),
     description="Published figures, one file per publication (CSV in UTF-8 or GBK/GB18030, or XLSX).",

@@ -26,7 +26,9 @@ from orchestration import settings
 from orchestration.ingest.catalogue_checks import check_catalogue, duplicates_across_files
 from orchestration.ingest.families import ALL_FAMILIES, CATALOGUE_FAMILIES, FACT_FAMILIES, Family
 from orchestration.ingest.file_snapshot import StillBeingWritten, read_whole, settle_seconds, unsettled_reason
-from orchestration.ingest.reading import Issue, ParsedBatch, read_batch, sha256_of
+from orchestration.ingest.layout_set import resolve_layouts
+from orchestration.ingest.layouts import Layout, layout_files
+from orchestration.ingest.reading import Issue, ParsedBatch, locate_issues, read_batch, sha256_of
 from orchestration.ingest.validation import Catalogue, ValidationOutcome, validate_files
 from orchestration.store.warehouse import LoadRecord, Warehouse
 
@@ -110,10 +112,11 @@ def refused_path(path: Path, raw_root: Path) -> str | None:
 def ignored_files(raw_root: Path) -> list[str]:
     """Files under raw/ that no family reads (sub-folders, hidden files, stray files): listed, never loaded."""
     read = {p for family in ALL_FAMILIES for p in discover(family, raw_root)}
+    layouts = set(layout_files(raw_root))
     ignored = []
     for path in sorted(raw_root.rglob("*")):
         rel = path.relative_to(raw_root)
-        if rel.parts[0] in REFERENCE_FOLDERS or path in read or path.is_dir():
+        if rel.parts[0] in REFERENCE_FOLDERS or path in read or path.is_dir() or path in layouts:
             continue
         ignored.append(rel.as_posix())
     return ignored
@@ -130,14 +133,17 @@ def check_raw_folder(raw_root: Path) -> None:
         )
 
 
-def previous_outcome(latest: dict[str, tuple[str, str, str]], rel: str, sha256: str, fingerprint: str) -> str | None:
-    """'loaded' if this exact content is what the path serves now; 'quarantined' if it failed against the same
-    fingerprint (catalogue, and for cross-file rules the family's files). None: read and validate it.
+def previous_outcome(
+    latest: dict[str, tuple[str, str, str, str | None]], rel: str, sha256: str, fingerprint: str, layout: str | None = None
+) -> str | None:
+    """'loaded' if this exact content, read through the same layout, is what the path serves now; 'quarantined' if it
+    failed against the same fingerprint (catalogue, and for cross-file rules the family's files). None: read it.
 
-    Only the path's latest record counts: a file that was withdrawn, moved away or replaced is read again.
+    Only the path's latest record counts: a file that was withdrawn, moved away or replaced is read again; so is a
+    file whose layout changed (a new layout version may read other figures from the same bytes).
     """
-    status, sha, refused_under = latest.get(rel, (None, None, None))
-    if sha != sha256:
+    status, sha, refused_under, read_through = latest.get(rel, (None, None, None, None))
+    if sha != sha256 or read_through != layout:
         return None
     if status == "loaded" or (status == "quarantined" and refused_under == fingerprint):
         return status
@@ -207,15 +213,34 @@ def ingest_family(family: Family, raw_root: Path, warehouse: Warehouse, run_id: 
             else dict(zip(catalogue.indicators["indicator_code"], catalogue.indicators["unit"], strict=False))
         )
 
+        # Bureau tables and data-query responses are read through the layouts in force (layout_set.py); a layout
+        # refused this time is reported as a quarantined file, its last accepted version still reading its files.
+        layouts, labels = None, None
+        if family.converts_units:
+            layouts = resolve_layouts(warehouse, con, raw_root, catalogue, run_id)
+            labels = warehouse.labels(con)
+            for layout_path, reasons in layouts.refused.items():
+                issues = [Issue(layout_path, None, None, "layout", None, reason) for reason in reasons]
+                outcomes.append(
+                    FileOutcome(family.name, layout_path, "quarantined", 0, issues, None, note=layouts.note(layout_path))
+                )
+
+        def layout_of(rel: str) -> Layout | list[Layout] | None:
+            return layouts.for_file(rel) if layouts else None
+
+        def layout_ident(rel: str) -> str | None:
+            found = layout_of(rel)
+            return found.ident if isinstance(found, Layout) else None
+
         def record(
             rel: str, sha: str, started: datetime, size: int = 0, rows: int = 0, encoding: str | None = None
         ) -> LoadRecord:
-            return LoadRecord(run_id, family, rel, sha, size, rows, fingerprint, started, encoding)
+            return LoadRecord(run_id, family, rel, sha, size, rows, fingerprint, started, encoding, layout_ident(rel))
 
         for path, reason in refused.items():
             rel = path.relative_to(raw_root).as_posix()
             sha = hashlib.sha256(f"refused path: {reason}".encode()).hexdigest()
-            if previous_outcome(latest, rel, sha, fingerprint) == "quarantined":
+            if previous_outcome(latest, rel, sha, fingerprint, layout_ident(rel)) == "quarantined":
                 outcomes.append(FileOutcome(family.name, rel, "skipped"))
                 continue
             issue = Issue(rel, None, None, "path", None, reason)
@@ -231,7 +256,10 @@ def ingest_family(family: Family, raw_root: Path, warehouse: Warehouse, run_id: 
             settled: list[FileOutcome] = []
             frames = {p.rel: p.batch.frame for p in slice_ if p.batch.rows_read}
             validations = _validate_failing_closed(family, catalogue, frames, docs_dir)
-            issues_of = {p.rel: p.batch.issues + (validations[p.rel].issues if p.rel in validations else []) for p in slice_}
+            issues_of = {
+                p.rel: p.batch.issues + (locate_issues(p.batch, validations[p.rel].issues) if p.rel in validations else [])
+                for p in slice_
+            }
             if family.catalogue:
                 # the served facts, looked up (a scan of every one of them) only when a check needs them
                 facts_in_use = cache(lambda: warehouse.facts_in_use(con, _unchanged_fact_files(warehouse, con, raw_root)))
@@ -284,18 +312,22 @@ def ingest_family(family: Family, raw_root: Path, warehouse: Warehouse, run_id: 
         for rel, sha in served.items():
             if rel not in present and rel not in waiting:
                 gone_by_sha.setdefault(sha, []).append(rel)
-        still_refused = [rel for rel, sha in present.items() if previous_outcome(latest, rel, sha, fingerprint) == "quarantined"]
+        still_refused = [
+            rel
+            for rel, sha in present.items()
+            if previous_outcome(latest, rel, sha, fingerprint, layout_ident(rel)) == "quarantined"
+        ]
         earlier_issues = warehouse.latest_issues(con, family, still_refused)
         held = warehouse.held_versions(con, family) if family in FACT_FAMILIES else {}
         guard = shrink_guard_share()
         for path in (p for p in paths if p not in refused and p not in deferred):
             rel, started = path.relative_to(raw_root).as_posix(), datetime.now()
             sha = present[rel]
-            previous = previous_outcome(latest, rel, sha, fingerprint)
+            previous = previous_outcome(latest, rel, sha, fingerprint, layout_ident(rel))
             if previous == "loaded":  # unchanged since loaded
                 outcomes.append(FileOutcome(family.name, rel, "skipped"))
                 continue
-            if held.get(rel) == (sha, False):  # held by the shrink guard, not confirmed yet: the old version is served
+            if held.get(rel) == (sha, False, layout_ident(rel)):  # held, not confirmed yet: the old version is served
                 note = f"still held by the shrink guard (the previous version is served): make confirm FILE={rel}"
                 outcomes.append(FileOutcome(family.name, rel, "held", note=note))
                 continue
@@ -303,7 +335,7 @@ def ingest_family(family: Family, raw_root: Path, warehouse: Warehouse, run_id: 
                 issues = earlier_issues.get(rel, [])
                 outcomes.append(FileOutcome(family.name, rel, "still_quarantined", 0, issues, note="unchanged since refused"))
                 continue
-            if rel not in served and gone_by_sha.get(sha):  # the same publication under another name
+            if rel not in served and gone_by_sha.get(sha) and layout_of(rel) is None:  # the same publication, renamed
                 old = gone_by_sha[sha].pop(0)
                 load_id = warehouse.record_move(con, record(rel, sha, started, path.stat().st_size), old)
                 log.info("moved %s -> %s", old, rel)
@@ -317,7 +349,17 @@ def ingest_family(family: Family, raw_root: Path, warehouse: Warehouse, run_id: 
             except FileNotFoundError:
                 defer(rel, "disappeared while the refresh read it")
                 continue
-            pending.append(_Pending(path, rel, sha, len(data), started, read_batch(family, path, rel, units, data=data)))
+            layout = layout_of(rel)
+            if isinstance(layout, list):
+                names = ", ".join(found.path for found in layout)
+                issue = Issue(
+                    rel, None, None, "layout_ambiguous", None, f"matched by more than one layout ({names}): narrow their files"
+                )
+                load_id = warehouse.record_quarantine(con, record(rel, sha, started, len(data)), [issue], [])
+                outcomes.append(FileOutcome(family.name, rel, "quarantined", 0, [issue], load_id))
+                continue
+            batch = read_batch(family, path, rel, units, data=data, layout=layout, labels=labels)
+            pending.append(_Pending(path, rel, sha, len(data), started, batch))
             del data
             if sliced and sum(p.batch.rows_read for p in pending) >= SLICE_ROWS:  # validate and commit, then let go
                 outcomes += settle(pending)

@@ -62,7 +62,7 @@ _SUFFIX_QUALIFIERS = {
     "以内": "upper_bound",
 }
 _SCALES = {"": 1.0, "万": 1e4, "亿": 1e8, "万亿": 1e12}
-_MISSING = {"", "—", "——", "-", "--", "–", "…", "……", "...", "/", "NA", "N/A", "无"}
+MISSING_MARKERS = {"", "—", "——", "-", "--", "–", "…", "……", "...", "/", "NA", "N/A", "无"}
 _ROMAN = {"Ⅰ": 1, "Ⅱ": 2, "Ⅲ": 3, "Ⅳ": 4, "Ⅴ": 5, "I": 1, "II": 2, "III": 3, "IV": 4, "V": 5}
 
 _QUANTITY = re.compile(
@@ -95,7 +95,7 @@ class Quantity:
 def parse_quantity(text: str) -> Quantity:
     """Read a figure as printed: "1,876", "４５．７％", "15.5万", "约40", "超过229万", "2400余", "Ⅲ类", "—"."""
     cleaned = re.sub(r"\s+", "", (text or "").translate(_FULL_WIDTH))
-    if cleaned in _MISSING:
+    if cleaned in MISSING_MARKERS:
         return Quantity(None)
     if m := _GRADE.fullmatch(cleaned):
         grade = _ROMAN[m.group("roman")] + (1 if m.group("worse") else 0)  # 劣Ⅴ类 is worse than Ⅴ
@@ -149,8 +149,8 @@ def parse_date(text: str) -> date:
 
 @dataclass(frozen=True)
 class Period:
-    label: str  # canonical: 2021, 2022H1, 2022H2, 2022M03, 2012-2021
-    kind: str  # year | half_year | month | span
+    label: str  # canonical: 2021, 2022H1, 2022H2, 2022Q3, 2022M03, 2022M01-09, 2012-2021
+    kind: str  # year | half_year | quarter | month | year_to_date | span
     start: date
     end: date
 
@@ -167,9 +167,19 @@ _YEAR = re.compile(r"([0-9]{4})年?")
 _HALF = re.compile(r"([0-9]{4})(?:H([12])|年(上|下)半年|年(1-6|7-12|1—6|7—12)月)")
 _SPAN = re.compile(r"([0-9]{4})年?\s*[-—–~至]\s*([0-9]{4})年?")
 _MONTH = re.compile(r"([0-9]{4})(?:M|年|-)([0-9]{1,2})月?")
-_FULL_YEAR = re.compile(r"([0-9]{4})年(?:1-12|1—12)月")
+_FULL_YEAR = re.compile(r"([0-9]{4})(?:年(?:1\s*[-—–~至]\s*12月|全年))")
+# Quarters: 2023Q2, 2023年二季度, 2023年第2季度. A bureau's 一季度 is January to March, also as a cumulative figure.
+_QUARTER = re.compile(r"([0-9]{4})(?:Q([1-4])|年第?([1-4一二三四])季度)")
+# Cumulative from January (year to date), as monthly and quarterly releases print it: 2023年1-9月, 2023年1-2月,
+# 2023年前三季度, and the canonical 2023M01-09. 1-3月 is the first quarter, 1-6月 the first half, 1-12月 the year.
+_YEAR_TO_DATE = re.compile(r"([0-9]{4})(?:M01-([0-9]{2})|年1\s*[-—–~至]\s*([0-9]{1,2})月|年前([一二三])季度)")
+_CHINESE_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4}
 # "十年来" (over the past decade) is accepted only with its span spelled out: 十年来(2012-2021)
 _DECADE_WORDS = re.compile(r"(?:这|近)?十年来?\((.+)\)")
+
+
+def _month_end(year: int, month: int) -> date:
+    return date(year + (month == 12), month % 12 + 1, 1) - timedelta(days=1)
 
 
 def _year(text: str, raw: str) -> int:
@@ -181,8 +191,9 @@ def _year(text: str, raw: str) -> int:
 
 @lru_cache(maxsize=65536)  # a file repeats the same few periods on every row
 def parse_period(text: str) -> Period:
-    """Read a year (2022, 2022年), a half-year (2022H1, 2022年上半年, 2022年1-6月), a month (2022M03, 2022年3月,
-    2022-03) or a span (2012-2021, 2012—2021年)."""
+    """Read a year (2022, 2022年, 2022年全年, 2022年1-12月), a half-year (2022H1, 2022年上半年, 2022年1-6月), a quarter
+    (2022Q3, 2022年三季度), a month (2022M03, 2022年3月, 2022-03), a span from January (2022年1-9月, 2022年前三季度,
+    2022M01-09) or a span of years (2012-2021, 2012—2021年)."""
     cleaned = (text or "").translate(_FULL_WIDTH).strip()
     if not cleaned:
         raise ParseError("empty period")
@@ -199,15 +210,30 @@ def parse_period(text: str) -> Period:
         if first:
             return Period(f"{year}H1", "half_year", date(year, 1, 1), date(year, 6, 30))
         return Period(f"{year}H2", "half_year", date(year, 7, 1), date(year, 12, 31))
+    if m := _QUARTER.fullmatch(cleaned):
+        year, quarter = _year(m.group(1), text), int(_CHINESE_DIGITS.get(m.group(3), m.group(3) or m.group(2)))
+        last_month = quarter * 3
+        return Period(f"{year}Q{quarter}", "quarter", date(year, last_month - 2, 1), _month_end(year, last_month))
+    if m := _YEAR_TO_DATE.fullmatch(cleaned):
+        year = _year(m.group(1), text)
+        month = int(m.group(2) or m.group(3)) if not m.group(4) else 3 * _CHINESE_DIGITS[m.group(4)]
+        if not 2 <= month <= 12:
+            raise ParseError(f"a year-to-date period runs from January to a later month (1-2月 … 1-12月): {text!r}")
+        if month == 12:
+            return Period(str(year), "year", date(year, 1, 1), date(year, 12, 31))
+        if month == 6:
+            return Period(f"{year}H1", "half_year", date(year, 1, 1), date(year, 6, 30))
+        if month == 3:
+            return Period(f"{year}Q1", "quarter", date(year, 1, 1), date(year, 3, 31))
+        return Period(f"{year}M01-{month:02d}", "year_to_date", date(year, 1, 1), _month_end(year, month))
     if m := _MONTH.fullmatch(cleaned):
         year, month = _year(m.group(1), text), int(m.group(2))
         if not 1 <= month <= 12:
             raise ParseError(f"no month {month}: {text!r}")
-        last = date(year + (month == 12), month % 12 + 1, 1) - timedelta(days=1)
-        return Period(f"{year}M{month:02d}", "month", date(year, month, 1), last)
+        return Period(f"{year}M{month:02d}", "month", date(year, month, 1), _month_end(year, month))
     if m := _SPAN.fullmatch(cleaned):
         start, end = _year(m.group(1), text), _year(m.group(2), text)
         if start >= end:
             raise ParseError(f"span must run forwards: {text!r}")
         return Period(f"{start}-{end}", "span", date(start, 1, 1), date(end, 12, 31))
-    raise ParseError(f"not a period (2021, 2022H1, 2022年上半年, 2012-2021): {text!r}")
+    raise ParseError(f"not a period (2021, 2022H1, 2022年上半年, 2022Q3, 2022年1-9月, 前三季度, 2012-2021): {text!r}")

@@ -21,8 +21,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from orchestration.ingest.easyquery import EasyqueryRefused, reshape_easyquery
 from orchestration.ingest.families import FILE_TYPES, Family
+from orchestration.ingest.layouts import Layout
 from orchestration.ingest.parsing import ParseError, parse_bool, parse_date, parse_int, parse_number, parse_period, parse_quantity
+from orchestration.ingest.sheet_grid import SheetProblem, read_grid
+from orchestration.ingest.table_layout import Labels, reshape_table
 from orchestration.ingest.units import UnitError, to_canonical
 from orchestration.ingest.workbook_guard import WorkbookRefused, check_workbook
 
@@ -33,6 +37,16 @@ MAX_LINE_BYTES = 1 << 20  # a "line" longer than 1 MiB is not a row of figures
 SAFE_FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*")
 csv.field_size_limit(MAX_LINE_BYTES)  # lines were checked against it before splitting
 
+
+# Types read only through a layout (raw/catalogue/layouts/), or not at all, and what to do instead.
+LAYOUT_ONLY_TYPES = {
+    ".json": ("layout_missing", "a .json file is read only through a layout of format easyquery (raw/catalogue/layouts/)"),
+    ".xls": (
+        "xls_legacy",
+        "legacy .xls workbooks are not read (their format cannot be checked like XLSX): open it in Excel or LibreOffice "
+        "and save as .xlsx",
+    ),
+}
 
 EXCERPT_CHARS = 60  # of a refused cell shown in messages, audit tables and reports
 MESSAGE_CHARS = 400  # messages quote cells (parse errors): bounded too
@@ -60,8 +74,14 @@ class Issue:
             object.__setattr__(self, "value", excerpt(self.value))
         object.__setattr__(self, "message", excerpt(self.message, MESSAGE_CHARS))
 
+    @property
+    def is_cell(self) -> bool:
+        """Read through a layout, a figure's place is a cell (表3-1!D5) or a JSON path, kept in `column`."""
+        return self.row is None and bool(self.column) and ("!" in self.column or self.column.startswith("returndata"))
+
     def __str__(self) -> str:
-        where = f"{self.file}" + (f", line {self.row}" if self.row else "") + (f", column {self.column}" if self.column else "")
+        where = f"{self.file}" + (f", line {self.row}" if self.row else "")
+        where += (f", cell {self.column}" if self.is_cell else f", column {self.column}") if self.column else ""
         shown = "" if self.value is None else f" (value {self.value!r})"
         return f"{where}: [{self.rule}] {self.message}{shown}"
 
@@ -73,6 +93,7 @@ class ParsedBatch:
     rows_read: int
     issues: list[Issue] = field(default_factory=list)
     encoding: str | None = None  # detected text encoding, or "xlsx"
+    layout: str | None = None  # the layout it was read through (Layout.ident), for audit.loads
 
 
 def sha256_of(path: Path) -> str:
@@ -155,7 +176,7 @@ def _csv_rows(text: str) -> Iterator[tuple[int, list[str]]]:
         raise _FileProblem("csv_syntax", f"line {reader.line_num}: {exc}") from None
 
 
-_NUMBER_FORMAT = re.compile(r"^(?:#,##)?0(?:\.(0+))?(%?)$")
+_NUMBER_FORMAT = re.compile(r"^(#,##)?0(?:\.(0+))?(%?)$")
 
 
 def _cell_text(cell) -> str:
@@ -172,8 +193,8 @@ def _cell_text(cell) -> str:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         shown = _NUMBER_FORMAT.match((cell.number_format or "").replace('"', ""))
         if shown:
-            decimals, percent = len(shown.group(1) or ""), shown.group(2)
-            return f"{value * 100 if percent else value:.{decimals}f}{percent}"
+            grouping, decimals, percent = "," if shown.group(1) else "", len(shown.group(2) or ""), shown.group(3)
+            return f"{value * 100 if percent else value:{grouping}.{decimals}f}{percent}"
         if (cell.number_format or "General") != "General":
             raise _FileProblem(
                 "xlsx_format",
@@ -254,7 +275,13 @@ def _cyclic_gc_paused() -> Iterator[None]:
 
 
 def read_batch(
-    family: Family, path: Path, display_name: str, units: Mapping[str, str] | None = None, data: bytes | None = None
+    family: Family,
+    path: Path,
+    display_name: str,
+    units: Mapping[str, str] | None = None,
+    data: bytes | None = None,
+    layout: Layout | None = None,
+    labels: Labels | None = None,
 ) -> ParsedBatch:
     """Decode, split and type one file. Structural problems and unparseable cells become issues.
 
@@ -264,9 +291,14 @@ def read_batch(
 
     Fails closed: whatever goes wrong while reading one file (a parser's own exception included) becomes an issue of
     that file, never an exception that would stop the family or the refresh.
+
+    With `layout` the file is a bureau's table or data-query response, reshaped through the layout into the family's
+    columns (`labels`: the catalogue's names of indicators and regions); each row keeps its cell in `source_cell`.
     """
     with _cyclic_gc_paused():
         try:
+            if layout is not None:
+                return _read_through_layout(family, path, display_name, units, data, layout, labels or Labels({}, {}, {}))
             return _read_batch(family, path, display_name, units, data)
         except Exception as exc:  # a bug or a parser's surprise: this file is refused, the others go on
             log.exception("reading %s failed", display_name)
@@ -286,6 +318,8 @@ def _read_batch(
 
     if refused := check_file_name(path.name):
         return whole_file(*refused)
+    if path.suffix.lower() in LAYOUT_ONLY_TYPES:
+        return whole_file(*LAYOUT_ONLY_TYPES[path.suffix.lower()])
     try:
         if data is None:
             data = path.read_bytes()
@@ -353,6 +387,75 @@ def _read_batch(
         batch.frame = frames[0] if frames else pd.DataFrame(columns=columns)
     batch.rows_read = len(batch.frame)
     return batch
+
+
+def _read_through_layout(
+    family: Family,
+    path: Path,
+    display_name: str,
+    units: Mapping[str, str] | None,
+    data: bytes | None,
+    layout: Layout,
+    labels: Labels,
+) -> ParsedBatch:
+    """A bureau's table (or data-query response) through its layout: the reshaped rows are typed and checked exactly
+    as a long file's rows are; every issue names the cell (or JSON path) it comes from."""
+    batch = ParsedBatch(display_name, pd.DataFrame(), 0, [], layout=layout.ident)
+
+    def refused(rule: str, message: str, cell: str | None = None, value: str | None = None) -> ParsedBatch:
+        batch.issues.append(Issue(display_name, None, cell, rule, value, message))
+        return batch
+
+    if refused_name := check_file_name(path.name):
+        return refused(*refused_name)
+    suffix = path.suffix.lower()
+    expected = ".json" if layout.format == "easyquery" else ".xlsx"
+    if suffix != expected:
+        if suffix in LAYOUT_ONLY_TYPES and suffix != ".json":
+            return refused(*LAYOUT_ONLY_TYPES[suffix])
+        return refused("layout_file_type", f"the layout {layout.path} reads {expected} files (format {layout.format})")
+    if data is None:
+        data = path.read_bytes()
+    try:
+        if layout.format == "easyquery":
+            batch.encoding = "json"
+            reshaped = reshape_easyquery(data, layout, labels)
+        else:
+            batch.encoding = "xlsx"
+            reshaped = reshape_table(read_grid(data, layout.sheet, _cell_text), layout, labels)
+    except (SheetProblem, _FileProblem) as problem:
+        return refused(problem.rule, str(problem))
+    except EasyqueryRefused as problem:
+        return refused("json", str(problem))
+    if reshaped.issues:  # the file does not look as its layout declares: nothing of it is read
+        for found in reshaped.issues:
+            batch.issues.append(Issue(display_name, None, found.cell, found.rule, found.value, f"{layout.path}: {found.message}"))
+        return batch
+    if not reshaped.records:
+        return refused("no_rows", f"no figures found through the layout {layout.path}")
+    header = family.column_names
+    rows = [(n, [record.get(name, "") for name in header]) for n, record in enumerate(reshaped.records, start=1)]
+    parsed, found = _parse_rows(family, header, rows, display_name, units)
+    batch.frame = pd.DataFrame(parsed, columns=[name for name, _ in family.stored_columns()] + [ROW_COLUMN])
+    batch.rows_read = len(batch.frame)
+    batch.issues = locate_issues(batch, found)
+    return batch
+
+
+def locate_issues(batch: ParsedBatch, issues: list[Issue]) -> list[Issue]:
+    """Issues of a file read through a layout name its cells, not the rows the reshape numbered."""
+    if batch.layout is None or "source_cell" not in batch.frame:
+        return issues
+    cells = dict(zip(batch.frame[ROW_COLUMN], batch.frame["source_cell"], strict=True))
+    out = []
+    for found in issues:
+        cell = cells.get(found.row) if found.row is not None else None
+        if cell is None:
+            out.append(found)
+            continue
+        message = f"{found.column}: {found.message}" if found.column else found.message
+        out.append(Issue(found.file, None, cell, found.rule, found.value, message))
+    return out
 
 
 # A figure as most rows of a national publication print it: plain digits, a point and decimals (1876, 45.7, -0.5).

@@ -31,6 +31,11 @@ UNITS: dict[str, tuple[str, float]] = {
     "万平方米": ("square_metres", 1e4),
     "分钟": ("minutes", 1),
     "小时": ("minutes", 60),
+    # concentrations as the bulletins write them, in symbols or in words
+    "μg/m³": ("concentration", 1),
+    "微克/立方米": ("concentration", 1),
+    "毫克/立方米": ("concentration", 1000),
+    "mg/m³": ("concentration", 1000),
 }
 
 

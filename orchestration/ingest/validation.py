@@ -30,7 +30,7 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # no telemetry: there is
 FILE_COLUMN = "_file"  # which file a row of a combined batch came from
 # OWASP CSV injection: a cell that starts with = + - @ tab or carriage return (or their full-width forms) is run
 # as a formula by spreadsheet programs, so it is refused in every text column, unless it is a plain signed
-# number as printed ("-3.2", "+4.8%") or only signs: "-" and "--" are the yearbooks' nil marker (parsing._MISSING),
+# number as printed ("-3.2", "+4.8%") or only signs: "-" and "--" are the yearbooks' nil marker (parsing.MISSING_MARKERS),
 # and a spreadsheet shows a cell of signs alone as text. "-2+3+cmd|' /C calc'!A0" and "+1+cmd|..." are refused.
 # Written without a look-ahead so that pandas runs it on Arrow text with RE2, not Python's re cell by cell (3.5 s
 # per million rows): a sign followed by a character that is neither a digit nor a sign, by signs then anything

@@ -72,11 +72,12 @@ ISSUES_SQL = """
     from audit.load_issues as i join audit.loads as l using (load_id)
     where {in_scope} order by i.file_path, i.row_number nulls first, i.column_name"""
 FIGURE_CHANGES_SQL = """
-    select f.family, f.file_path, l.status, f.change, f.figure, f.old_value, f.old_text, f.new_value, f.new_text
+    select f.family, f.file_path, l.status, f.change, f.figure, f.source_cell, f.old_value, f.old_text, f.new_value,
+        f.new_text
     from audit.figure_changes as f join audit.loads as l using (load_id)
     where {in_scope} order by l.status <> 'held', f.change, f.file_path, f.figure"""
 LOADS_SQL = """
-    select family, file_path, status, rows_read, rows_loaded, issue_count, encoding, round(duration_ms) as ms, note
+    select family, file_path, status, rows_read, rows_loaded, issue_count, encoding, layout, round(duration_ms) as ms, note
     from audit.loads as l where {in_scope} order by family, file_path, load_id"""
 EXPECTATIONS_SQL = """
     select e.family, e.file_path, e.expectation_type, e.column_name, e.success, e.element_count, e.unexpected_count

@@ -25,7 +25,14 @@ from orchestration.publish.raw_zone import PART_FILE, PARTITION_COLUMN, zone_dir
 from orchestration.store.warehouse import Warehouse
 
 AUDIT_FOLDER = "_audit"  # a leading underscore: engines reading the zone's family folders never see it
-AUDIT_TABLES = ("audit.loads", "audit.load_issues", "audit.figure_changes", "audit.confirmations", "dq.expectation_results")
+AUDIT_TABLES = (
+    "audit.loads",
+    "audit.load_issues",
+    "audit.figure_changes",
+    "audit.confirmations",
+    "audit.layouts",
+    "dq.expectation_results",
+)
 
 
 class RestoreNeededError(RuntimeError):
@@ -90,7 +97,7 @@ def restore(data_dir: Path) -> Restored:
             parts = sorted((zone / family.name).glob(f"{PARTITION_COLUMN}=*/{PART_FILE}"))
             if parts:
                 con.execute(
-                    f'insert into raw."{family.name}" by name select * from read_parquet(?, hive_partitioning = false)',
+                    f'insert into raw."{family.name}" by name select * from read_parquet(?, hive_partitioning = false, union_by_name = true)',
                     [[p.as_posix() for p in parts]],
                 )
             rows[f"raw.{family.name}"] = con.execute(f'select count(*) from raw."{family.name}"').fetchone()[0]

@@ -23,6 +23,7 @@ from orchestration import settings
 from orchestration.dbt_tools.build_scope import BuildScope, ChangesSince, LastBuild
 from orchestration.ingest.families import ALL_FAMILIES, FACT_FAMILIES, Family
 from orchestration.ingest.reading import ROW_COLUMN, Issue
+from orchestration.ingest.table_layout import Labels
 from orchestration.ingest.validation import Catalogue
 from orchestration.store.locks import LockHeldError, exclusive_lock
 
@@ -57,6 +58,15 @@ create table if not exists audit.loads (
     duration_ms double,
     note varchar                        -- why a file was withdrawn, where it moved from or to
 );
+-- Every accepted version of each layout (raw/catalogue/layouts/): a layout refused later leaves its last accepted
+-- version in force, read from here.
+create table if not exists audit.layouts (
+    layout_path varchar not null,
+    sha256 varchar not null,
+    text varchar not null,
+    accepted_at timestamp not null,
+    run_id varchar
+);
 create table if not exists audit.load_issues (
     load_id bigint not null,
     file_path varchar not null,
@@ -89,7 +99,8 @@ create table if not exists audit.figure_changes (
     old_value double,
     old_text varchar,                   -- as published in the version served before
     new_value double,
-    new_text varchar
+    new_text varchar,
+    source_cell varchar                 -- where the figure is in the original (a table's sheet and cell), if known
 );
 -- A steward's confirmation that a file's version held by the shrink guard may be served (make confirm FILE=...).
 create table if not exists audit.confirmations (
@@ -134,12 +145,13 @@ def _figure_diff_sql(family: Family, new_rows: str) -> str:
     """Per figure, the rows a path serves now (parameter $path) against `new_rows`: withdrawn (no longer there) or
     changed (another value; the text as published is kept beside it). Unchanged and added figures are not listed."""
     key, value = _figure_sql(family)
+    cell = "source_cell" if "source_cell" in family.column_names else "cast(null as varchar)"
     return f"""
-        with old as (select {key} as figure, "{value}" as v, as_published as t from raw."{family.name}"
+        with old as (select {key} as figure, "{value}" as v, as_published as t, {cell} as c from raw."{family.name}"
                      where _file_path = $path and _superseded_by_load is null),
-             new as (select {key} as figure, "{value}" as v, as_published as t from {new_rows})
+             new as (select {key} as figure, "{value}" as v, as_published as t, {cell} as c from {new_rows})
         select case when new.figure is null then 'withdrawn' else 'changed' end as change, old.figure,
-               old.v as old_value, old.t as old_text, new.v as new_value, new.t as new_text
+               old.v as old_value, old.t as old_text, new.v as new_value, new.t as new_text, coalesce(new.c, old.c)
         from old left join new using (figure)
         where new.figure is null or old.v is distinct from new.v
     """
@@ -183,6 +195,7 @@ class LoadRecord:
     catalogue_fingerprint: str
     started_at: datetime
     encoding: str | None = None
+    layout: str | None = None  # Layout.ident of the layout a bureau table was read through
 
 
 class Warehouse:
@@ -257,6 +270,8 @@ class Warehouse:
             # A warehouse made by an older version gains the columns added since (never loses any).
             con.execute("alter table audit.loads add column if not exists encoding varchar")
             con.execute("alter table audit.loads add column if not exists note varchar")
+            con.execute("alter table audit.loads add column if not exists layout varchar")
+            con.execute("alter table audit.figure_changes add column if not exists source_cell varchar")
             for column, sql_type in (("last_load_id", "bigint"), ("project_fingerprint", "varchar"), ("scope", "varchar")):
                 con.execute(f"alter table audit.dbt_builds add column if not exists {column} {sql_type}")
             for family in ALL_FAMILIES:
@@ -348,33 +363,58 @@ class Warehouse:
 
     # --- what is already there -------------------------------------------------------------
 
-    def latest_records(self, con: duckdb.DuckDBPyConnection, family: Family) -> dict[str, tuple[str, str, str]]:
-        """Path -> (status, content hash, fingerprint) of each path's latest record: what the path serves now."""
+    def latest_records(self, con: duckdb.DuckDBPyConnection, family: Family) -> dict[str, tuple[str, str, str, str | None]]:
+        """Path -> (status, content hash, fingerprint, layout) of each path's latest record: what the path serves now."""
         rows = con.execute(
             """
-            select file_path, status, file_sha256, catalogue_fingerprint from audit.loads where family = ? and status <> ?
+            select file_path, status, file_sha256, catalogue_fingerprint, layout from audit.loads where family = ? and status <> ?
             qualify row_number() over (partition by file_path order by load_id desc) = 1
             """,
             [family.name, HELD],
         ).fetchall()
-        return {path: (status, sha, fingerprint) for path, status, sha, fingerprint in rows}
+        return {path: (status, sha, fingerprint, layout) for path, status, sha, fingerprint, layout in rows}
 
-    def held_versions(self, con: duckdb.DuckDBPyConnection, family: Family) -> dict[str, tuple[str, bool]]:
-        """Path -> (content hash, confirmed) of each version held by the shrink guard since its path's last other
-        record: the path still serves the version before it."""
+    @staticmethod
+    def accepted_layouts(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, str]]:
+        """Layout path -> (sha256, text) of its latest accepted version."""
+        rows = con.execute(
+            """
+            select layout_path, sha256, text from audit.layouts
+            qualify row_number() over (partition by layout_path order by accepted_at desc) = 1
+            """
+        ).fetchall()
+        return {path: (sha, text) for path, sha, text in rows}
+
+    @staticmethod
+    def accept_layout(con: duckdb.DuckDBPyConnection, path: str, sha256: str, text: str, run_id: str) -> None:
+        con.execute("insert into audit.layouts values (?, ?, ?, ?, ?)", [path, sha256, text, datetime.now(), run_id])
+
+    @staticmethod
+    def labels(con: duckdb.DuckDBPyConnection) -> Labels:
+        """The catalogue's names and aliases of indicators and regions, as layouts read row labels."""
+        current = "_superseded_by_load is null"
+        indicators = con.execute(
+            f"select indicator_code, name_zh, aliases, value_type from raw.indicators where {current}"
+        ).fetchall()
+        regions = con.execute(f"select region_code, name_zh, aliases from raw.regions where {current}").fetchall()
+        return Labels.build(indicators, regions)
+
+    def held_versions(self, con: duckdb.DuckDBPyConnection, family: Family) -> dict[str, tuple[str, bool, str | None]]:
+        """Path -> (content hash, confirmed, layout) of each version held by the shrink guard since its path's last
+        other record: the path still serves the version before it."""
         rows = con.execute(
             """
             with latest as (
-                select file_path, status, file_sha256 from audit.loads where family = ?
+                select file_path, status, file_sha256, layout from audit.loads where family = ?
                 qualify row_number() over (partition by file_path order by load_id desc) = 1
             )
             select l.file_path, l.file_sha256, exists (
                 select 1 from audit.confirmations as c where c.file_path = l.file_path and c.file_sha256 = l.file_sha256
-            ) from latest as l where l.status = ?
+            ), l.layout from latest as l where l.status = ?
             """,
             [family.name, HELD],
         ).fetchall()
-        return {path: (sha, confirmed) for path, sha, confirmed in rows}
+        return {path: (sha, confirmed, layout) for path, sha, confirmed, layout in rows}
 
     def figure_change_counts(self, con: duckdb.DuckDBPyConnection, family: Family, run_id: str) -> dict[str, int]:
         """Figures of the family this run withdrew and changed (a held version's would-be changes not counted)."""
@@ -416,9 +456,9 @@ class Warehouse:
         return FigureDiff(served, withdrawn, changed)
 
     @staticmethod
-    def served(latest: dict[str, tuple[str, str, str]]) -> dict[str, str]:
+    def served(latest: dict[str, tuple[str, str, str, str | None]]) -> dict[str, str]:
         """Path -> content hash of every file whose rows are served now (its latest record is a load)."""
-        return {path: sha for path, (status, sha, _) in latest.items() if status == "loaded"}
+        return {path: sha for path, (status, sha, *_) in latest.items() if status == "loaded"}
 
     def served_files(self, con: duckdb.DuckDBPyConnection, family: Family) -> dict[str, str]:
         return self.served(self.latest_records(con, family))
@@ -519,8 +559,8 @@ class Warehouse:
             """
             insert into audit.loads (
                 load_id, run_id, family, file_path, file_sha256, file_bytes, encoding, status, rows_read,
-                rows_loaded, issue_count, catalogue_fingerprint, started_at, finished_at, duration_ms, note
-            ) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                rows_loaded, issue_count, catalogue_fingerprint, started_at, finished_at, duration_ms, note, layout
+            ) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             [
                 load_id,
@@ -539,6 +579,7 @@ class Warehouse:
                 finished,
                 (finished - record.started_at).total_seconds() * 1000,
                 note,
+                record.layout,
             ],
         )
 

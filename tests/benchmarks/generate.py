@@ -117,8 +117,9 @@ def _indicators() -> list[list[str]]:
                 "linear" if share else "compound",
                 "",
                 "" if share else "nominal",
+                "",
             ]
-        )  # trend_method …, price_basis
+        )  # trend_method …, price_basis, aliases
     return rows
 
 

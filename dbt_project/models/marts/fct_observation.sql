@@ -26,7 +26,8 @@ select
     v.published_on,
     v.vintage_count,
     c.indicator_code is not null as in_comparable_series,
-    v.note
+    v.note,
+    v.source_cell
 from {{ ref('int_observation_vintages') }} as v
 left join {{ ref('int_comparable_series') }} as c
     on

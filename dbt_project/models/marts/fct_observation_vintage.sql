@@ -30,6 +30,7 @@ select
     v.withdrawn_at,
     v.withdrawn_reason,
     v.is_replaced,
-    v.replaced_by_value
+    v.replaced_by_value,
+    v.source_cell
 from {{ ref('int_observation_vintages') }} as v
 where {{ only_changed_figures('v') }}

@@ -67,6 +67,7 @@ select
     o.as_published,
     o.source_id,
     o.note,
+    o.source_cell,
     o._file_path as file_path,
     o._row as file_line,
     o._load_id as load_id,

@@ -195,6 +195,7 @@ def test_a_parse_problem_in_a_table_names_its_cell(raw_copy, tmp_path):
     assert [i.column for i in outcome.issues] == ["主要指标!D4"] and outcome.issues[0].message.startswith("value:")
 
 
+@pytest.mark.slow
 def test_a_figure_a_layout_places_outside_the_catalogue_range_is_refused_at_its_cell(raw_copy, tmp_path):
     _edited(INDICATORS_BY_YEARS, E5=(159.3, "0.0")).write(raw_copy)  # an urbanisation rate of 159.3 %
     outcome = ingest_all(raw_copy, Warehouse(tmp_path / "data"))["observations/yearbook-indicators-quzhou.xlsx"]
@@ -202,6 +203,7 @@ def test_a_figure_a_layout_places_outside_the_catalogue_range_is_refused_at_its_
     assert "主要指标!E5" in {i.column for i in outcome.issues}
 
 
+@pytest.mark.slow
 def test_a_bad_layout_is_refused_with_reasons_and_the_previous_one_stays_in_force(raw_copy, tmp_path):
     warehouse = Warehouse(tmp_path / "data")
     INDICATORS_BY_YEARS.write(raw_copy)
@@ -275,6 +277,7 @@ def test_legacy_xls_and_stray_json_are_refused_with_what_to_do(raw_copy, tmp_pat
     assert "through a layout" in outcomes["observations/query.json"].issues[0].message
 
 
+@pytest.mark.slow
 def test_a_file_two_layouts_match_is_refused(raw_copy, tmp_path):
     INDICATORS_BY_YEARS.write(raw_copy)
     (raw_copy / "catalogue" / "layouts" / "second.yaml").write_text(INDICATORS_BY_YEARS.layout, encoding="utf-8")

@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import gc
 import hashlib
-import io
 import logging
 import re
 from collections.abc import Iterator, Mapping
@@ -25,10 +24,9 @@ from orchestration.ingest.easyquery import EasyqueryRefused, reshape_easyquery
 from orchestration.ingest.families import FILE_TYPES, Family
 from orchestration.ingest.layouts import Layout
 from orchestration.ingest.parsing import ParseError, parse_bool, parse_date, parse_int, parse_number, parse_period, parse_quantity
-from orchestration.ingest.sheet_grid import SheetProblem, read_grid
+from orchestration.ingest.sheet_grid import SheetProblem, open_checked_workbook, read_grid
 from orchestration.ingest.table_layout import Labels, reshape_table
 from orchestration.ingest.units import UnitError, to_canonical
-from orchestration.ingest.workbook_guard import WorkbookRefused, check_workbook
 
 log = logging.getLogger(__name__)
 
@@ -210,17 +208,10 @@ def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
     """The rows of the workbook's one sheet, as shown. Hidden or extra sheets and merged data cells are refused:
     the figures must be what a person opening the file sees, in one table. The bytes pass workbook_guard first
     (size, compression ratio, no DTD or entities, not encrypted or renamed)."""
-    from openpyxl import load_workbook
-
     try:
-        check_workbook(data)
-    except WorkbookRefused as refused:
-        raise _FileProblem(refused.rule, str(refused)) from None
-    try:
-        # data_only=False: a formula stays visible as "=..." and is refused, never evaluated.
-        workbook = load_workbook(io.BytesIO(data), read_only=False, data_only=False)
-    except Exception as exc:  # openpyxl raises whatever its XML or zip layer raised: every one is this file's problem
-        raise _FileProblem("xlsx", f"not a readable XLSX workbook: {type(exc).__name__}: {excerpt(str(exc))}") from None
+        workbook = open_checked_workbook(data)
+    except SheetProblem as problem:
+        raise _FileProblem(problem.rule, str(problem)) from None
     try:
         sheets = workbook.worksheets
         if len(sheets) != 1:

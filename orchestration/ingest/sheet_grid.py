@@ -17,19 +17,26 @@ class SheetProblem(Exception):
         self.rule = rule
 
 
-def read_grid(data: bytes, sheet_name: str | None, cell_text) -> Grid:
-    """`cell_text(cell)` gives what a person sees in a cell (reading._cell_text: number formats applied)."""
+def open_checked_workbook(data: bytes):
+    """The workbook, once its bytes passed workbook_guard; every reader of XLSX opens it here."""
     from openpyxl import load_workbook
-    from openpyxl.utils import column_index_from_string
 
     try:
         check_workbook(data)
     except WorkbookRefused as refused:
         raise SheetProblem(refused.rule, str(refused)) from None
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=False, data_only=False)
-    except Exception as exc:  # whatever openpyxl's XML or zip layer raised is this file's problem
+        # data_only=False: a formula stays visible as "=..." and is refused, never evaluated.
+        return load_workbook(io.BytesIO(data), read_only=False, data_only=False)
+    except Exception as exc:  # openpyxl raises whatever its XML or zip layer raised: every one is this file's problem
         raise SheetProblem("xlsx", f"not a readable XLSX workbook: {type(exc).__name__}: {str(exc)[:80]}") from None
+
+
+def read_grid(data: bytes, sheet_name: str | None, cell_text) -> Grid:
+    """`cell_text(cell)` gives what a person sees in a cell (reading._cell_text: number formats applied)."""
+    from openpyxl.utils import column_index_from_string
+
+    workbook = open_checked_workbook(data)
     try:
         names = [ws.title for ws in workbook.worksheets]
         if sheet_name is None:

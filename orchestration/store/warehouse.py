@@ -184,6 +184,10 @@ class WarehouseLockedError(WarehouseUnavailableError):
     """Another process holds the warehouse."""
 
 
+# What DuckDB says when the bytes of the file are not what it wrote (cut off, zeroed, overwritten).
+_DAMAGED = re.compile(r"Could not read enough bytes|[Cc]orrupt|checksum|not a valid DuckDB database|truncated|invalid block")
+
+
 @dataclass(frozen=True)
 class LoadRecord:
     run_id: str
@@ -239,6 +243,14 @@ class Warehouse:
             ) from None
         try:
             yield con
+        except (duckdb.IOException, duckdb.SerializationException, duckdb.InternalException) as exc:
+            # A damaged file does not always fail to open: a cut-off one fails on the first read past the cut.
+            if not _DAMAGED.search(str(exc)):
+                raise
+            raise WarehouseUnavailableError(
+                f"the warehouse {self.path} is damaged ({str(exc)[:200]}). `make restore` sets it aside and "
+                "rebuilds it from the raw zone with its history"
+            ) from None
         finally:
             con.close()
 

@@ -6,6 +6,7 @@ from orchestration.defs.dbt_assets import quzhou_dbt_models
 from orchestration.defs.ingest_assets import VERDICT_TAG, WITH_WARNINGS
 from orchestration.defs.owners import BI_TEAM, STEWARDS
 from orchestration.defs.resources import RawFilesResource, WarehouseResource
+from orchestration.extract.review import tally_folder
 from orchestration.ingest.families import ALL_FAMILIES
 from orchestration.ingest.loop import discover, ignored_files
 from orchestration.publish.serving import current_snapshot, publish, published_run_id, verify_current
@@ -72,7 +73,8 @@ def quality_report(
     run_tags = context.instance.get_run_by_id(context.run_id).tags
     deferred = sum(int(v) for k, v in run_tags.items() if k.startswith("quzhou/") and k.endswith("_deferred"))
     published = published_run_id(store.data_dir) == context.run_id
-    result = write_report(store, context.run_id, files_in_raw, ignored_files(root), deferred, published)
+    reviews = tally_folder(root)  # raw/reviews/: what stewards decided on extracted figures (read, never loaded)
+    result = write_report(store, context.run_id, files_in_raw, ignored_files(root), deferred, published, reviews)
     # A refresh that quarantined, withdrew or found conflicting files still succeeds (what was accepted is
     # served), so the run says so in its tags, visible in the run list beside the green status. The ingest
     # assets may have said so already (a file still being written): that is never taken back.

@@ -34,8 +34,9 @@ from orchestration.store.warehouse import LoadRecord, Warehouse
 
 log = logging.getLogger(__name__)
 
-# Folders of raw/ that are reference material on purpose (the digitised article and its notes), not ingested.
-REFERENCE_FOLDERS = ("articles",)
+# Folders of raw/ that are reference material on purpose (the digitised article and its notes; the review files of
+# the bulletin extractor, read by the quality report), not ingested.
+REFERENCE_FOLDERS = ("articles", "reviews")
 # still_quarantined: refused earlier and unchanged since (it is not served: a warning until it is fixed or removed);
 # deferred: still being written while the refresh read it (file_snapshot.py), taken by the next refresh.
 # held: a new version that would withdraw more than the shrink guard's share of its file's served figures; the

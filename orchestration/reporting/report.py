@@ -421,8 +421,10 @@ def write_report(
     ignored: list[str] | None = None,
     deferred: int = 0,
     published: bool = True,
+    reviews: list[dict[str, Any]] | None = None,
 ) -> ReportResult:
-    """The report of run `run_id`; `published`: whether the serving copy readers open now is this run's release."""
+    """The report of run `run_id`; `published`: whether the serving copy readers open now is this run's release;
+    `reviews`: the decision counts of each review file of the bulletin extractor (extract/review.py)."""
     out = settings.reports_dir(warehouse.data_dir)
     out.mkdir(parents=True, exist_ok=True)
     history_path = out / HISTORY_FILE
@@ -465,6 +467,7 @@ def write_report(
         published=published,
         exports={k: f"{EXPORTS_DIR}/{Path(name).stem}/{v}" for k, v in exports.items()},
         dbt_docs=os.path.relpath(dbt_docs, out) if dbt_docs.exists() else None,
+        reviews=reviews or [],
     )
     path = out / name
     _write_atomically(path, html)

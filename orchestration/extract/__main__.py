@@ -1,0 +1,69 @@
+"""python -m orchestration.extract TEXT --source SOURCE_ID --region REGION_CODE --period YEAR --out CANDIDATES.csv
+
+Propose the figures of a bulletin's or an article's text as candidates for review (orchestration/extract/rules.py);
+an existing CANDIDATES.csv keeps its decisions for the sentences that did not change (review.py). Nothing is loaded:
+`python -m orchestration.extract.review CANDIDATES.csv --out raw/observations/<source>.csv` writes the accepted
+figures. docs/extracting-figures.md is the steward's guide.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+from pathlib import Path
+
+from orchestration import settings
+from orchestration.extract.review import ReviewError, merge, read_rows, tally, write_rows
+from orchestration.extract.rules import Context, extract
+from orchestration.extract.vocabulary import load
+
+
+def published_year(raw: Path, source: str) -> int | None:
+    with (raw / "catalogue" / "sources.csv").open(encoding="utf-8-sig") as handle:
+        for row in csv.DictReader(handle):
+            if row["source_id"] == source and (row.get("published_on") or "")[:4].isdigit():
+                return int(row["published_on"][:4])
+    return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m orchestration.extract", description=__doc__.splitlines()[2])
+    parser.add_argument("text", type=Path, help="the text (UTF-8) of a bulletin or an article")
+    parser.add_argument("--source", required=True, help="its source_id in raw/catalogue/sources.csv")
+    parser.add_argument("--region", required=True, help="the region the text is about (a region_code)")
+    parser.add_argument("--period", type=int, required=True, help="the year its figures describe")
+    parser.add_argument("--since", type=int, help="the start year of 从A到B and of the span a review text covers")
+    parser.add_argument("--published", type=int, help="the year of 今年 (default: the source's publication year)")
+    parser.add_argument("--out", type=Path, required=True, help="the candidates CSV (decisions in it are kept)")
+    parser.add_argument("--raw", type=Path, default=settings.raw_dir(), help="the raw folder whose catalogue is used")
+    args = parser.parse_args(argv)
+    vocab = load(args.raw)
+    if args.region not in vocab.region_level:
+        parser.error(f"--region {args.region} is not in {args.raw}/catalogue/regions.csv")
+    published = args.published or published_year(args.raw, args.source)
+    if published is None:
+        print(
+            f"note: {args.source} has no publication date in sources.csv: 今年 stays unread (pass --published)", file=sys.stderr
+        )
+    context = Context(args.source, args.region, args.period, args.since, published)
+    candidates = extract(args.text.read_text(encoding="utf-8-sig"), vocab, context)
+    try:
+        previous = read_rows(args.out) if args.out.exists() else []
+    except ReviewError as exc:
+        print(f"cannot keep the decisions of {args.out}: {exc}", file=sys.stderr)
+        return 2
+    rows = merge(candidates, previous)
+    write_rows(args.out, rows)
+    counts = tally([{k: str(v) for k, v in row.items()} for row in rows])
+    high = sum(1 for c in candidates if c.confidence == "high")
+    print(
+        f"{args.out}: {len(candidates)} candidate(s) ({high} high, {len(candidates) - high} low confidence); "
+        f"{counts['accepted'] + counts['corrected'] + counts['rejected']} decision(s) kept, {counts['added']} added row(s) kept, "
+        f"{counts['undecided']} to decide"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

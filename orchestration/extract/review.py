@@ -1,0 +1,180 @@
+"""The review file: candidates a steward decides on, and the observation file the accepted ones become.
+
+A review file is the candidates CSV (the eleven observation columns, sentence, span_start, span_end, confidence)
+with two more columns: `candidate_id` (the sentence, the span and the proposed indicator, hashed: a proposal's
+identity across re-runs) and `decision`, which the steward fills:
+
+- `accept`: the candidate is right as proposed;
+- `correct`: the steward edited its observation columns (value, unit, period, indicator, region…) in the row;
+- `reject`: not a figure to load;
+- `add`: a row the steward typed in for a figure the extractor missed (kept on every re-run);
+- blank: not decided yet.
+
+Re-running the extractor keeps every decision whose candidate_id it proposes again (the sentence did not change),
+and every `add` row. `python -m orchestration.extract.review` writes the accepted, corrected and added rows as an
+observation file in raw/observations/, `as_published` the exact span and the sentence in the note, where every rule
+of the ingest applies. Pure: no Dagster, no DuckDB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import io
+import sys
+from collections import Counter
+from pathlib import Path
+
+from orchestration.extract.rules import Candidate
+from orchestration.ingest.families import OBSERVATIONS
+
+OBSERVATION_COLUMNS = [c.name for c in OBSERVATIONS.columns if c.name != "source_cell"]  # the eleven
+CANDIDATE_COLUMNS = [*OBSERVATION_COLUMNS, "sentence", "span_start", "span_end", "confidence", "candidate_id", "decision"]
+DECISIONS = ("accept", "correct", "reject", "add")
+PUBLISHED = ("accept", "correct", "add")
+REVIEWS_FOLDER = "reviews"  # raw/reviews/: review files, read by the quality report, never loaded themselves
+
+
+class ReviewError(ValueError):
+    pass
+
+
+def candidate_id(candidate: Candidate) -> str:
+    """The proposal's identity: its sentence, span text and what was proposed (the same for an unchanged sentence)."""
+    parts = (candidate.sentence, candidate.as_published, candidate.indicator_code, candidate.period, candidate.value)
+    key = "\x1f".join(parts)
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
+
+
+def read_rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    for number, row in enumerate(rows, start=2):
+        decision = (row.get("decision") or "").strip().lower()
+        if decision and decision not in DECISIONS:
+            raise ReviewError(
+                f"{path}, line {number}, column decision: {decision!r} is not one of {', '.join(DECISIONS)} or blank"
+            )
+        row["decision"] = decision
+    return rows
+
+
+def merge(candidates: list[Candidate], previous: list[dict[str, str]]) -> list[dict[str, object]]:
+    """The new candidates with the decisions (and corrections) of the previous review file kept where the same
+    candidate is proposed again; the steward's own `add` rows are kept as they are."""
+    decided = {row["candidate_id"]: row for row in previous if row.get("candidate_id") and row["decision"]}
+    out: list[dict[str, object]] = []
+    for candidate in candidates:
+        row: dict[str, object] = {**candidate.row(), "candidate_id": candidate_id(candidate), "decision": ""}
+        before = decided.get(str(row["candidate_id"]))
+        if before:
+            row["decision"] = before["decision"]
+            if before["decision"] == "correct":
+                row.update({c: before.get(c, "") for c in OBSERVATION_COLUMNS})
+        out.append(row)
+    out += [dict(row) for row in previous if row["decision"] == "add"]
+    return out
+
+
+def write_rows(path: Path, rows: list[dict[str, object]]) -> None:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=CANDIDATE_COLUMNS, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.writing")
+    temporary.write_text(buffer.getvalue(), encoding="utf-8")
+    temporary.replace(path)  # a refresh or a spreadsheet never sees half a file
+
+
+def tally(rows: list[dict[str, str]]) -> dict[str, int]:
+    counts = Counter(row["decision"] or "undecided" for row in rows)
+    proposed = sum(1 for row in rows if row["decision"] != "add")
+    return {
+        "proposed": proposed,
+        "accepted": counts["accept"],
+        "corrected": counts["correct"],
+        "rejected": counts["reject"],
+        "added": counts["add"],
+        "undecided": counts["undecided"],
+    }
+
+
+def tally_folder(raw: Path) -> list[dict[str, object]]:
+    """Per review file of raw/reviews/ (one per source text): its source and its decision counts, for the report."""
+    out = []
+    for path in sorted((raw / REVIEWS_FOLDER).glob("*.csv")) if (raw / REVIEWS_FOLDER).is_dir() else []:
+        try:
+            rows = read_rows(path)
+        except (ReviewError, OSError, UnicodeDecodeError, csv.Error) as exc:
+            out.append({"file": path.name, "source_id": "", "error": str(exc)})
+            continue
+        sources = sorted({row.get("source_id", "") for row in rows} - {""})
+        out.append({"file": path.name, "source_id": ", ".join(sources), **tally(rows)})
+    return out
+
+
+def observations(rows: list[dict[str, str]], allow_undecided: bool = False) -> list[dict[str, str]]:
+    """The observation rows of the accepted, corrected and added figures."""
+    undecided = [i for i, row in enumerate(rows, start=2) if not row["decision"]]
+    if undecided and not allow_undecided:
+        shown = ", ".join(map(str, undecided[:10])) + (" …" if len(undecided) > 10 else "")
+        raise ReviewError(
+            f"{len(undecided)} candidate(s) not decided yet (lines {shown}): decide each, or pass --allow-undecided"
+        )
+    seen: dict[tuple[str, str, str], int] = {}
+    for number, row in enumerate(rows, start=2):
+        if row["decision"] in PUBLISHED:
+            key = (row.get("region_code", ""), row.get("indicator_code", ""), row.get("period", ""))
+            if key in seen:
+                raise ReviewError(
+                    f"lines {seen[key]} and {number} both publish {' · '.join(key)}: one file gives a figure once; "
+                    "reject one of them (the same figure said twice in the text)"
+                )
+            seen[key] = number
+    out = []
+    for row in rows:
+        if row["decision"] not in PUBLISHED:
+            continue
+        figure = {c: (row.get(c) or "").strip() for c in OBSERVATION_COLUMNS}
+        sentence = (row.get("sentence") or "").strip()
+        if sentence and sentence not in figure["note"]:
+            figure["note"] = f"{figure['note']} | {sentence}" if figure["note"] else sentence
+        out.append(figure)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m orchestration.extract.review",
+        description="Write the accepted, corrected and added figures of a review file as an observation file.",
+    )
+    parser.add_argument("review", type=Path, help="the candidates CSV with its decision column filled")
+    parser.add_argument("--out", type=Path, required=True, help="the observation file to write (raw/observations/…csv)")
+    parser.add_argument("--allow-undecided", action="store_true", help="write the decided figures even if some are not")
+    args = parser.parse_args(argv)
+    try:
+        rows = read_rows(args.review)
+        figures = observations(rows, args.allow_undecided)
+    except ReviewError as exc:
+        print(f"review refused: {exc}", file=sys.stderr)
+        return 2
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=OBSERVATION_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(figures)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    temporary = args.out.with_name(f".{args.out.name}.writing")
+    temporary.write_text(buffer.getvalue(), encoding="utf-8")
+    temporary.replace(args.out)
+    counts = tally(rows)
+    print(
+        f"{args.out}: {len(figures)} figure(s) written ({counts['accepted']} accepted, {counts['corrected']} corrected, "
+        f"{counts['added']} added; {counts['rejected']} rejected, {counts['undecided']} undecided). The next refresh loads it."
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

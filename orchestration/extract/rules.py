@@ -1,0 +1,468 @@
+"""Candidate figures from a bulletin's or an article's prose, each with its sentence, its span and a confidence.
+
+The idiom of Chinese statistical bulletins, read generically (no rule names a sentence of any one text):
+- a catalogue name or alias, then the figure: "X为N单位", "实现X N单位", "X达到N单位", "X N单位，比上年增长M%";
+- "从A提高（增加、下降、缩小）到B" (two figures: A at the start year, B at the text's year), "从2013年的A…";
+- "年均增长M%" (the growth indicator of X: 财政民生支出 → 财政民生支出年均增长率), "分别为A和B" with its subjects,
+  城乡 (城镇 and 农村) as a pair of subjects;
+- "增加N万人" / "新增N" (the change indicator of X, never its stock);
+- a count written before its noun: "46类智能算法", "六大标志性产业链";
+- 约 / 左右 (approximate), 超过 / 突破 / 以上 / 余 / 多 (lower bound), 不到 / 以内 (upper bound);
+- Chinese numerals, full-width digits, 万 / 亿, units in words (微克/立方米).
+Neighbours are kept apart: the longest name wins (人均生产总值 is not 生产总值), a growth rate never becomes the
+level, "提高1.1个百分点" is not the rate, "增加57家" is not the stock.
+
+A candidate is `high` when its indicator, figure, unit and period were all read in the sentence, `low` when one of
+them is a default (the text's year, the region the text is about). Pure: no Dagster, no DuckDB.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+
+from orchestration.extract.numerals import CHINESE, chinese_value, fold, numbers
+from orchestration.extract.vocabulary import CLASSIFIERS, Vocabulary
+from orchestration.ingest.parsing import ParseError, parse_quantity
+from orchestration.ingest.units import UnitError, to_canonical
+
+LEVEL_GAP = 8  # at most this many characters between a name and its figure ("养老机构护理型床位占比达到56%")
+CLAUSE_END = "，,。；;：:"
+ROMAN = {"Ⅰ": 1, "Ⅱ": 2, "Ⅲ": 3, "Ⅳ": 4, "Ⅴ": 5, "Ⅵ": 6}
+APPROXIMATE_BEFORE, APPROXIMATE_AFTER = ("约", "大约", "近"), ("左右",)
+LOWER_BEFORE, LOWER_AFTER = ("超过", "突破", "逾", "超"), ("以上", "余", "多")
+UPPER_BEFORE, UPPER_AFTER = ("不到", "不足"), ("以内", "以下")
+CHANGE_VERBS = ("增加", "新增", "增长", "减少", "下降", "提高", "上升", "降低", "缩小", "扩大", "缩短")
+FROM_TO = re.compile(r"从(?:(?P<year>[0-9]{4})年的?)?")
+TO = re.compile(r"(?:提高|增加|增长|上升|下降|减少|缩小|扩大|降低|提升|缩短)?(?:到|至)")
+RESPECTIVELY = re.compile(r"(?:分别为|分别是|分别达到|分别达)")
+YOY = re.compile(r"(?:比上年|同比)(?:分别)?增长")
+YOY_CHANGE = re.compile(r"比上年末?(?:分别)?(?:增加|减少|净增)")
+GROWTH = re.compile(r"(?P<avg>年均)?(?:分别)?(?:比上年|同比)?(?:分别)?增长")
+CHANGE = re.compile(r"(?:分别)?(?:增加|新增|净增|减少)")
+RANK = re.compile(rf"[^，,。；;]{{0,6}}?(?:全省|全国|全市)(?P<top>第|前)(?P<n>[0-9{CHINESE}]+)(?:名|位)?")
+
+
+@dataclass
+class Candidate:
+    region_code: str
+    indicator_code: str
+    period: str
+    value: str
+    unit: str
+    value_type: str
+    obs_status: str
+    qualifier: str
+    as_published: str
+    source_id: str
+    note: str
+    sentence: str
+    span_start: int
+    span_end: int
+    confidence: str
+
+    def row(self) -> dict[str, object]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A number with its multiplier and unit as written: start/end in the sentence."""
+
+    start: int
+    end: int
+    value: float
+    decimals: int
+    unit: str  # as written (万人, %, 微克/立方米), or ''
+    qualifier: str
+
+    def text(self) -> str:
+        return f"{self.value:.{self.decimals}f}"
+
+
+@dataclass(frozen=True)
+class Context:
+    source: str
+    region: str
+    period: int  # the year the text's figures describe
+    since: int | None  # the start of "从A到B" and of the decade the text reviews
+    published: int | None  # the year of publication: 今年
+
+
+_BREAK = re.compile(r"[。！？!?；;]|\n[ \t\u3000]*\n")
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence, the end after its full stop. A blank line ends a heading or a caption (a line
+    without a comma), not a sentence a digitised page broke in two."""
+    out, start = [], 0
+    for m in _BREAK.finditer(text):
+        if m.group().startswith("\n") and ("，" in text[start : m.start()] or "," in text[start : m.start()]):
+            continue
+        if text[start : m.end()].strip():
+            out.append((start, m.end()))
+        start = m.end()
+    if text[start:].strip():
+        out.append((start, len(text)))
+    return out
+
+
+def _figure_at(folded: str, nums: dict[int, object], pos: int, vocab: Vocabulary) -> Figure | None:
+    """The figure starting at pos (after spaces), with 万/亿 and a unit."""
+    while pos < len(folded) and folded[pos].isspace():  # line breaks of a digitised page, full-width spaces
+        pos += 1
+    if pos < len(folded) and folded[pos] in ROMAN:
+        unit = "类" if folded[pos + 1 : pos + 2] == "类" else ""
+        return Figure(pos, pos + 1 + len(unit), float(ROMAN[folded[pos]]), 0, unit, "")
+    number = nums.get(pos)
+    if number is None:
+        return None
+    end, value, decimals, multiplier = number.end, number.value, number.decimals, ""
+    if folded[end : end + 1] in ("万", "亿") and not folded[end : end + 2].startswith(("万元", "亿元")):
+        multiplier = folded[end]
+        end += 1
+    unit = next((u for u in vocab.units if folded.startswith(u, end)), "")
+    if not unit and folded[end : end + 1] in CLASSIFIERS:
+        unit = folded[end]
+    if multiplier:
+        unit = multiplier + unit if unit and multiplier + unit in vocab.units else multiplier + (unit or "")
+    end += len(unit) - len(multiplier) if unit else 0
+    return Figure(number.start, end, value, decimals, unit, _qualifier(folded, number.start, end))
+
+
+def _qualifier(folded: str, start: int, end: int) -> str:
+    before, after = folded[max(0, start - 3) : start], folded[end : end + 3]
+    if before.endswith(APPROXIMATE_BEFORE) or after.startswith(APPROXIMATE_AFTER):
+        return "approximate"
+    if before.endswith(LOWER_BEFORE) or after.startswith(LOWER_AFTER):
+        return "lower_bound"
+    if before.endswith(UPPER_BEFORE) or after.startswith(UPPER_AFTER):
+        return "upper_bound"
+    return "exact"
+
+
+def _clause_end(folded: str, pos: int) -> int:
+    return next((i for i in range(pos, len(folded)) if folded[i] in CLAUSE_END), len(folded))
+
+
+def _compatible(value: float, unit: str, code: str, vocab: Vocabulary) -> bool:
+    """The figure's unit is the indicator's or converts to it (a count's classifier always does)."""
+    indicator = vocab.indicators[code]
+    counted = indicator.value_type in ("count", "rank") or indicator.unit in CLASSIFIERS  # 4家省级高新区 (个)
+    if counted and (not unit or unit in CLASSIFIERS):
+        return True
+    if unit in ("万", "亿") and indicator.unit.startswith(unit):
+        return True
+    try:
+        to_canonical(parse_quantity(f"{value:g}"), unit or indicator.unit, indicator.unit)
+        return bool(unit) or indicator.unit in ("倍",)
+    except (ParseError, UnitError):
+        return False
+
+
+def extract(text: str, vocab: Vocabulary, context: Context) -> list[Candidate]:
+    out: list[Candidate] = []
+    for s_start, s_end in sentences(text):
+        out += _from_sentence(text, s_start, s_end, vocab, context)
+    proposed: dict[tuple[str, str, str], Candidate] = {}
+    for candidate in out:  # the same figure said again later in the text: the steward picks one
+        key = (candidate.region_code, candidate.indicator_code, candidate.period)
+        if key in proposed:
+            candidate.confidence = "low"
+            candidate.note = f"the same figure is proposed at characters {proposed[key].span_start}-{proposed[key].span_end} too"
+        else:
+            proposed[key] = candidate
+    return out
+
+
+def _from_sentence(text: str, s_start: int, s_end: int, vocab: Vocabulary, context: Context) -> list[Candidate]:
+    out: list[Candidate] = []
+    names, regions = vocab.name_pattern, vocab.region_pattern
+    decade = context.since is not None and context.since < context.period
+    sentence = text[s_start:s_end]
+    folded = fold(sentence)
+    nums = {n.start: n for n in numbers(folded)}
+    if not nums and not any(c in folded for c in ROMAN):
+        return out
+    taken: set[int] = set()  # number starts already used by a candidate
+
+    def add(code: str, figure: Figure, period: str, span: tuple[int, int], high: bool, value_type: str | None = None) -> None:
+        if figure.start in taken or code not in vocab.indicators:
+            return
+        indicator = vocab.indicators[code]
+        if not _compatible(figure.value, figure.unit, code, vocab):
+            return
+        taken.add(figure.start)
+        unit = indicator.unit if indicator.value_type in ("count", "rank") or not figure.unit else figure.unit
+        if unit in ("万", "亿") and indicator.unit.startswith(unit):  # 增加15.5万 (人): the indicator's 万人
+            unit = indicator.unit
+        region, region_read = _region_of(folded, span[0], regions, vocab, context)
+        start, end = span
+        if sentence[end : end + 1] and sentence[end] in "”」』":  # the quotation a name is written in: 十个“桥头堡”
+            end += 1
+        out.append(
+            Candidate(
+                region_code=region,
+                indicator_code=code,
+                period=period,
+                value=figure.text(),
+                unit=unit,
+                value_type=value_type or indicator.value_type,
+                obs_status="normal",
+                qualifier=figure.qualifier,
+                as_published=sentence[start:end],
+                source_id=context.source,
+                note=sentence.strip(),
+                sentence=sentence.strip(),
+                span_start=s_start + start,
+                span_end=s_start + end,
+                confidence="high" if high and region_read else "low",
+            )
+        )
+
+    this_year = _this_year(folded, context)
+    mentions = [(m.start(), m.end(), vocab.names[m.group()]) for m in names.finditer(folded)]
+    # stems of growth and change indicators, and 城乡 pairs (城镇… and 农村…)
+    for m_start, m_end, code in _stem_mentions(folded, vocab):
+        mentions.append((m_start, m_end, code))
+    mentions.sort()
+    for i, (m_start, m_end, code) in enumerate(mentions):
+        codes = [code] if not isinstance(code, tuple) else list(code)
+        next_start = next((s for s, _, _ in mentions[i + 1 :] if s >= m_end), len(folded))
+        segment_end = min(_clause_end(folded, m_end), next_start) if not isinstance(code, tuple) else _clause_end(folded, m_end)
+        # 从A到B
+        if (m := FROM_TO.match(folded, _skip_words(folded, m_end, segment_end))) and m.end() < len(folded):
+            a = _figure_at(folded, nums, m.end(), vocab)
+            if a and (to := TO.match(folded, a.end)):
+                b = _figure_at(folded, nums, to.end(), vocab)
+                if b and not isinstance(code, tuple):
+                    said = m.group("year") or _year_said_before(folded, m.start())
+                    start_year = said or (str(context.since) if context.since else None)
+                    if start_year:
+                        add(code, a, start_year, (m_start, b.end), said is not None or decade)
+                    add(code, b, str(context.period), (m_start, b.end), True)
+                    continue
+        window = folded[m_end:segment_end]
+        # growth (年均增长, 比上年增长): the growth indicator of the subject, never its level
+        if g := GROWTH.search(window):
+            figures = _figure_list(folded, nums, m_end + g.end(), vocab)
+            targets = [vocab.growth_stems.get(_stem_of(c, vocab)) for c in codes]
+            if figures and all(targets) and len(figures) >= len(targets):
+                if g.group("avg"):  # 年均增长: over the span the text reviews (none given: nothing to propose)
+                    if not context.since:
+                        continue
+                    period, high = f"{context.since}-{context.period}", decade
+                else:  # 比上年增长: the year's growth
+                    period, high = this_year or (str(context.period), True)
+                for target, figure in zip(targets, figures, strict=False):
+                    add(target, figure, period, (m_start, figures[-1].end), high)
+            continue
+        if c := CHANGE.search(window):
+            figures = [_signed(f, c.group()) for f in _figure_list(folded, nums, m_end + c.end(), vocab)]
+            targets = [vocab.change_stems.get(_stem_of(c_, vocab)) for c_ in codes]
+            if figures and all(targets):
+                period = f"{context.since}-{context.period}" if context.since else str(context.period)
+                for target, figure in zip(targets, figures, strict=False):
+                    add(target, figure, period, (m_start, figures[-1].end), decade)
+            continue
+        if isinstance(code, tuple):  # 城乡居民人均可支配收入分别为A和B
+            if (both := RESPECTIVELY.match(folded, m_end)) and all(c in vocab.indicators for c in codes):
+                figures = _figure_list(folded, nums, both.end(), vocab)
+                if len(figures) == len(codes):
+                    period, explicit = this_year or (str(context.period), True)
+                    for target, figure in zip(codes, figures, strict=True):
+                        add(target, figure, period, (m_start, figures[-1].end), explicit)
+            continue
+        if code not in vocab.indicators:
+            continue
+        if vocab.indicators[code].value_type == "rank":  # 全省第一, 全国前三: a place, not a figure of the thing
+            rank = RANK.match(folded, m_end)
+            place = rank and (chinese_value(rank.group("n")) or (int(rank.group("n")) if rank.group("n").isdigit() else None))
+            if place:
+                qualifier = "upper_bound" if rank.group("top") == "前" else "exact"
+                figure = Figure(rank.start("n"), rank.end("n"), float(place), 0, "", qualifier)
+                period, explicit = this_year or (str(context.period), False)
+                add(code, figure, period, (m_start, rank.end()), explicit)
+            continue
+        # a level: the first figure after the name in its clause (not a change: 提高1.1个百分点, 增加57家)
+        for pos in range(m_end, segment_end):
+            if pos in nums or folded[pos] in ROMAN:
+                before = folded[m_end:pos]
+                figure = _figure_at(folded, nums, pos, vocab)
+                if figure is None or folded[figure.end : figure.end + 3].startswith("个百分点"):
+                    break
+                if len(before.strip()) > LEVEL_GAP or "、" in before:  # a figure that far is another phrase's
+                    break
+                if any(verb in before for verb in CHANGE_VERBS) and not before.endswith(("到", "至")):
+                    break  # 提高1.1个百分点, 增加57家: a change; 缩小至1.76, 提高到2%: the level reached
+                period, explicit = _since_said(folded, pos, context) or this_year or (str(context.period), False)
+                add(code, figure, period, (m_start, figure.end + _after_words(folded, figure.end)), explicit)
+                # "X N单位，按可比价格计算，比上年增长M%": the growth of the same subject, in a later clause
+                growth_code = vocab.growth_stems.get(_stem_of(code, vocab))
+                rest_end = min(next_start, len(folded))
+                if growth_code and (g := YOY.search(folded, figure.end, rest_end)):
+                    rates = _figure_list(folded, nums, g.end(), vocab)
+                    if rates and rates[0].unit == "%":
+                        add(growth_code, rates[0], period, (m_start, rates[0].end), explicit)
+                # "年末常住人口229.7万人，比上年末增加0.7万人": the change of the same subject over the year
+                change_code = vocab.change_stems.get(_stem_of(code, vocab))
+                if change_code and (c := YOY_CHANGE.search(folded, figure.end, rest_end)):
+                    changes = _figure_list(folded, nums, c.end(), vocab)
+                    if changes and changes[0].unit != "%":
+                        change = _signed(changes[0], c.group())
+                        add(change_code, change, period, (c.start(), changes[0].end), explicit)
+                break
+    # a count written before its noun: 46类智能算法, 六大标志性产业链, 2234种高等植物
+    for m_start, m_end, code in mentions:
+        if isinstance(code, tuple) or code not in vocab.indicators:
+            continue
+        indicator = vocab.indicators[code]
+        if indicator.value_type == "level" and (figure := _figure_ending_at(folded, nums, m_start, vocab)):
+            if figure.unit == indicator.unit:  # 千亩丝瓜络基地: a quantity written before its noun
+                period, explicit = this_year or (str(context.published or context.period), False)
+                add(code, figure, period, (figure.start, m_end), explicit)
+            continue
+        if indicator.value_type not in ("count", "cumulative"):
+            continue
+        number = _number_before(folded, nums, m_start)
+        if number is not None:
+            figure = Figure(
+                number.start, number.end, number.value, number.decimals, "", _qualifier(folded, number.start, m_start)
+            )
+            if vocab.indicators[code].value_type == "cumulative" and decade:  # new over the decade reviewed
+                period, explicit = f"{context.since}-{context.period}", False
+            else:
+                period, explicit = this_year or (str(context.published or context.period), False)
+            add(code, figure, period, (number.start, m_end), explicit)
+    return out
+
+
+def _signed(figure: Figure, verb: str) -> Figure:
+    """A change written with 减少 (decrease) is negative: 减少0.2万人 is -0.2 万人."""
+    if "减" in verb or "下降" in verb:
+        return Figure(figure.start, figure.end, -figure.value, figure.decimals, figure.unit, figure.qualifier)
+    return figure
+
+
+def _skip_words(folded: str, pos: int, end: int) -> int:
+    """Past the few words between a name and its 从 (城镇化率 从…, 浓度从…)."""
+    found = folded.find("从", pos, min(end, pos + 4))
+    return found if found >= 0 else pos
+
+
+def _after_words(folded: str, end: int) -> int:
+    for words in (*APPROXIMATE_AFTER, *LOWER_AFTER, *UPPER_AFTER):
+        if folded.startswith(words, end):
+            return len(words)
+    return 0
+
+
+def _figure_list(folded: str, nums: dict, pos: int, vocab: Vocabulary) -> list[Figure]:
+    """A, B and C after 分别 / 增长: figures joined by 、 和 与 及."""
+    out = []
+    while True:
+        figure = _figure_at(folded, nums, pos, vocab)
+        if figure is None:
+            return out
+        out.append(figure)
+        pos = figure.end
+        if folded[pos : pos + 1] in ("、", "和", "与", "及"):
+            pos += 1
+        else:
+            return out
+
+
+def _stem_mentions(folded: str, vocab: Vocabulary) -> list[tuple[int, int, object]]:
+    """Growth and change stems (财政民生支出, 常住人口), and the pairs 城乡X / 城镇、农村X for (城镇X, 农村X)."""
+    out: list[tuple[int, int, object]] = []
+    for stems in (vocab.growth_stems, vocab.change_stems):
+        for stem in sorted(stems, key=len, reverse=True):
+            out += [(m.start(), m.end(), _stem_code(stem, vocab)) for m in re.finditer(re.escape(stem), folded)]
+    urban_names = {*vocab.growth_stems, *vocab.change_stems, *vocab.names}
+    for urban in sorted(n for n in urban_names if n.startswith("城镇")):
+        rural = "农村" + urban[2:]
+        if rural not in urban_names:
+            continue
+        pair = (_stem_code(urban, vocab), _stem_code(rural, vocab))
+        for written in ("城乡" + urban[2:], "城镇、农村" + urban[2:], "城镇和农村" + urban[2:]):
+            out += [(m.start(), m.end(), pair) for m in re.finditer(re.escape(written), folded)]
+    return out
+
+
+def _stem_code(stem: str, vocab: Vocabulary) -> str:
+    return vocab.names.get(stem) or f"stem:{stem}"
+
+
+def _stem_of(code: str, vocab: Vocabulary) -> str:
+    if code.startswith("stem:"):
+        return code[5:]
+    indicator = vocab.indicators.get(code)
+    return indicator.name if indicator else code
+
+
+def _figure_ending_at(folded: str, nums: dict, pos: int, vocab: Vocabulary) -> Figure | None:
+    for number in nums.values():
+        if number.end < pos <= number.end + 6:
+            figure = _figure_at(folded, nums, number.start, vocab)
+            if figure and figure.end == pos:
+                return figure
+    return None
+
+
+def _number_before(folded: str, nums: dict, pos: int):
+    """A number, a classifier and at most a few words before a name: 46类智能算法, 六大…, 2234种高等植物."""
+    for gap in range(7):
+        start_of_words = pos - gap
+        for number in nums.values():
+            if number.end <= start_of_words and number.end >= start_of_words - 2:
+                between = folded[number.end : pos]
+                if re.fullmatch(rf"(?:多|余)?[{CLASSIFIERS}]?(?:大|多|余)?[^，,。；;0-9{CHINESE}]{{0,5}}", between) and (
+                    between[:1] in CLASSIFIERS + '大多余“"' or between == ""
+                ):
+                    return number
+    return None
+
+
+_YEAR_SAID = re.compile(r"从([0-9]{4})年")
+_SINCE = re.compile(r"([0-9]{4})年[^，,。；;]{0,8}以来")
+
+
+def _year_said_before(folded: str, pos: int) -> str | None:
+    """A start year said earlier in the sentence (从2013年的68…下降到24, 优良率从68.2%…: both from 2013)."""
+    found = _YEAR_SAID.findall(folded, 0, pos)
+    return found[-1] if found else None
+
+
+def _since_said(folded: str, pos: int, context: Context) -> tuple[str, bool] | None:
+    """A span said as "2019年开港以来…1100万吨": a figure accumulated from that year to the text's present."""
+    m = None
+    for m in _SINCE.finditer(folded, 0, pos):  # noqa: B007 (the last one before the figure)
+        pass
+    if m and context.published:
+        return f"{m.group(1)}-{context.published}", True
+    return None
+
+
+def _this_year(folded: str, context: Context) -> tuple[str, bool] | None:
+    """The period a sentence names for its present: 今年 (上半年) is the year of publication; 全年, 年末 and the text's
+    year written out (2023年) are the year its figures describe."""
+    if "今年" in folded and context.published:
+        return (f"{context.published}H1" if "上半年" in folded else str(context.published)), True
+    if any(word in folded for word in ("全年", "年末", f"{context.period}年")):
+        return str(context.period), True
+    return None
+
+
+def _region_of(folded: str, pos: int, regions, vocab: Vocabulary, context: Context) -> tuple[str, bool]:
+    """The last region named before pos in the sentence: by name; 市区, the urban districts of the text's region;
+    全市 / 全县 / 全省, the text's region itself. None named: the text's region, as a default (low confidence)."""
+    found, at = None, -1
+    for m in regions.finditer(folded, 0, pos):
+        found, at = vocab.regions[m.group()], m.start()
+    for word in ("全市", "全县", "全区", "全省", "市区"):
+        where = folded.rfind(word, 0, pos)
+        if where > at:  # 衢州市区 too: the urban districts
+            target = vocab.urban_districts_of(context.region) if word == "市区" else context.region
+            if target:
+                found, at = target, where
+    return (found or context.region), found is not None

@@ -1,0 +1,91 @@
+"""What the extractor knows of the catalogue: every name and alias of each indicator and region, the stems of growth
+and change indicators (财政民生支出 of 财政民生支出年均增长率), units. Read from the catalogue files of raw/. Pure."""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from orchestration.ingest.units import UNITS
+
+# The endings that make an indicator the growth or the change of another quantity (the stem before them).
+GROWTH_ENDINGS = ("年均增长率", "增长率(可比价)", "增长率")
+CHANGE_ENDINGS = ("增加量",)
+# Measure words a count or rank is written with: a classifier, not a unit (4家省级高新区 counts 个).
+CLASSIFIERS = "个家项条类种只名次所座件户位届"
+
+
+@dataclass(frozen=True)
+class Indicator:
+    code: str
+    name: str
+    unit: str
+    value_type: str
+
+
+@dataclass
+class Vocabulary:
+    indicators: dict[str, Indicator] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)  # name or alias → indicator code
+    growth_stems: dict[str, str] = field(default_factory=dict)  # stem → growth indicator code
+    change_stems: dict[str, str] = field(default_factory=dict)  # stem → change indicator code
+    regions: dict[str, str] = field(default_factory=dict)  # name or alias → region code
+    region_level: dict[str, str] = field(default_factory=dict)
+    region_parent: dict[str, str] = field(default_factory=dict)
+    units: tuple[str, ...] = ()  # longest first
+
+    def urban_districts_of(self, region: str) -> str | None:
+        """市区: the urban districts of the region the text is about."""
+        return next(
+            (c for c, p in self.region_parent.items() if p == region and self.region_level.get(c) == "urban_districts"), None
+        )
+
+    @property
+    def name_pattern(self) -> re.Pattern:
+        names = sorted(self.names, key=len, reverse=True)  # the longest name first: 人均生产总值 before 生产总值
+        return re.compile("|".join(re.escape(n) for n in names))
+
+    @property
+    def region_pattern(self) -> re.Pattern:
+        return re.compile("|".join(re.escape(n) for n in sorted(self.regions, key=len, reverse=True)))
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8-sig") as handle:
+        return list(csv.DictReader(handle))
+
+
+def load(raw: Path) -> Vocabulary:
+    vocab = Vocabulary()
+    for row in _rows(raw / "catalogue" / "indicators.csv"):
+        code = row["indicator_code"]
+        vocab.indicators[code] = Indicator(code, row["name_zh"], row["unit"], row["value_type"])
+        names = {row["name_zh"], *(row.get("aliases") or "").split("|")}
+        if row["name_zh"].endswith("数") and row["value_type"] in ("count", "level"):
+            names.add(row["name_zh"][:-1])  # 国家高新技术企业数: the text counts 国家高新技术企业
+        for name in names:
+            if len(name) >= 2:
+                vocab.names.setdefault(name, code)
+        for ending in GROWTH_ENDINGS:
+            if row["name_zh"].endswith(ending) and row["value_type"] == "avg_annual_growth":
+                vocab.growth_stems[row["name_zh"][: -len(ending)]] = code
+                break
+        for ending in CHANGE_ENDINGS:
+            if row["name_zh"].endswith(ending):
+                vocab.change_stems[row["name_zh"][: -len(ending)]] = code
+    for row in _rows(raw / "catalogue" / "regions.csv"):
+        code = row["region_code"]
+        vocab.region_level[code], vocab.region_parent[code] = row["level"], row.get("parent_code") or ""
+        names = {row["name_zh"], *(row.get("aliases") or "").split("|")}
+        if row["name_zh"][-1:] in "省市县区" and len(row["name_zh"]) > 2 and row["level"] != "urban_districts":
+            names.add(row["name_zh"][:-1])  # 衢州市 is written 衢州, 开化县 开化
+        if row["level"] == "country":
+            names.add("全国")
+        for name in names:
+            if len(name) >= 2:
+                vocab.regions.setdefault(name, code)
+    units = set(UNITS) | {i.unit for i in vocab.indicators.values()} | {"微克/立方米", "平方米", "分钟", "小时", "亩"}
+    vocab.units = tuple(sorted(units - {""}, key=len, reverse=True))
+    return vocab

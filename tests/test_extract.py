@@ -1,0 +1,269 @@
+"""The bulletin extractor: its idiom and its traps, its precision and recall on the article and on bulletin-style texts
+it was not written for, and the review step that alone lets its figures into raw/."""
+
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+
+import pytest
+from conftest import REPO_RAW
+from test_ingest import ingest_all
+
+from orchestration.extract import measure
+from orchestration.extract.__main__ import main as extract_main
+from orchestration.extract.review import ReviewError, merge, observations, read_rows, tally_folder
+from orchestration.extract.rules import Context, extract
+from orchestration.extract.vocabulary import load
+from orchestration.store.warehouse import Warehouse
+
+TEXTS = Path(__file__).parent / "extract"
+VOCAB = load(REPO_RAW)
+QUZHOU = Context("test-bulletin-style", "330800", 2023, None, 2024)
+
+
+def figures(text: str, context: Context = QUZHOU) -> set[tuple]:
+    return {
+        (c.indicator_code, c.region_code, c.period, float(c.value), c.unit, c.qualifier) for c in extract(text, VOCAB, context)
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # the longest name wins: 人均生产总值 is not 生产总值, 第一产业增加值 is not GDP
+        (
+            "全年全市实现地区生产总值2125.2亿元。人均生产总值93512元，第一产业增加值95.3亿元。",
+            {
+                ("GDP", "330800", "2023", 2125.2, "亿元", "exact"),
+                ("GDP_PER_CAPITA", "330800", "2023", 93512.0, "元", "exact"),
+            },
+        ),
+        # a growth rate is not a level; the year's growth goes to the growth indicator
+        (
+            "地区生产总值2125.2亿元，按可比价格计算，比上年增长6.4%。",
+            {
+                ("GDP", "330800", "2023", 2125.2, "亿元", "exact"),
+                ("GDP_GROWTH", "330800", "2023", 6.4, "%", "exact"),
+            },
+        ),
+        # "提高0.8个百分点" is not the rate itself
+        ("常住人口城镇化率为60.1%，比上年提高0.8个百分点。", {("URBANISATION", "330800", "2023", 60.1, "%", "exact")}),
+        # a change ("增加57家") is not the stock
+        ("国家高新技术企业达到612家，比上年增加57家。", {("HIGH_TECH_ENTERPRISES", "330800", "2023", 612.0, "家", "exact")}),
+        # a change goes to the change indicator, 减少 negative, 万 with the indicator's unit
+        (
+            "年末常住人口229.7万人，比上年末减少0.7万人。",
+            {
+                ("POP_RESIDENT", "330800", "2023", 229.7, "万人", "exact"),
+                ("POP_RESIDENT_CHANGE", "330800", "2023", -0.7, "万人", "exact"),
+            },
+        ),
+        # 分别为A和B with its list of subjects
+        (
+            "城镇、农村居民人均可支配收入分别为60210元和34280元。",
+            {
+                ("INCOME_URBAN", "330800", "2023", 60210.0, "元", "exact"),
+                ("INCOME_RURAL", "330800", "2023", 34280.0, "元", "exact"),
+            },
+        ),
+        # 约, 超过, 以上
+        (
+            "空气质量优良率约96.2%。江山市生产总值超过420亿元。养老机构护理型床位占比达到60%以上。",
+            {
+                ("AIR_GOOD_DAYS_RATIO", "330800", "2023", 96.2, "%", "approximate"),
+                ("GDP", "330881", "2023", 420.0, "亿元", "lower_bound"),
+                ("NURSING_BED_SHARE", "330800", "2023", 60.0, "%", "lower_bound"),
+            },
+        ),
+        # full-width digits, units in words, 市区 = the urban districts
+        ("市区PM2.5平均浓度为２２微克/立方米。", {("PM25", "330801", "2023", 22.0, "微克/立方米", "exact")}),
+        # Chinese numerals, a count written before its noun
+        (
+            "聚焦六大标志性产业链，通过46类智能算法开展巡查。",
+            {
+                ("LANDMARK_INDUSTRY_CHAINS", "330800", "2024", 6.0, "条", "exact"),
+                ("PATROL_ALGORITHMS", "330800", "2024", 46.0, "类", "exact"),
+            },
+        ),
+        # 从A提高到B: two figures, the start year said in the sentence
+        (
+            "市区PM2.5浓度从2013年的68微克/立方米下降到24微克/立方米。",
+            {
+                ("PM25", "330801", "2013", 68.0, "微克/立方米", "exact"),
+                ("PM25", "330801", "2023", 24.0, "微克/立方米", "exact"),
+            },
+        ),
+        # 年均增长 over the span reviewed
+        ("这十年，财政民生支出年均增长15.3%。", set()),  # no span given: not proposed as an annual growth
+    ],
+)
+def test_the_idiom_and_its_traps(text, expected):
+    assert figures(text) == expected
+
+
+def test_average_growth_over_the_span_and_a_named_county():
+    decade = Context("zjrb-2022-quzhou-decade", "330800", 2021, 2012, 2022)
+    assert figures("这十年，财政民生支出年均增长15.3%。", decade) == {
+        ("FISCAL_LIVELIHOOD_EXP_GROWTH", "330800", "2012-2021", 15.3, "%", "exact")
+    }
+    assert figures("开化县野生动物保护协会志愿者放飞了3只国家二级重点保护野生动物。", decade) == {
+        ("PROTECTED_BIRDS_RELEASED", "330824", "2022", 3.0, "只", "exact")
+    }
+
+
+def test_spans_are_exact_and_name_their_sentence():
+    text = (TEXTS / "bulletin-style-2023.txt").read_text(encoding="utf-8")
+    for candidate in extract(text, VOCAB, QUZHOU):
+        assert text[candidate.span_start : candidate.span_end] == candidate.as_published
+        assert candidate.as_published in candidate.sentence and candidate.sentence in text
+
+
+@pytest.mark.parametrize(
+    ("text", "args", "floor"),
+    [
+        # bulletin-style texts written for the tests; the county one before its rules were (and once since, for 减少)
+        ("bulletin-style-2023", ["--region", "330800", "--period", "2023", "--published", "2024"], 0.9),
+        ("county-bulletin-style-2022", ["--region", "330824", "--period", "2022", "--published", "2023"], 0.9),
+    ],
+)
+def test_precision_and_recall_on_bulletin_style_texts(text, args, floor, capsys):
+    code = measure.main(
+        [
+            str(TEXTS / f"{text}.txt"),
+            str(TEXTS / f"{text}.expected.csv"),
+            "--source",
+            "test-bulletin-style",
+            *args,
+            "--min-recall",
+            str(floor),
+        ]
+    )
+    printed = capsys.readouterr().out
+    assert code == 0, printed
+    assert "high-confidence candidates matching no expected figure: 0" in printed
+
+
+def test_precision_and_recall_on_the_article(capsys):
+    """The article's 52 figures: the goal is 90 %; the extractor proposes about 70 % today (docs/extracting-figures.md
+    says which kinds it misses), and never a wrong figure with high confidence."""
+    code = measure.main(
+        [
+            str(REPO_RAW / "articles" / "zjrb-2022-quzhou-decade.txt"),
+            str(REPO_RAW / "observations" / "zjrb-2022-quzhou-decade.csv"),
+            *("--source", "zjrb-2022-quzhou-decade", "--region", "330800", "--period", "2021", "--since", "2012"),
+            "--min-recall",
+            "0.65",
+        ]
+    )
+    printed = capsys.readouterr().out
+    assert code == 0, printed
+
+
+def _decide(path: Path, decide) -> None:
+    with path.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+        fields = list(rows[0])
+    for row in rows:
+        decide(row)
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=fields, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def test_decisions_survive_a_rerun_on_a_corrected_text(tmp_path):
+    text = tmp_path / "bulletin.txt"
+    text.write_text((TEXTS / "bulletin-style-2023.txt").read_text(encoding="utf-8"), encoding="utf-8")
+    candidates = tmp_path / "reviews" / "bulletin.csv"
+    args = [str(text), "--source", "test-bulletin-style", "--region", "330800", "--period", "2023", "--published", "2024"]
+    assert extract_main([*args, "--out", str(candidates), "--raw", str(REPO_RAW)]) == 0
+
+    def decide(row):
+        row["decision"] = {"GDP": "correct", "RD_INTENSITY": "reject"}.get(row["indicator_code"], "accept")
+        if row["indicator_code"] == "GDP" and row["region_code"] == "330800":
+            row["note"] = "checked against the printed bulletin"
+
+    _decide(candidates, decide)
+    with candidates.open("a", encoding="utf-8") as handle:  # a figure the extractor missed, typed by the steward
+        handle.write("330800,LIFE_EXPECTANCY,2023,81.5,岁,level,normal,exact,人均预期寿命81.5岁,test-bulletin-style,,,,,,,add\n")
+    # the text is corrected in one sentence: its decisions go, the others stay
+    text.write_text(text.read_text(encoding="utf-8").replace("2.35%", "2.38%"), encoding="utf-8")
+    assert extract_main([*args, "--out", str(candidates), "--raw", str(REPO_RAW)]) == 0
+    rows = read_rows(candidates)
+    by_code = {(r["indicator_code"], r["region_code"]): r for r in rows}
+    assert by_code[("RD_INTENSITY", "330800")]["decision"] == ""  # its sentence changed: to decide again
+    assert by_code[("GDP", "330800")]["decision"] == "correct" and "printed bulletin" in by_code[("GDP", "330800")]["note"]
+    assert by_code[("LIFE_EXPECTANCY", "330800")]["decision"] == "add"
+    assert tally_folder(tmp_path)[0]["undecided"] == 1 and tally_folder(tmp_path)[0]["added"] == 1
+    with pytest.raises(ReviewError, match="not decided yet"):
+        observations(rows)
+
+
+def test_the_same_figure_published_twice_is_refused_by_the_review():
+    rows = [
+        {"decision": "accept", "region_code": "330800", "indicator_code": "GDP", "period": "2023"},
+        {"decision": "accept", "region_code": "330800", "indicator_code": "GDP", "period": "2023"},
+    ]
+    with pytest.raises(ReviewError, match="lines 2 and 3"):
+        observations(rows)
+    assert merge([], [{**rows[0], "decision": "add"}])[0]["indicator_code"] == "GDP"
+
+
+def test_extract_decide_load_the_figures_carry_their_span_and_sentence(raw_copy, tmp_path):
+    sources = raw_copy / "catalogue" / "sources.csv"
+    sources.write_text(
+        sources.read_text(encoding="utf-8")
+        + "test-bulletin-style,Bulletin-style test text,the test suite,2024-03-01,day,tests/extract,official,Test data only.\n",
+        encoding="utf-8",
+    )
+    text = TEXTS / "bulletin-style-2023.txt"
+    candidates = raw_copy / "reviews" / "bulletin-style-2023.csv"
+    args = ["--source", "test-bulletin-style", "--region", "330800", "--period", "2023", "--out", str(candidates)]
+    assert extract_main([str(text), *args, "--raw", str(raw_copy)]) == 0
+    _decide(candidates, lambda row: row.update(decision="reject" if row["indicator_code"] == "RD_INTENSITY" else "accept"))
+    out = raw_copy / "observations" / "test-bulletin-style-2023.csv"
+    from orchestration.extract.review import main as review_main
+
+    assert review_main([str(candidates), "--out", str(out)]) == 0
+    outcomes = ingest_all(raw_copy, Warehouse(tmp_path / "data"))
+    loaded = outcomes["observations/test-bulletin-style-2023.csv"]
+    assert loaded.status == "loaded", [str(i) for i in loaded.issues]
+    assert "reviews/bulletin-style-2023.csv" not in outcomes  # review files are never loaded themselves
+    with Warehouse(tmp_path / "data").connect(read_only=True) as con:
+        rows = con.execute(
+            "select indicator_code, value, as_published, note from raw.observations "
+            "where _file_path = 'observations/test-bulletin-style-2023.csv' and _superseded_by_load is null"
+        ).fetchall()
+    source = text.read_text(encoding="utf-8")
+    assert len(rows) == 16  # 17 candidates, one rejected
+    assert all(span in source and span in note for _, _, span, note in rows)  # the exact span, inside its sentence
+    assert ("GDP", 2125.2) in {(code, value) for code, value, _, _ in rows}
+    assert "RD_INTENSITY" not in {code for code, *_ in rows}
+
+
+@pytest.mark.slow
+def test_the_report_shows_each_review_files_decisions(tmp_path, restore_environ):
+    import shutil
+
+    from dagster import DagsterInstance
+
+    from orchestration.refresh import run_refresh
+
+    raw = tmp_path / "raw"
+    shutil.copytree(REPO_RAW, raw)
+    candidates = raw / "reviews" / "zjrb-2022-quzhou-decade.csv"
+    article = raw / "articles" / "zjrb-2022-quzhou-decade.txt"
+    args = ["--source", "zjrb-2022-quzhou-decade", "--region", "330800", "--period", "2021", "--since", "2012"]
+    assert extract_main([str(article), *args, "--out", str(candidates), "--raw", str(raw)]) == 0
+    _decide(candidates, lambda row: row.update(decision="accept" if row["confidence"] == "high" else ""))
+    counts = tally_folder(raw)[0]
+    summary = run_refresh(tmp_path / "data", raw, DagsterInstance.ephemeral())
+    assert summary.success and not summary.flags, summary.render()  # a review file is never an ignored or bad file
+    html = summary.report.read_text(encoding="utf-8")
+    assert "文本摘录审核" in html and "zjrb-2022-quzhou-decade.csv" in html
+    row = html[html.index("<code>zjrb-2022-quzhou-decade.csv</code>") :].split("</tr>")[0]
+    numbers = [int(n) for n in re.findall(r'class="num[^"]*">(\d+)<', row)]
+    assert numbers == [counts[k] for k in ("proposed", "accepted", "corrected", "rejected", "added", "undecided")]
+    assert counts["accepted"] > 0 and counts["undecided"] > 0

@@ -95,6 +95,14 @@ def figures(text: str, context: Context = QUZHOU) -> set[tuple]:
                 ("PM25", "330801", "2023", 24.0, "微克/立方米", "exact"),
             },
         ),
+        # a digitised page's subscript markup; a count belongs to the noun after it, not to the name before it
+        (
+            "市区PM_{2.5}浓度为22微克/立方米。生活着2234种高等植物和2400余种动物。",
+            {
+                ("PM25", "330801", "2023", 22.0, "微克/立方米", "exact"),
+                ("PARK_PLANT_SPECIES", "330800", "2024", 2234.0, "种", "exact"),
+            },
+        ),
         # 年均增长 over the span reviewed
         ("这十年，财政民生支出年均增长15.3%。", set()),  # no span given: not proposed as an annual growth
     ],
@@ -146,7 +154,7 @@ def test_precision_and_recall_on_bulletin_style_texts(text, args, floor, capsys)
 
 
 def test_precision_and_recall_on_the_article(capsys):
-    """The article's 52 figures: the goal is 90 %; the extractor proposes about 70 % today (docs/extracting-figures.md
+    """The article's 52 figures: the goal is 90 %; the extractor proposes about 73 % today (docs/extracting-figures.md
     says which kinds it misses), and never a wrong figure with high confidence."""
     code = measure.main(
         [
@@ -154,7 +162,7 @@ def test_precision_and_recall_on_the_article(capsys):
             str(REPO_RAW / "observations" / "zjrb-2022-quzhou-decade.csv"),
             *("--source", "zjrb-2022-quzhou-decade", "--region", "330800", "--period", "2021", "--since", "2012"),
             "--min-recall",
-            "0.65",
+            "0.7",
         ]
     )
     printed = capsys.readouterr().out

@@ -35,6 +35,7 @@ UPPER_BEFORE, UPPER_AFTER = ("不到", "不足"), ("以内", "以下")
 CHANGE_VERBS = ("增加", "新增", "增长", "减少", "下降", "提高", "上升", "降低", "缩小", "扩大", "缩短")
 FROM_TO = re.compile(r"从(?:(?P<year>[0-9]{4})年的?)?")
 TO = re.compile(r"(?:提高|增加|增长|上升|下降|减少|缩小|扩大|降低|提升|缩短)?(?:到|至)")
+COUNT_VERB = re.compile(r"(?:为|达到|达|有|共|是|计|总数)$")  # a count after its noun: 新校园共有48个
 RESPECTIVELY = re.compile(r"(?:分别为|分别是|分别达到|分别达)")
 YOY = re.compile(r"(?:比上年|同比)(?:分别)?增长")
 YOY_CHANGE = re.compile(r"比上年末?(?:分别)?(?:增加|减少|净增)")
@@ -221,7 +222,7 @@ def _from_sentence(text: str, s_start: int, s_end: int, vocab: Vocabulary, conte
         )
 
     this_year = _this_year(folded, context)
-    mentions = [(m.start(), m.end(), vocab.names[m.group()]) for m in names.finditer(folded)]
+    mentions = [(m.start(), m.end(), vocab.code_of(m.group())) for m in names.finditer(folded)]
     # stems of growth and change indicators, and 城乡 pairs (城镇… and 农村…)
     for m_start, m_end, code in _stem_mentions(folded, vocab):
         mentions.append((m_start, m_end, code))
@@ -292,6 +293,9 @@ def _from_sentence(text: str, s_start: int, s_end: int, vocab: Vocabulary, conte
                 if figure is None or folded[figure.end : figure.end + 3].startswith("个百分点"):
                     break
                 if len(before.strip()) > LEVEL_GAP or "、" in before:  # a figure that far is another phrase's
+                    break
+                counted = vocab.indicators[code].value_type == "count"
+                if counted and before.strip() and not COUNT_VERB.search(before):  # 高等植物和2400余种动物: another noun's
                     break
                 if any(verb in before for verb in CHANGE_VERBS) and not before.endswith(("到", "至")):
                     break  # 提高1.1个百分点, 增加57家: a change; 缩小至1.76, 提高到2%: the level reached

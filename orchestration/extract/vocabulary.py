@@ -10,6 +10,7 @@ from pathlib import Path
 
 from orchestration.ingest.units import UNITS
 
+_SUBSCRIPT = re.compile(r"([A-Za-z])([0-9]+(?:\\\.[0-9]+)?)")  # in an escaped name: PM2\.5
 # The endings that make an indicator the growth or the change of another quantity (the stem before them).
 GROWTH_ENDINGS = ("年均增长率", "增长率(可比价)", "增长率")
 CHANGE_ENDINGS = ("增加量",)
@@ -44,8 +45,13 @@ class Vocabulary:
 
     @property
     def name_pattern(self) -> re.Pattern:
-        names = sorted(self.names, key=len, reverse=True)  # the longest name first: 人均生产总值 before 生产总值
-        return re.compile("|".join(re.escape(n) for n in names))
+        """Every name, the longest first (人均生产总值 before 生产总值); a digit after a letter may carry a digitised
+        page's subscript markup (PM_{2.5} for PM2.5)."""
+        names = sorted(self.names, key=len, reverse=True)
+        return re.compile("|".join(_SUBSCRIPT.sub(r"\1(?:_\\{)?\2\\}?", re.escape(n)) for n in names))
+
+    def code_of(self, written: str) -> str:
+        return self.names[written.replace("_{", "").replace("}", "")]
 
     @property
     def region_pattern(self) -> re.Pattern:

@@ -77,15 +77,16 @@ def merge(candidates: list[Candidate], previous: list[dict[str, str]]) -> list[d
     return out
 
 
-def write_rows(path: Path, rows: list[dict[str, object]]) -> None:
+def write_rows(path: Path, rows: list[dict[str, object]], columns: list[str] = CANDIDATE_COLUMNS) -> None:
+    """Written beside, then moved into place: a refresh or a spreadsheet never sees half a file."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=CANDIDATE_COLUMNS, extrasaction="ignore", lineterminator="\n")
+    writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.writing")
     temporary.write_text(buffer.getvalue(), encoding="utf-8")
-    temporary.replace(path)  # a refresh or a spreadsheet never sees half a file
+    temporary.replace(path)
 
 
 def tally(rows: list[dict[str, str]]) -> dict[str, int]:
@@ -160,14 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     except ReviewError as exc:
         print(f"review refused: {exc}", file=sys.stderr)
         return 2
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=OBSERVATION_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(figures)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    temporary = args.out.with_name(f".{args.out.name}.writing")
-    temporary.write_text(buffer.getvalue(), encoding="utf-8")
-    temporary.replace(args.out)
+    write_rows(args.out, figures, OBSERVATION_COLUMNS)
     counts = tally(rows)
     print(
         f"{args.out}: {len(figures)} figure(s) written ({counts['accepted']} accepted, {counts['corrected']} corrected, "

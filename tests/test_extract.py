@@ -111,6 +111,14 @@ def test_the_idiom_and_its_traps(text, expected):
     assert figures(text) == expected
 
 
+def test_an_expected_figure_is_a_forecast():
+    found = extract("今年村级集体经济经营性收入有望达到100万元以上。全社会R&D经费投入强度为2.35%。", VOCAB, QUZHOU)
+    assert {(c.indicator_code, c.obs_status, c.qualifier) for c in found} == {
+        ("VILLAGE_COLLECTIVE_INCOME", "forecast", "lower_bound"),
+        ("RD_INTENSITY", "normal", "exact"),
+    }
+
+
 def test_average_growth_over_the_span_and_a_named_county():
     decade = Context("zjrb-2022-quzhou-decade", "330800", 2021, 2012, 2022)
     assert figures("这十年，财政民生支出年均增长15.3%。", decade) == {
@@ -275,3 +283,10 @@ def test_the_report_shows_each_review_files_decisions(tmp_path, restore_environ)
     numbers = [int(n) for n in re.findall(r'class="num[^"]*">(\d+)<', row)]
     assert numbers == [counts[k] for k in ("proposed", "accepted", "corrected", "rejected", "added", "undecided")]
     assert counts["accepted"] > 0 and counts["undecided"] > 0
+
+
+def test_more_than_after_a_count_and_a_roman_water_class():
+    assert figures("识别70多种高频事项。市域出境水水质为Ⅱ类。") == {
+        ("PATROL_EVENT_TYPES", "330800", "2024", 70.0, "种", "lower_bound"),
+        ("OUTBOUND_WATER_CLASS", "330800", "2023", 2.0, "类", "exact"),
+    }

@@ -114,7 +114,7 @@ def _figure_at(folded: str, nums: dict[int, object], pos: int, vocab: Vocabulary
         pos += 1
     if pos < len(folded) and folded[pos] in ROMAN:
         unit = "类" if folded[pos + 1 : pos + 2] == "类" else ""
-        return Figure(pos, pos + 1 + len(unit), float(ROMAN[folded[pos]]), 0, unit, "")
+        return Figure(pos, pos + 1 + len(unit), float(ROMAN[folded[pos]]), 0, unit, _qualifier(folded, pos, pos + 1))
     number = nums.get(pos)
     if number is None:
         return None
@@ -209,7 +209,7 @@ def _from_sentence(text: str, s_start: int, s_end: int, vocab: Vocabulary, conte
                 value=figure.text(),
                 unit=unit,
                 value_type=value_type or indicator.value_type,
-                obs_status="normal",
+                obs_status=_status(folded, figure.start),
                 qualifier=figure.qualifier,
                 as_published=sentence[start:end],
                 source_id=context.source,
@@ -331,7 +331,7 @@ def _from_sentence(text: str, s_start: int, s_end: int, vocab: Vocabulary, conte
         number = _number_before(folded, nums, m_start)
         if number is not None:
             figure = Figure(
-                number.start, number.end, number.value, number.decimals, "", _qualifier(folded, number.start, m_start)
+                number.start, number.end, number.value, number.decimals, "", _qualifier(folded, number.start, number.end)
             )
             if vocab.indicators[code].value_type == "cumulative" and decade:  # new over the decade reviewed
                 period, explicit = f"{context.since}-{context.period}", False
@@ -339,6 +339,15 @@ def _from_sentence(text: str, s_start: int, s_end: int, vocab: Vocabulary, conte
                 period, explicit = this_year or (str(context.published or context.period), False)
             add(code, figure, period, (number.start, m_end), explicit)
     return out
+
+
+FORECAST = ("将", "预计", "有望", "力争", "计划")  # a figure that is not yet: 将缩短至40分钟, 有望达到100万元
+
+
+def _status(folded: str, pos: int) -> str:
+    """forecast when its clause says the figure is expected, not reached."""
+    start = max((folded.rfind(c, 0, pos) for c in CLAUSE_END), default=-1) + 1
+    return "forecast" if any(word in folded[start:pos] for word in FORECAST) else "normal"
 
 
 def _signed(figure: Figure, verb: str) -> Figure:

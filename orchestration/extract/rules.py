@@ -187,7 +187,7 @@ def _from_sentence(text: str, s_start: int, s_end: int, vocab: Vocabulary, conte
         return out
     taken: set[int] = set()  # number starts already used by a candidate
 
-    def add(code: str, figure: Figure, period: str, span: tuple[int, int], high: bool, value_type: str | None = None) -> None:
+    def add(code: str, figure: Figure, period: str, span: tuple[int, int], high: bool) -> None:
         if figure.start in taken or code not in vocab.indicators:
             return
         indicator = vocab.indicators[code]
@@ -208,7 +208,7 @@ def _from_sentence(text: str, s_start: int, s_end: int, vocab: Vocabulary, conte
                 period=period,
                 value=figure.text(),
                 unit=unit,
-                value_type=value_type or indicator.value_type,
+                value_type=indicator.value_type,
                 obs_status=_status(folded, figure.start),
                 qualifier=figure.qualifier,
                 as_published=sentence[start:end],

@@ -219,13 +219,14 @@ def ingest_family(family: Family, raw_root: Path, warehouse: Warehouse, run_id: 
         layouts, labels = None, None
         if family.converts_units:
             layouts = resolve_layouts(warehouse, con, raw_root, catalogue, run_id)
-            labels = warehouse.labels(con)
+            labels = warehouse.labels(con) if layouts.layouts else None  # only a layout reads labels
             for layout_path, reasons in layouts.refused.items():
                 issues = [Issue(layout_path, None, None, "layout", None, reason) for reason in reasons]
                 outcomes.append(
                     FileOutcome(family.name, layout_path, "quarantined", 0, issues, None, note=layouts.note(layout_path))
                 )
 
+        @cache  # asked several times per file (skip, hold, move, record): the globs are matched once
         def layout_of(rel: str) -> Layout | list[Layout] | None:
             return layouts.for_file(rel) if layouts else None
 

@@ -28,6 +28,7 @@ from pathlib import Path
 
 from orchestration.extract.rules import Candidate
 from orchestration.ingest.families import OBSERVATIONS
+from orchestration.store.files import write_text_atomically
 
 OBSERVATION_COLUMNS = [c.name for c in OBSERVATIONS.columns if c.name != "source_cell"]  # the eleven
 CANDIDATE_COLUMNS = [*OBSERVATION_COLUMNS, "sentence", "span_start", "span_end", "confidence", "candidate_id", "decision"]
@@ -83,10 +84,7 @@ def write_rows(path: Path, rows: list[dict[str, object]], columns: list[str] = C
     writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.writing")
-    temporary.write_text(buffer.getvalue(), encoding="utf-8")
-    temporary.replace(path)
+    write_text_atomically(path, buffer.getvalue())
 
 
 def tally(rows: list[dict[str, str]]) -> dict[str, int]:

@@ -6,10 +6,10 @@ instead of being served on. No Dagster, no DuckDB.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 from orchestration.ingest.reading import sha256_of
+from orchestration.store.files import write_text_atomically
 
 CHECKSUMS_FILE = "_checksums.json"  # a leading underscore: Spark and Hive skip it when reading a folder
 
@@ -18,10 +18,7 @@ def write_checksums(folder: Path, names: list[str], known: dict[str, str] | None
     """Record the sha256 of each named file of `folder` in folder/_checksums.json; `known` sums (of files not
     rewritten since) are taken as they are."""
     sums = {name: (known or {}).get(name) or sha256_of(folder / name) for name in sorted(names)}
-    target = folder / CHECKSUMS_FILE
-    tmp = target.with_name(target.name + ".tmp")
-    tmp.write_text(json.dumps(sums, indent=1, sort_keys=True), encoding="utf-8")
-    os.replace(tmp, target)
+    write_text_atomically(folder / CHECKSUMS_FILE, json.dumps(sums, indent=1, sort_keys=True))
     return sums
 
 

@@ -18,6 +18,7 @@ import re
 from datetime import UTC, datetime
 from pathlib import Path
 
+from orchestration.store.files import write_text_atomically
 from orchestration.store.retention import Retention
 
 HISTORY = "history"
@@ -104,10 +105,7 @@ def _prune(docs_dir: Path, entries: list[dict]) -> list[dict]:
 
 
 def _write_manifest(docs_dir: Path, entries: list[dict]) -> None:
-    path = docs_dir / HISTORY / MANIFEST
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(entries, ensure_ascii=False, indent=1), encoding="utf-8")
-    tmp.replace(path)
+    write_text_atomically(docs_dir / HISTORY / MANIFEST, json.dumps(entries, ensure_ascii=False, indent=1))
 
 
 def page_of(docs_dir: Path, file_path: str) -> str | None:

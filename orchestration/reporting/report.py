@@ -23,6 +23,7 @@ from orchestration import settings
 from orchestration.ingest.validation import FORMULA_LIKE
 from orchestration.reporting.charts import STATUS_COLOURS, format_number, progress_chart
 from orchestration.reporting.data_docs_history import read_manifest
+from orchestration.store.files import write_text_atomically
 from orchestration.store.retention import Retention
 from orchestration.store.warehouse import Warehouse
 
@@ -370,12 +371,6 @@ def _read_history(path: Path) -> list[dict[str, Any]]:
     return []
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
-
-
 def reported_run_ids(data_dir: Path) -> set[str]:
     """The runs the newest report speaks for: the one that wrote it and the last that found nothing new since."""
     history = _read_history(settings.reports_dir(data_dir) / HISTORY_FILE)
@@ -444,8 +439,8 @@ def write_report(
         latest["rechecked"] = latest.get("rechecked", 0) + 1
         latest["last_rechecked"] = created.isoformat(timespec="seconds")
         latest["last_rechecked_run_id"] = run_id
-        _write_atomically(history_path, json.dumps(history, ensure_ascii=False, indent=1))
-        _write_atomically(index, env.get_template("index.html.j2").render(history=history))
+        write_text_atomically(history_path, json.dumps(history, ensure_ascii=False, indent=1))
+        write_text_atomically(index, env.get_template("index.html.j2").render(history=history))
         path = out / latest["file"]
         return ReportResult(path, index, f"Nothing new since the last report: `{path}`", c)
 
@@ -470,7 +465,7 @@ def write_report(
         reviews=reviews or [],
     )
     path = out / name
-    _write_atomically(path, html)
+    write_text_atomically(path, html)
 
     history = prune_reports(out, history, Retention.from_env(), created)
     history.insert(
@@ -483,8 +478,8 @@ def write_report(
             **c,
         },
     )
-    _write_atomically(history_path, json.dumps(history, ensure_ascii=False, indent=1))
-    _write_atomically(index, env.get_template("index.html.j2").render(history=history))
+    write_text_atomically(history_path, json.dumps(history, ensure_ascii=False, indent=1))
+    write_text_atomically(index, env.get_template("index.html.j2").render(history=history))
 
     summary = (
         f"**Loads** {c['loaded']} loaded, {c['skipped']} skipped, {c['quarantined']} quarantined in raw/ "

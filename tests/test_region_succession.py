@@ -16,7 +16,7 @@ from orchestration.refresh import run_refresh
 from orchestration.store.warehouse import Warehouse
 
 SOURCE = "qzct-2025-12-08-qz-15fyp"
-NEW_DISTRICT = "330899,衢州测试新区,Quzhou test district,county,330800"
+NEW_DISTRICT = "330899,衢州测试新区,Quzhou test district,county,330800,"  # no aliases
 
 
 def with_successions(raw: Path, successions: dict[str, tuple[str, str]], extra: str | None = NEW_DISTRICT) -> None:

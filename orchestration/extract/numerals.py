@@ -71,5 +71,8 @@ def numbers(folded: str) -> list[Number]:
 MEASURE_WORDS = "个家项条类种只名次张岁倍亩人元吨所座件户位届年"
 
 
+TIME_UNITS = ("小时", "分钟", "天", "周")  # 两小时一次
+
+
 def _is_word(text: str, start: int, end: int) -> bool:
-    return end >= len(text) or text[end] not in MEASURE_WORDS + "大十百千万亿"
+    return end >= len(text) or (text[end] not in MEASURE_WORDS + "大十百千万亿" and not text.startswith(TIME_UNITS, end))

@@ -42,6 +42,16 @@ YOY_CHANGE = re.compile(r"比上年末?(?:分别)?(?:增加|减少|净增)")
 GROWTH = re.compile(r"(?P<avg>年均)?(?:分别)?(?:比上年|同比)?(?:分别)?增长")
 CHANGE = re.compile(r"(?:分别)?(?:增加|新增|净增|减少)")
 RANK = re.compile(rf"[^，,。；;]{{0,6}}?(?:全省|全国|全市)(?P<top>第|前)(?P<n>[0-9{CHINESE}]+)(?:名|位)?")
+# "…年均分别增长8.9%、10%，增幅始终位居全省前三": the place of the growth just given, in the next clause
+GROWTH_RANK = re.compile(
+    rf"[，,]\s*(?:增幅|增速)[^，,。；;]{{0,6}}?(?:全省|全国|全市)(?P<top>第|前)(?P<n>[0-9{CHINESE}]+)(?:名|位)?"
+)
+# "12项主要经济指标增幅，11项全省前五、6项前三": how many of them rank in a place
+RANK_COUNT = re.compile(
+    rf"(?P<n>[0-9]+|[{CHINESE}]+)项(?:指标)?(?:增幅|增速)?(?:位?居|位列|列)?(?:全省|全国|全市)?(?P<top>前|第)(?P<place>[0-9{CHINESE}]+)(?:名|位)?"
+)
+# "两小时一次", "每30分钟一次": an interval
+INTERVAL = re.compile(rf"每?(?P<n>[0-9]+(?:\.[0-9]+)?|[{CHINESE}]+)\s*(?P<unit>小时|分钟|天|周)\s*(?:一次|1次)")
 
 
 @dataclass
@@ -146,11 +156,15 @@ def _clause_end(folded: str, pos: int) -> int:
     return next((i for i in range(pos, len(folded)) if folded[i] in CLAUSE_END), len(folded))
 
 
+def _counted(indicator) -> bool:
+    """Counted in a classifier, whatever the classifier written: 4家省级高新区 counts 个."""
+    return indicator.value_type in ("count", "rank") or indicator.unit in CLASSIFIERS
+
+
 def _compatible(value: float, unit: str, code: str, vocab: Vocabulary) -> bool:
     """The figure's unit is the indicator's or converts to it (a count's classifier always does)."""
     indicator = vocab.indicators[code]
-    counted = indicator.value_type in ("count", "rank") or indicator.unit in CLASSIFIERS  # 4家省级高新区 (个)
-    if counted and (not unit or unit in CLASSIFIERS):
+    if _counted(indicator) and (not unit or unit in CLASSIFIERS):
         return True
     if unit in ("万", "亿") and indicator.unit.startswith(unit):
         return True
@@ -186,15 +200,18 @@ def _from_sentence(text: str, s_start: int, s_end: int, vocab: Vocabulary, conte
     if not nums and not any(c in folded for c in ROMAN):
         return out
     taken: set[int] = set()  # number starts already used by a candidate
+    shared_taken: set[tuple[int, str]] = set()  # a figure said of several subjects: once for each
 
-    def add(code: str, figure: Figure, period: str, span: tuple[int, int], high: bool) -> None:
-        if figure.start in taken or code not in vocab.indicators:
+    def add(code: str, figure: Figure, period: str, span: tuple[int, int], high: bool, shared: bool = False) -> None:
+        """shared: one figure said of several subjects (城乡居民收入增幅均居全省前三)."""
+        if (figure.start in taken and not shared) or (figure.start, code) in shared_taken or code not in vocab.indicators:
             return
         indicator = vocab.indicators[code]
         if not _compatible(figure.value, figure.unit, code, vocab):
             return
         taken.add(figure.start)
-        unit = indicator.unit if indicator.value_type in ("count", "rank") or not figure.unit else figure.unit
+        shared_taken.add((figure.start, code))
+        unit = indicator.unit if _counted(indicator) or not figure.unit else figure.unit
         if unit in ("万", "亿") and indicator.unit.startswith(unit):  # 增加15.5万 (人): the indicator's 万人
             unit = indicator.unit
         region, region_read = _region_of(folded, span[0], regions, vocab, context)
@@ -221,11 +238,24 @@ def _from_sentence(text: str, s_start: int, s_end: int, vocab: Vocabulary, conte
             )
         )
 
+    def add_sibling(sibling, period: str, explicit: bool) -> None:
+        if sibling:
+            code, number, start, end = sibling
+            qualifier = _qualifier(folded, number.start, number.end)
+            add(
+                code,
+                Figure(number.start, number.end, number.value, number.decimals, "", qualifier),
+                period,
+                (start, end),
+                explicit,
+            )
+
     this_year = _this_year(folded, context)
     mentions = [(m.start(), m.end(), vocab.code_of(m.group())) for m in names.finditer(folded)]
     # stems of growth and change indicators, and 城乡 pairs (城镇… and 农村…)
     for m_start, m_end, code in _stem_mentions(folded, vocab):
         mentions.append((m_start, m_end, code))
+    mentions += _elided_mentions(folded, mentions, vocab)
     mentions.sort()
     for i, (m_start, m_end, code) in enumerate(mentions):
         codes = [code] if not isinstance(code, tuple) else list(code)
@@ -257,6 +287,11 @@ def _from_sentence(text: str, s_start: int, s_end: int, vocab: Vocabulary, conte
                     period, high = this_year or (str(context.period), True)
                 for target, figure in zip(targets, figures, strict=False):
                     add(target, figure, period, (m_start, figures[-1].end), high)
+                ranks = [vocab.growth_ranks.get(_stem_of(c, vocab)) for c in codes]
+                if all(ranks) and (r := GROWTH_RANK.match(folded, figures[-1].end)) and (place := _place(r.group("n"))):
+                    figure = Figure(r.start("n"), r.end("n"), float(place), 0, "", _rank_qualifier(r.group("top")))
+                    for rank_code in ranks:
+                        add(rank_code, figure, period, (m_start, r.end()), high, shared=True)
             continue
         if c := CHANGE.search(window):
             figures = [_signed(f, c.group()) for f in _figure_list(folded, nums, m_end + c.end(), vocab)]
@@ -278,10 +313,8 @@ def _from_sentence(text: str, s_start: int, s_end: int, vocab: Vocabulary, conte
             continue
         if vocab.indicators[code].value_type == "rank":  # 全省第一, 全国前三: a place, not a figure of the thing
             rank = RANK.match(folded, m_end)
-            place = rank and (chinese_value(rank.group("n")) or (int(rank.group("n")) if rank.group("n").isdigit() else None))
-            if place:
-                qualifier = "upper_bound" if rank.group("top") == "前" else "exact"
-                figure = Figure(rank.start("n"), rank.end("n"), float(place), 0, "", qualifier)
+            if rank and (place := _place(rank.group("n"))):
+                figure = Figure(rank.start("n"), rank.end("n"), float(place), 0, "", _rank_qualifier(rank.group("top")))
                 period, explicit = this_year or (str(context.period), False)
                 add(code, figure, period, (m_start, rank.end()), explicit)
             continue
@@ -299,8 +332,11 @@ def _from_sentence(text: str, s_start: int, s_end: int, vocab: Vocabulary, conte
                     break
                 if any(verb in before for verb in CHANGE_VERBS) and not before.endswith(("到", "至")):
                     break  # 提高1.1个百分点, 增加57家: a change; 缩小至1.76, 提高到2%: the level reached
-                period, explicit = _since_said(folded, pos, context) or this_year or (str(context.period), False)
+                period, explicit = _since_said(folded, pos, context) or this_year or _default_period(folded, pos, context)
                 add(code, figure, period, (m_start, figure.end + _after_words(folded, figure.end)), explicit)
+                if counted:  # 高等植物2350种、动物2500余种
+                    name = vocab.indicators[code].name
+                    add_sibling(_sibling(folded, nums, figure.end, folded[m_start:m_end], name, vocab), period, explicit)
                 # "X N单位，按可比价格计算，比上年增长M%": the growth of the same subject, in a later clause
                 growth_code = vocab.growth_stems.get(_stem_of(code, vocab))
                 rest_end = min(next_start, len(folded))
@@ -338,16 +374,106 @@ def _from_sentence(text: str, s_start: int, s_end: int, vocab: Vocabulary, conte
             else:
                 period, explicit = this_year or (str(context.published or context.period), False)
             add(code, figure, period, (number.start, m_end), explicit)
+            # "2234种高等植物和2400余种动物": the second noun shares the first's name around it (…动物种数)
+            add_sibling(_sibling(folded, nums, m_end, folded[m_start:m_end], indicator.name, vocab), period, explicit)
+    this_year_or_now = this_year or (str(context.published or context.period), False)
+    # "12项主要经济指标增幅，11项全省前五、6项前三、2项第一": how many of the subject's indicators rank there
+    for _, m_end, code in mentions:
+        if not any(key[0] == code for key in vocab.rank_counts):
+            continue
+        for m in RANK_COUNT.finditer(folded, m_end):
+            target, number = vocab.rank_counts.get((code, m.group("top"), _place(m.group("place")))), nums.get(m.start("n"))
+            if target and number:
+                figure = Figure(number.start, number.end, number.value, 0, "", "exact")
+                period, explicit = this_year or (str(context.period), False)
+                add(target, figure, period, (m.start(), m.end()), explicit)
+    # "两小时一次开展智能巡查": the interval of what the clause names (its practice now: the year of publication)
+    for stem, code in vocab.intervals.items():
+        for found in re.finditer(re.escape(stem), folded):
+            for m in INTERVAL.finditer(folded, _clause_start(folded, found.start()), _clause_end(folded, found.end())):
+                if (number := nums.get(m.start("n"))) is not None:
+                    figure = Figure(number.start, m.end("unit"), number.value, number.decimals, m.group("unit"), "exact")
+                    period, explicit = this_year_or_now
+                    add(code, figure, period, (min(m.start(), found.start()), max(m.end(), found.end())), explicit)
     return out
 
 
 FORECAST = ("将", "预计", "有望", "力争", "计划")  # a figure that is not yet: 将缩短至40分钟, 有望达到100万元
 
 
+def _place(written: str) -> int | None:
+    """前三 → 3, 第11 → 11."""
+    return int(written) if written.isdigit() else chinese_value(written)
+
+
+def _rank_qualifier(top: str) -> str:
+    return "upper_bound" if top == "前" else "exact"  # 前三: third or better
+
+
+def _default_period(folded: str, pos: int, context: Context) -> tuple[str, bool]:
+    """The year the text's figures describe (low confidence). An expected figure is for the year its clause names
+    (预计2025年…将达到55%), else for the year it was expected in, the year of publication (将缩短至40分钟, low)."""
+    if _status(folded, pos) == "forecast":
+        said = _YEAR.findall(folded, _clause_start(folded, pos), pos)
+        if said:
+            return said[-1], True
+        if context.published:
+            return str(context.published), False
+    return str(context.period), False
+
+
+def _elided_mentions(folded: str, mentions: list, vocab: Vocabulary) -> list[tuple[int, int, str]]:
+    """The rest of a name whose subject was named earlier in the sentence: 新校园48个，累计投入资金48.19亿元."""
+    out = []
+    for rest, pairs in vocab.elided.items():
+        for m in re.finditer(re.escape(rest), folded):
+            if any(s <= m.start() < e for s, e, _ in mentions):
+                continue  # inside a longer name said in full
+            before = [c for s, e, c in mentions if e <= m.start()]
+            code = next((code for subject, code in pairs if before and before[-1] == subject), None)
+            if code:
+                out.append((m.start(), m.end(), code))
+    return out
+
+
+def _sibling(folded: str, nums: dict, pos: int, written: str, name: str, vocab: Vocabulary):
+    """A second noun sharing the first's name around it, just after the first figure or noun (pos): "2234种高等植物和
+    2400余种动物", "高等植物2350种、动物2500余种" (the catalogue's …动物种数). (code, number, span start, span end)
+    or None."""
+    joined = re.match(rf"(?:余|多)?[{CLASSIFIERS}]?(?:余|多)?[和、与及]", folded[pos:])
+    if written not in name or not joined:
+        return None
+    head, tail = name.split(written, 1)
+    at = pos + joined.end()
+
+    def code_of(noun: str) -> str | None:
+        return vocab.names.get(head + noun + tail) or vocab.names.get(head + noun + tail.removesuffix("数"))
+
+    if (number := nums.get(at)) is not None and (counted_first := _WORDS_AFTER_COUNT.match(folded, number.end)):
+        noun_start = counted_first.start("noun")
+        for length in range(len(counted_first.group("noun")), 1, -1):  # 动物资源 may follow: the longest name
+            if code := code_of(folded[noun_start : noun_start + length]):
+                return code, number, number.start, noun_start + length
+        return None
+    noun_first = _NOUN_THEN_COUNT.match(folded, at)
+    number = nums.get(noun_first.start("n")) if noun_first else None
+    if noun_first and number is not None and (code := code_of(noun_first.group("noun"))):
+        return code, number, at, noun_first.end()
+    return None
+
+
+_NOUN = rf"[^，,。；;、和与及0-9{CHINESE}\s]"
+_WORDS_AFTER_COUNT = re.compile(rf"(?:余|多)?[{CLASSIFIERS}](?:余|多)?(?P<noun>{_NOUN}{{2,8}})")
+_NOUN_THEN_COUNT = re.compile(rf"(?P<noun>{_NOUN}{{2,8}}?)(?:为|有|达)?(?P<n>[0-9]+|[{CHINESE}]+)(?:余|多)?[{CLASSIFIERS}]?")
+
+
+def _clause_start(folded: str, pos: int) -> int:
+    return max((folded.rfind(c, 0, pos) for c in CLAUSE_END), default=-1) + 1
+
+
 def _status(folded: str, pos: int) -> str:
     """forecast when its clause says the figure is expected, not reached."""
-    start = max((folded.rfind(c, 0, pos) for c in CLAUSE_END), default=-1) + 1
-    return "forecast" if any(word in folded[start:pos] for word in FORECAST) else "normal"
+    return "forecast" if any(word in folded[_clause_start(folded, pos) : pos] for word in FORECAST) else "normal"
 
 
 def _signed(figure: Figure, verb: str) -> Figure:
@@ -437,6 +563,7 @@ def _number_before(folded: str, nums: dict, pos: int):
 
 
 _YEAR_SAID = re.compile(r"从([0-9]{4})年")
+_YEAR = re.compile(r"((?:19|20)[0-9]{2})年")
 _SINCE = re.compile(r"([0-9]{4})年[^，,。；;]{0,8}以来")
 
 

@@ -8,12 +8,19 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from orchestration.extract.numerals import chinese_value
 from orchestration.ingest.units import UNITS
 
 _SUBSCRIPT = re.compile(r"([A-Za-z])([0-9]+(?:\\\.[0-9]+)?)")  # in an escaped name: PM2\.5
 # The endings that make an indicator the growth or the change of another quantity (the stem before them).
 GROWTH_ENDINGS = ("年均增长率", "增长率(可比价)", "增长率")
 CHANGE_ENDINGS = ("增加量",)
+GROWTH_RANK_ENDINGS = ("增幅全省位次", "增速全省位次", "增幅全国位次", "增速全国位次")  # X增幅全省位次: X's growth's place
+INTERVAL_ENDING = "间隔"  # 智能巡查间隔: how often 智能巡查 happens ("两小时一次")
+# 增幅居全省前五的主要经济指标项数: how many of a set of indicators rank in a place ("11项全省前五")
+_RANK_COUNT_NAME = re.compile(
+    r"居(?:全省|全国|全市)(?P<top>前|第)(?P<n>[一二三四五六七八九十0-9]+)(?:位|名)?的(?P<subject>.+?)项?数$"
+)
 # Measure words a count or rank is written with: a classifier, not a unit (4家省级高新区 counts 个).
 CLASSIFIERS = "个家项条类种只名次所座件户位届"
 
@@ -32,6 +39,11 @@ class Vocabulary:
     names: dict[str, str] = field(default_factory=dict)  # name or alias → indicator code
     growth_stems: dict[str, str] = field(default_factory=dict)  # stem → growth indicator code
     change_stems: dict[str, str] = field(default_factory=dict)  # stem → change indicator code
+    growth_ranks: dict[str, str] = field(default_factory=dict)  # stem → the rank of its growth (增幅全省位次)
+    intervals: dict[str, str] = field(default_factory=dict)  # stem → interval indicator code (智能巡查 → …间隔)
+    rank_counts: dict[tuple[str, str, int], str] = field(default_factory=dict)  # (subject code, 前/第, n) → code
+    # A subject's name left out after its first mention: "新校园48个，累计投入资金48.19亿元" (新校园累计投入资金).
+    elided: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # the rest → [(subject code, code)]
     regions: dict[str, str] = field(default_factory=dict)  # name or alias → region code
     region_level: dict[str, str] = field(default_factory=dict)
     region_parent: dict[str, str] = field(default_factory=dict)
@@ -58,6 +70,23 @@ class Vocabulary:
         return re.compile("|".join(re.escape(n) for n in sorted(self.regions, key=len, reverse=True)))
 
 
+def _find_elided(vocab: Vocabulary) -> None:
+    """Names that are another indicator's name followed by a rest that is no name of its own and no growth or change
+    ending (新校园 + 累计投入资金): the rest alone, after the subject in a sentence, is this indicator."""
+    endings = (*GROWTH_ENDINGS, *CHANGE_ENDINGS, "增速", "增幅")
+    for name, code in vocab.names.items():
+        for subject, subject_code in vocab.names.items():
+            rest = name[len(subject) :]
+            if (
+                subject_code != code
+                and name.startswith(subject)
+                and len(rest) >= 3
+                and rest not in vocab.names
+                and not rest.endswith(endings)
+            ):
+                vocab.elided.setdefault(rest, []).append((subject_code, code))
+
+
 def _rows(path: Path) -> list[dict[str, str]]:
     with path.open(encoding="utf-8-sig") as handle:
         return list(csv.DictReader(handle))
@@ -81,6 +110,17 @@ def load(raw: Path) -> Vocabulary:
         for ending in CHANGE_ENDINGS:
             if row["name_zh"].endswith(ending):
                 vocab.change_stems[row["name_zh"][: -len(ending)]] = code
+        for name in names:
+            for ending in GROWTH_RANK_ENDINGS:
+                if name.endswith(ending) and row["value_type"] == "rank":
+                    vocab.growth_ranks[name[: -len(ending)]] = code
+            if name.endswith(INTERVAL_ENDING) and len(name) > len(INTERVAL_ENDING) + 1:
+                vocab.intervals[name[: -len(INTERVAL_ENDING)]] = code
+    for code, indicator in vocab.indicators.items():
+        if (m := _RANK_COUNT_NAME.search(indicator.name)) and m.group("subject") in vocab.names:
+            n = int(m.group("n")) if m.group("n").isdigit() else chinese_value(m.group("n"))
+            vocab.rank_counts[(vocab.names[m.group("subject")], m.group("top"), n)] = code
+    _find_elided(vocab)
     for row in _rows(raw / "catalogue" / "regions.csv"):
         code = row["region_code"]
         vocab.region_level[code], vocab.region_parent[code] = row["level"], row.get("parent_code") or ""

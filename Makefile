@@ -81,9 +81,9 @@ verify: $(STAMP)
 docs: $(STAMP)
 	$(BIN)/python -m orchestration.dbt_tools.dbt_docs
 
+# exec: make's SIGTERM reaches the UI's process itself, which stops its children (orchestration/dev.py says why).
 dev: $(STAMP)
-	DAGSTER_HOME="$$($(BIN)/python -m orchestration.refresh --print-dagster-home)" \
-		$(BIN)/dagster dev -m orchestration.definitions --port $(PORT)
+	exec $(BIN)/python -m orchestration.dev --port $(PORT)
 
 bench: $(STAMP)
 	$(BIN)/python -m tests.benchmarks.bench_refresh --sizes $(SIZES)

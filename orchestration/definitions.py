@@ -1,4 +1,4 @@
-"""The one entry point Dagster loads: `dagster dev -m orchestration.definitions`.
+"""The one entry point Dagster loads (pyproject.toml's [tool.dagster]; `make dev` runs `dagster dev` on it).
 
 Every asset, check, job, schedule and sensor is found under orchestration/defs/ by Dagster's
 `load_from_defs_folder` (the project is declared in pyproject.toml's [tool.dg]); this module adds the

@@ -10,16 +10,21 @@ import logging
 import os
 import sys
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from orchestration import settings
 from orchestration.ingest.loop import FILE_STATUSES, RawFolderError, check_raw_folder, ignored_files
 from orchestration.store.disk_space import is_no_space, no_space_verdict
+from orchestration.store.files import write_text_atomically
 from orchestration.store.locks import exclusive_lock
 
 DAGSTER_YAML = """# Written by orchestration/refresh.py. No network at run time.
 telemetry:
+  enabled: false
+# No "join the community" sign-up dialog over the UI (it offers a newsletter form): operators open the runs.
+nux:
   enabled: false
 # One refresh at a time: runs requested by the schedule or the sensor queue behind each other.
 concurrency:
@@ -33,7 +38,9 @@ run_monitoring:
   max_resume_run_attempts: 0
 """
 
-PID_TAG = "quzhou/refresh_pid"  # the process of a `make run` refresh, to recognise its run after a kill
+# <dagster_home>/refresh_runs/<run id> holds the pid of the `make run` process running that run, to recognise the
+# run after a kill. A file, not a run tag: operators see tags in the Dagster UI, and a pid means nothing to them.
+RUN_MARKERS = "refresh_runs"
 
 # Exit codes, for schedulers (docs/operations.md).
 EXIT_PUBLISHED = 0  # published: all accepted, or with quarantines / conflicts / withdrawals flagged in the summary
@@ -175,9 +182,16 @@ def run_refresh(data_dir: Path | None = None, raw_dir: Path | None = None, insta
     wait_for_runs_in_progress(instance)  # and marks the runs of dead `make run` refreshes failed
     started = time.monotonic()
     quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
-    result = defs.resolve_job_def("refresh_warehouse").execute_in_process(
-        run_config=quiet, instance=instance, raise_on_error=False, tags={PID_TAG: str(os.getpid())}
-    )
+    run_id = str(uuid.uuid4())
+    marker = _run_marker(instance, run_id)
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    write_text_atomically(marker, str(os.getpid()))
+    try:
+        result = defs.resolve_job_def("refresh_warehouse").execute_in_process(
+            run_config=quiet, instance=instance, raise_on_error=False, run_id=run_id
+        )
+    finally:
+        _forget_marker_unless_in_progress(instance, run_id)
     summary = RefreshSummary(
         result.run_id,
         result.success,
@@ -256,14 +270,40 @@ def fail_dead_refresh_runs(instance) -> list[str]:
 
     dead = []
     for run in instance.get_runs(filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING])):
-        pid = run.tags.get(PID_TAG)
-        if pid is None or int(pid) == os.getpid():
+        pid = _refresh_pid(instance, run.run_id)
+        if pid is None or pid == os.getpid():  # a run the daemon launched, or this process's own
             continue
         instance.report_run_failed(
             run, message=f"the refresh process (pid {pid}) died without finishing: marked failed by the next refresh"
         )
+        _run_marker(instance, run.run_id).unlink(missing_ok=True)
         dead.append(run.run_id)
     return dead
+
+
+def _forget_marker_unless_in_progress(instance, run_id: str) -> None:
+    """A run whose end Dagster could not record (a full disk) stays STARTED: its marker stays too, so the next
+    refresh knows that run's process is gone and marks it failed instead of waiting for it."""
+    import dagster as dg
+
+    try:
+        run = instance.get_run_by_id(run_id)
+    except Exception:  # Dagster's storage unreadable: keep the marker, the next refresh decides
+        return
+    if run is None or run.status not in (dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING):
+        _run_marker(instance, run_id).unlink(missing_ok=True)
+
+
+def _run_marker(instance, run_id: str) -> Path:
+    return Path(instance.root_directory) / RUN_MARKERS / run_id
+
+
+def _refresh_pid(instance, run_id: str) -> int | None:
+    """The pid of the `make run` process running this run; None for a run it did not start."""
+    try:
+        return int(_run_marker(instance, run_id).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
 
 
 RUN_WAIT_POLL_SECONDS = 2.0
@@ -291,7 +331,7 @@ def wait_for_runs_in_progress(instance, on_wait=None) -> list[str]:
             for r in instance.get_runs(
                 filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING])
             )
-            if r.tags.get(PID_TAG) != str(os.getpid())
+            if _refresh_pid(instance, r.run_id) != os.getpid()
         ]
         if not running:
             return waited
@@ -308,9 +348,6 @@ def wait_for_runs_in_progress(instance, on_wait=None) -> list[str]:
 
 
 def main(argv: list[str]) -> int:
-    if argv == ["--print-dagster-home"]:  # used by `make dev`
-        print(prepare_dagster_home(settings.data_dir()))
-        return 0
     # One line per file committed, on stderr: operators see progress, and tests see where a load is.
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     # When dbt rebuilt nothing, Dagster warns once per dbt test that its check "emitted no result": expected.

@@ -259,7 +259,7 @@ def test_malformed_file_is_quarantined_and_the_marts_stay_as_they_were(warehouse
     assert third.success  # the refresh goes on
     assert {k: n for k, n in third.files.items() if n} == {"skipped": 13, "quarantined": 1}
     assert third.verdict.startswith("Refresh published WITH WARNINGS: 1 quarantined")
-    assert third.checks_failed == ["raw/observations:all_files_accepted"]
+    assert third.checks_failed == ["raw/observations:all_files_accepted", "reports/quality_report:published_without_warnings"]
     reasons = third.quarantine_reasons["raw/observations"]
     assert reasons == [
         "- observations/malformed.csv, line 2, column value: [expect_column_pair_values_a_to_be_greater_than_b] "
@@ -425,8 +425,49 @@ def test_a_run_that_published_with_warnings_says_so_in_its_tags(warehouse):
     """Dagster shows every published refresh as a success; the tags say whether files were refused."""
     instance = warehouse["instance"]
     clean, _, flagged = (instance.get_run_by_id(r.run_id).tags for r in warehouse["runs"])
-    assert clean["quzhou/verdict"] == "all_files_accepted" and clean["quzhou/quarantined"] == "0"
+    assert clean["quzhou/verdict"] == "all_files_accepted" and "quzhou/quarantined" not in clean  # no zero counts
     assert flagged["quzhou/verdict"] == "with_warnings" and flagged["quzhou/quarantined"] == "1"
+
+
+def test_the_run_page_says_why_a_run_published_with_warnings(warehouse):
+    """What Dagster shows on the run without a click: the failed checks' texts name the file and the reason, each
+    check follows the materialization it checks, and no tag is an internal one (a pid)."""
+    import dagster as dg
+
+    from orchestration.refresh import RUN_MARKERS
+
+    instance = warehouse["instance"]
+    run_id = warehouse["runs"][2].run_id
+    events = instance.all_logs(run_id)
+    checks = {
+        (e.dagster_event.event_specific_data.asset_key.to_user_string(), e.dagster_event.event_specific_data.check_name): (i, e)
+        for i, e in enumerate(events)
+        if e.dagster_event and e.dagster_event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION
+    }
+    materialized = {
+        e.dagster_event.asset_key.to_user_string(): (i, e)
+        for i, e in enumerate(events)
+        if e.dagster_event and e.dagster_event.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION
+    }
+    accepted = checks[("raw/observations", "all_files_accepted")][1].dagster_event.event_specific_data
+    assert not accepted.passed and accepted.description.startswith("1 file(s) not served: observations/malformed.csv")
+    assert "line 2, column value" in accepted.description and "outside the indicator's plausible range" in accepted.description
+    verdict = checks[("reports/quality_report", "published_without_warnings")][1].dagster_event.event_specific_data
+    assert not verdict.passed and verdict.description.startswith("Published WITH WARNINGS: 1 quarantined")
+    for (asset, _), (position, event) in checks.items():
+        if asset in materialized:
+            assert position > materialized[asset][0] and event.timestamp >= materialized[asset][1].timestamp
+    clean = next(
+        e
+        for e in instance.all_logs(warehouse["runs"][0].run_id)
+        if e.dagster_event
+        and e.dagster_event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION
+        and e.dagster_event.event_specific_data.check_name == "published_without_warnings"
+    )
+    assert clean.dagster_event.event_specific_data.passed
+    for run in instance.get_runs():
+        assert not [k for k in run.tags if "pid" in k], run.tags
+    assert not list((Path(instance.root_directory) / RUN_MARKERS).iterdir())  # each refresh removed its marker
 
 
 def test_make_docs_builds_dbt_documentation_as_one_offline_page(warehouse):

@@ -100,3 +100,25 @@ def test_a_run_stuck_in_progress_is_not_waited_for_forever(monkeypatch):
     said: list[str] = []
     assert wait_for_runs_in_progress(instance, said.append) == [stuck.run_id]
     assert "gave up waiting" in said[-1] and "Terminate" in said[-1]
+
+
+def test_a_killed_make_run_is_marked_failed_and_a_daemon_run_is_not():
+    """A `make run` leaves its pid in <dagster_home>/refresh_runs/<run id> while its run is in progress (a file, not
+    a tag operators would see): a STARTED run whose marker names another process was killed."""
+    from pathlib import Path
+
+    import dagster as dg
+
+    from orchestration.refresh import RUN_MARKERS, fail_dead_refresh_runs
+
+    instance = DagsterInstance.ephemeral()
+    job = dg.GraphDefinition(name="refresh", node_defs=[]).to_job()
+    killed, daemon = (instance.create_run_for_job(job) for _ in range(2))
+    for run in (killed, daemon):
+        instance.handle_run_event(run.run_id, dg.DagsterEvent(dg.DagsterEventType.RUN_START.value, "refresh"))
+    marker = Path(instance.root_directory) / RUN_MARKERS / killed.run_id
+    marker.parent.mkdir(parents=True)
+    marker.write_text("4194304", encoding="utf-8")  # above any pid this process has
+    assert fail_dead_refresh_runs(instance) == [killed.run_id]
+    assert instance.get_run_by_id(killed.run_id).status == dg.DagsterRunStatus.FAILURE and not marker.exists()
+    assert instance.get_run_by_id(daemon.run_id).status == dg.DagsterRunStatus.STARTED

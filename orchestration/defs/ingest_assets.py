@@ -2,8 +2,9 @@
 
 Catalogues load first; facts (observations, targets) are validated against the catalogue as
 committed. A quarantined file does not fail the asset (the rest of the refresh goes on): it fails
-the asset's `all_files_accepted` check (severity WARN), with every reason in the check's metadata.
-A withdrawn file (gone from raw/) is a WARN of the `no_file_withdrawn` check.
+the asset's `all_files_accepted` check (severity WARN); the check's description, which the Dagster UI shows on the
+run, names the files and the first reasons, and its metadata holds every reason. A withdrawn file (gone from raw/)
+is a WARN of the `no_file_withdrawn` check. Checks are reported after the materialization they check.
 """
 
 import dagster as dg
@@ -17,6 +18,7 @@ from orchestration.store.restore import audit_exported, export_audit, refuse_to_
 
 GROUP = "ingest"
 MAX_REASONS_SHOWN = 50  # per check, in the UI; every reason is in audit.load_issues
+REASONS_IN_DESCRIPTION = 3  # the first reasons, in the text the run page shows without a click
 
 
 def asset_key(family: Family) -> dg.AssetKey:
@@ -32,16 +34,29 @@ def _summary_markdown(outcomes: list[FileOutcome]) -> str:
 
 
 def _files_check(
-    name: str, files: list[FileOutcome], label: str, passing: str, metadata: dict | None = None
+    name: str, files: list[FileOutcome], label: str, passing: str, reasons: list[str] | None = None
 ) -> dg.AssetCheckResult:
-    """A WARN check that fails when any file is in `files`; its description states the outcome of each."""
+    """A WARN check that fails when any file is in `files`; its description states the outcome of each and the
+    first reasons (the run page shows the description; every reason is in the metadata)."""
     shown = ", ".join(f"{o.file_path} ({o.status.replace('_', ' ')})" for o in files[:5]) + (" …" if len(files) > 5 else "")
+    first = "; ".join(reasons[:REASONS_IN_DESCRIPTION]) if reasons else ""
+    more = (
+        f" (and {len(reasons) - REASONS_IN_DESCRIPTION} more reasons)"
+        if reasons and len(reasons) > REASONS_IN_DESCRIPTION
+        else ""
+    )
+    metadata = {"files": dg.MetadataValue.json([o.file_path for o in files])}
+    if first:  # plain text: the run's event log shows it in the row, where Markdown needs a click
+        metadata["why"] = dg.MetadataValue.text(first + more)
+    if reasons is not None:
+        metadata["reasons"] = dg.MetadataValue.md("\n".join(f"- {r}" for r in reasons[:MAX_REASONS_SHOWN]) or "none")
+        metadata["reason_count"] = len(reasons)
     return dg.AssetCheckResult(
         check_name=name,
         passed=not files,
         severity=dg.AssetCheckSeverity.WARN,
-        description=f"{len(files)} file(s) {label}: {shown}" if files else passing,
-        metadata={"files": dg.MetadataValue.json([o.file_path for o in files]), **(metadata or {})},
+        description=(f"{len(files)} file(s) {label}: {shown}" + (f". Why: {first}{more}" if first else "")) if files else passing,
+        metadata=metadata,
     )
 
 
@@ -124,20 +139,10 @@ def build_ingest_asset(family: Family) -> dg.AssetsDefinition:
                 "raw_zone_partitions_written": zone.written,
                 "repaired": dg.MetadataValue.json([f"raw_zone/{p}" for p in zone.repaired]),
             },
-            check_results=[
-                _files_check(
-                    "all_files_accepted",
-                    quarantined,
-                    "not served",
-                    "every file in the raw folder is accepted",
-                    {
-                        "reasons": dg.MetadataValue.md("\n".join(f"- {r}" for r in reasons[:MAX_REASONS_SHOWN]) or "none"),
-                        "reason_count": len(reasons),
-                    },
-                ),
-                _files_check("no_file_withdrawn", withdrawn, "withdrawn", "no served file disappeared"),
-            ],
         )
+        # after the materialization, so the checks' timestamps follow what they check
+        yield _files_check("all_files_accepted", quarantined, "not served", "every file in the raw folder is accepted", reasons)
+        yield _files_check("no_file_withdrawn", withdrawn, "withdrawn", "no served file disappeared")
 
     return _ingest
 

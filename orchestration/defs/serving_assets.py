@@ -49,10 +49,11 @@ def marts_snapshot(context: dg.AssetExecutionContext, warehouse: WarehouseResour
 
 
 QUALITY_KEYS = [key for key in quzhou_dbt_models.keys if key.path[0] == "quality"]
+REPORT_KEY = dg.AssetKey(["reports", "quality_report"])
 
 
 @dg.asset(
-    key=dg.AssetKey(["reports", "quality_report"]),
+    key=REPORT_KEY,
     group_name="serving",
     # After the publication: a report says "published" only of a release that is current, and is not written at
     # all when the publication failed.
@@ -63,10 +64,18 @@ QUALITY_KEYS = [key for key in quzhou_dbt_models.keys if key.path[0] == "quality
         "The steward quality report of this refresh (loads and reasons, expectation results, revisions, "
         "anomalies, completeness, progress charts): <data>/reports/, one page per run and an index."
     ),
+    check_specs=[
+        # The run's verdict where the run page shows it: Dagster marks a run that published with refused files a
+        # success (what was accepted is served), so this check fails (WARN) and its text says what was refused.
+        dg.AssetCheckSpec(
+            "published_without_warnings",
+            asset=REPORT_KEY,
+            description="Rule: the refresh served every file of the raw folder, with no figure in conflict and none "
+            "withdrawn. Fails (WARN) when it published with warnings; the text says which, the report says why.",
+        )
+    ],
 )
-def quality_report(
-    context: dg.AssetExecutionContext, warehouse: WarehouseResource, raw_files: RawFilesResource
-) -> dg.MaterializeResult:
+def quality_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource, raw_files: RawFilesResource):
     root = raw_files.path
     files_in_raw = [p.relative_to(root).as_posix() for family in ALL_FAMILIES for p in discover(family, root)]
     store = warehouse.get()
@@ -81,8 +90,11 @@ def quality_report(
     flagged = {k: result.counts.get(k, 0) for k in ("quarantined", "deferred", "withdrawn", "conflicts")}
     warned = any(flagged.values()) or run_tags.get(VERDICT_TAG) == WITH_WARNINGS
     verdict = WITH_WARNINGS if warned else "all_files_accepted"
-    context.instance.add_run_tags(context.run_id, {VERDICT_TAG: verdict, **{f"quzhou/{k}": str(n) for k, n in flagged.items()}})
-    return dg.MaterializeResult(
+    # only counts that are not zero: the run list shows every tag
+    context.instance.add_run_tags(
+        context.run_id, {VERDICT_TAG: verdict, **{f"quzhou/{k}": str(n) for k, n in flagged.items() if n}}
+    )
+    yield dg.MaterializeResult(
         metadata={
             "verdict": verdict,
             "report": dg.MetadataValue.path(str(result.path)),
@@ -91,4 +103,19 @@ def quality_report(
             "summary": dg.MetadataValue.md(result.summary_markdown),
             **{f"count_{k}": v for k, v in result.counts.items()},
         }
+    )
+    found = ", ".join(f"{n} {what}" for what, n in flagged.items() if n) or "files refused earlier in this run"
+    said = (
+        f"{'Published' if published else 'NOT published'} WITH WARNINGS: {found}. Which files and why: the "
+        f"all_files_accepted checks of the raw/* assets, and the quality report {result.path.name}."
+        if warned
+        else "Published: every file accepted, no conflict, nothing withdrawn."
+    )
+    yield dg.AssetCheckResult(
+        check_name="published_without_warnings",
+        passed=not warned,
+        severity=dg.AssetCheckSeverity.WARN,
+        description=said,
+        # the verdict as plain text too: the run's event log shows metadata in the row, not the description
+        metadata={"verdict": dg.MetadataValue.text(said), "report_url": dg.MetadataValue.url(result.path.as_uri()), **flagged},
     )

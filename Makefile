@@ -7,7 +7,8 @@
 # `make spark-test` builds the same dbt project on Apache Spark (the spark extra, Java 17) and compares every
 # table with DuckDB's (docs/scaling-out.md); .ci/run runs it after `make test`, which needs neither.
 # `make bi-clients` installs the BI readers the tests open the serving snapshot with (DuckDB 1.4 for Python,
-# @duckdb/node-api for Node) into .bi-clients/; `make test` does it first.
+# @duckdb/node-api for Node, the DuckDB CLI, Superset 6.1 in its own environment) into .bi-clients/; `make test`
+# does it first.
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -15,6 +16,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 CLIENTS := .bi-clients
 CLIENTS_STAMP := $(CLIENTS)/.installed-stamp
+SUPERSET_STAMP := $(CLIENTS)/superset/.installed-stamp
 SPARK_STAMP := $(VENV)/.spark-stamp
 # One variable, not $(or …): make splits function arguments on commas, which cut the list to its first size.
 SIZES ?= 1e4,1e5,1e6
@@ -57,13 +59,21 @@ lint: $(STAMP)
 # Readers as BI users install them: DuckDB 1.4 (what Superset's duckdb<2 resolves to) and the Node client.
 # Node comes from Debian's packages when it is missing and we may install (root).
 bi-clients: $(CLIENTS_STAMP)
-$(CLIENTS_STAMP): tests/clients/requirements.txt tests/clients/package.json
+$(CLIENTS_STAMP): tests/clients/requirements.txt tests/clients/sqlalchemy2-duckdb14-requirements.txt tests/clients/package.json $(SUPERSET_STAMP)
 	$(PYTHON) -m venv $(CLIENTS)/python
 	$(CLIENTS)/python/bin/python -m pip install --quiet --disable-pip-version-check -r tests/clients/requirements.txt
+	$(PYTHON) -m venv $(CLIENTS)/sqlalchemy2-duckdb14
+	$(CLIENTS)/sqlalchemy2-duckdb14/bin/python -m pip install --quiet --disable-pip-version-check -r tests/clients/sqlalchemy2-duckdb14-requirements.txt
 	command -v npm >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm; }
 	cp tests/clients/package.json $(CLIENTS)/package.json
 	cd $(CLIENTS) && npm install --no-audit --no-fund --silent
 	touch $(CLIENTS_STAMP)
+
+# Superset in an environment of its own, as its users install it (its pins clash with ours).
+$(SUPERSET_STAMP): tests/clients/superset-requirements.txt
+	$(PYTHON) -m venv $(CLIENTS)/superset
+	$(CLIENTS)/superset/bin/python -m pip install --quiet --disable-pip-version-check -r tests/clients/superset-requirements.txt
+	touch $(SUPERSET_STAMP)
 
 # A steward accepts a version the shrink guard held (docs/quality-rules.md): make confirm FILE=observations/x.csv
 confirm: $(STAMP)

@@ -97,7 +97,7 @@ def test_duckdb_1_4_opens_the_snapshot_and_sees_every_description(snapshot):
     assert status["rows"][0]["comment"].startswith("Headline status: target_achieved")
 
 
-def test_the_snapshot_holds_only_marts_and_meta(snapshot):
+def test_the_snapshot_holds_the_marts_meta_and_a_view_of_each_mart_in_main(snapshot):
     with duckdb.connect(str(snapshot), read_only=True) as con:
         catalog = con.execute("select current_database()").fetchone()[0]
         objects = con.execute(
@@ -105,9 +105,21 @@ def test_the_snapshot_holds_only_marts_and_meta(snapshot):
             "union all select schema_name, view_name from duckdb_views() where database_name = ? and not internal",
             [catalog, catalog],
         ).fetchall()
-    assert {schema for schema, _ in objects} == {"marts", "meta"}
+    assert {schema for schema, _ in objects} == {"marts", "meta", "main"}
     assert sorted(t for s, t in objects if s == "marts") == MARTS
     assert sorted(t for s, t in objects if s == "meta") == ["release", "release_tables"]
+    assert sorted(t for s, t in objects if s == "main") == MARTS  # one view per mart, for unqualified names
+    with duckdb.connect(str(snapshot), read_only=True) as con:
+        for mart in MARTS:
+            assert (
+                con.execute(f"select count(*) from {mart}").fetchone()
+                == con.execute(f"select count(*) from marts.{mart}").fetchone()
+            )
+        described = con.execute(
+            "select count(*) from duckdb_columns() where schema_name = 'main' and (comment is null or comment = '') "
+            f"and table_name in ({', '.join(repr(m) for m in MARTS)})"
+        ).fetchone()[0]
+    assert described == 0
 
 
 def test_duckdb_1_4_refuses_a_file_in_duckdb_2s_default_format(tmp_path):
@@ -149,6 +161,45 @@ def test_sqlalchemy_1_4_reflects_the_snapshot_as_superset_does(snapshot):
     seen = _run_json([python, HERE / "clients" / "reflect_snapshot.py", snapshot, "fct_observation"])
     assert seen["sqlalchemy"].startswith("1.4.")
     _assert_reflects(seen)
+
+
+def test_sqlalchemy_2_0_cannot_reflect_columns_on_duckdb_1_4(snapshot):
+    """The combination docs/operations.md says cannot work, and why: SQLAlchemy 2.0's reflection reads
+    pg_catalog.pg_collation, which DuckDB 1.4 does not emulate."""
+    python = _client(CLIENTS / "sqlalchemy2-duckdb14" / "bin" / "python", "SQLAlchemy 2.0 on DuckDB 1.4")
+    seen = _run_json([python, HERE / "clients" / "reflect_snapshot.py", snapshot, "fct_observation"])
+    assert seen["sqlalchemy"].startswith("2.0.") and seen["tables"] == MARTS
+    assert set(seen["errors"]) == {"columns", "autoload", "read_sql_table_rows"}
+    assert all("pg_collation does not exist" in e for e in seen["errors"].values())
+
+
+def test_duckdb_cli_1_4_reads_the_marts_by_their_unqualified_names(snapshot):
+    cli = _client(CLIENTS / "python" / "bin" / "duckdb", "the DuckDB CLI 1.4 (duckdb-cli)")
+    version = subprocess.run([cli, "--version"], capture_output=True, text=True, timeout=60, check=True).stdout
+    assert version.startswith("v1.4.")
+    unqualified = QUERY.replace("marts.", "")  # main has each mart as a view
+    out = subprocess.run(
+        [cli, "-readonly", "-json", snapshot, "-c", unqualified], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert json.loads(out.stdout) == EXPECTED
+
+
+def test_duckdb_1_4_for_python_needs_pytz_for_the_release_time(snapshot):
+    python = _client(PYTHON_CLIENT, "DuckDB 1.4 for Python")
+    script = HERE / "clients" / "open_snapshot.py"
+    release = _run_json([python, script, snapshot, "select release_id, published_at from meta.release"])
+    assert release["duckdb"].startswith("1.4.") and release["rows"][0]["published_at"].startswith("20")
+    without = subprocess.run(
+        [
+            python,
+            "-c",
+            f"import sys; sys.modules['pytz'] = None; sys.argv = ['x', {str(snapshot)!r}, 'select published_at from meta.release']; exec(open({str(script)!r}).read())",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert without.returncode != 0 and "pytz" in without.stderr
 
 
 def test_sqlalchemy_2_0_reflects_the_snapshot(snapshot):

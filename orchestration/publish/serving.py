@@ -190,6 +190,16 @@ def _write_release(warehouse: Warehouse, staging: Path, release_id: str, publish
         for table, column, comment in column_comments:
             if table in tables:
                 snap.execute(f"comment on column marts.{_quote(table)}.{_quote(column)} is {_literal(comment)}")
+        # Each mart as a view in main, the schema a tool queries when it names no schema: Superset's SQL Lab never
+        # sets one for DuckDB, so `select … from fct_observation` works there, whichever schema is picked. The
+        # views carry the marts' descriptions too.
+        for table in tables:
+            snap.execute(f"create view main.{_quote(table)} as select * from marts.{_quote(table)}")
+            if table in table_comments:
+                snap.execute(f"comment on view main.{_quote(table)} is {_literal(table_comments[table])}")
+        for table, column, comment in column_comments:
+            if table in tables:
+                snap.execute(f"comment on column main.{_quote(table)}.{_quote(column)} is {_literal(comment)}")
         snap.execute("create table meta.release (release_id varchar, published_at timestamptz, run_id varchar)")
         snap.execute("insert into meta.release values (?, ?, ?)", [release_id, published_at, run_id])
         snap.execute("create table meta.release_tables (table_name varchar, row_count bigint)")

@@ -47,6 +47,15 @@ def restore_environ():
 OBS_HEADER = "region_code,indicator_code,period,value,unit,value_type,obs_status,qualifier,as_published,source_id,note\n"
 
 
+def free_port() -> int:
+    """A TCP port free on the loopback now, for a server a test starts."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 def write_obs(raw: Path, name: str, *rows: str) -> Path:
     path = raw / "observations" / name
     path.write_text(OBS_HEADER + "".join(r + "\n" for r in rows), encoding="utf-8")

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import time
 import urllib.request
 
 import pytest
+from conftest import free_port
 
 from orchestration.settings import DATA_DIR_ENV, REPO_ROOT
 
@@ -19,12 +19,6 @@ pytestmark = pytest.mark.slow
 
 STARTUP_SECONDS = 180
 STOP_SECONDS = 30  # measured about 6 s on 2 cores
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _group_alive(pgid: int) -> bool:
@@ -42,7 +36,7 @@ def _group_size(pgid: int) -> int:
 
 
 def test_make_dev_stops_on_sigterm_with_every_child(tmp_path):
-    port, log = _free_port(), tmp_path / "dev.log"
+    port, log = free_port(), tmp_path / "dev.log"
     env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"} | {DATA_DIR_ENV: str(tmp_path / "data")}
     with log.open("wb") as out:
         make = subprocess.Popen(

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import time
 import urllib.request
 
 import duckdb
 import pytest
-from conftest import REPO_RAW, write_obs
+from conftest import REPO_RAW, free_port, write_obs
 from dagster import DagsterInstance
 
 from orchestration import settings
@@ -28,12 +27,6 @@ pytestmark = pytest.mark.slow
 
 SUPERSET_BIN = settings.REPO_ROOT / ".bi-clients" / "superset" / "bin"
 UNQUALIFIED = "select period_label, value from fct_observation where indicator_code = 'URBANISATION' and region_code = '330800' order by period_label"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +75,7 @@ def server(folders):
     ):
         done = subprocess.run([cli, *command], env=env, capture_output=True, text=True, timeout=600)
         assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
-    port, log = _free_port(), home / "server.log"
+    port, log = free_port(), home / "server.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
             [cli, "run", "-h", "127.0.0.1", "-p", str(port), "--with-threads"], env=env, stdout=out, stderr=subprocess.STDOUT

@@ -104,7 +104,7 @@ def quality_report(context: dg.AssetExecutionContext, warehouse: WarehouseResour
             **{f"count_{k}": v for k, v in result.counts.items()},
         }
     )
-    found = ", ".join(f"{n} {what}" for what, n in flagged.items() if n) or "files refused earlier in this run"
+    found = ", ".join(f"{n} {what}" for what, n in flagged.items() if n) or "files not served (held, or still being written)"
     said = (
         f"{'Published' if published else 'NOT published'} WITH WARNINGS: {found}. Which files and why: the "
         f"all_files_accepted checks of the raw/* assets, and the quality report {result.path.name}."

@@ -146,3 +146,24 @@ def test_the_domain_core_imports_no_dagster():
             )
             offenders += [f"{path.relative_to(package)}: {n}" for n in names if n.split(".")[0].startswith("dagster")]
     assert offenders == []
+
+
+def test_the_dbt_resource_overrides_private_names_dagster_dbt_still_uses():
+    """DbtResource replaces two private members of dagster-dbt's DbtCliResource (orchestration/defs/resources.py
+    says why: ~4.4 s per refresh). Private names can change in any release; if they do, the overrides stop
+    applying without an error and the time comes back. This fails first."""
+    import inspect
+    from functools import cached_property
+    from importlib.metadata import version
+
+    from dagster_dbt import DbtCliResource
+
+    from orchestration import settings
+    from orchestration.defs.resources import DbtResource
+
+    assert isinstance(inspect.getattr_static(DbtCliResource, "_cli_version"), cached_property)
+    assert inspect.isfunction(inspect.getattr_static(DbtCliResource, "_initialize_dbt_core_adapter"))
+    cli = inspect.getsource(DbtCliResource.cli)
+    assert "self._cli_version" in cli and "self._initialize_dbt_core_adapter(" in cli
+    ours = DbtResource(project_dir=str(settings.DBT_PROJECT_DIR), dbt_executable=settings.dbt_executable())
+    assert str(ours._cli_version) == version("dbt-core") and ours._initialize_dbt_core_adapter([]) is None

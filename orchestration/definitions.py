@@ -12,19 +12,22 @@ from pathlib import Path
 import dagster as dg
 
 from orchestration import settings
+from orchestration.dbt_tools.dbt_guard import data_dir_flag
 from orchestration.defs.resources import DbtResource, RawFilesResource, WarehouseResource
 
 
 def build_definitions(data_dir: Path | None = None, raw_dir: Path | None = None) -> dg.Definitions:
     """The code location; tests pass their own folders."""
     found = dg.load_from_defs_folder(path_within_project=settings.REPO_ROOT)
+    data = Path(data_dir or settings.data_dir()).resolve()
     resources = {
-        "warehouse": WarehouseResource(data_dir=str(data_dir or settings.data_dir())),
+        "warehouse": WarehouseResource(data_dir=str(data)),
         "raw_files": RawFilesResource(root=str(raw_dir or settings.raw_dir())),
         "dbt": DbtResource(
             project_dir=str(settings.DBT_PROJECT_DIR),
             profiles_dir=str(settings.DBT_PROJECT_DIR),
             dbt_executable=settings.dbt_executable(),
+            global_config_flags=[data_dir_flag(data)],  # the same folder, passed to dbt explicitly (qz-dbt)
         ),
     }
     return dg.Definitions.merge(found, dg.Definitions(resources=resources))

@@ -37,7 +37,8 @@ def raw_copy(tmp_path: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def restore_environ():
-    """The dbt asset exports QZ_DATA_DIR for its subprocess; keep that out of other tests."""
+    """A refresh run without an instance of its own points DAGSTER_HOME at its data folder; keep that out of other
+    tests. (The data folder reaches dbt as an argument of qz-dbt, not through this process's environment.)"""
     saved = dict(os.environ)
     yield
     os.environ.clear()

@@ -167,3 +167,25 @@ def test_the_dbt_resource_overrides_private_names_dagster_dbt_still_uses():
     assert "self._cli_version" in cli and "self._initialize_dbt_core_adapter(" in cli
     ours = DbtResource(project_dir=str(settings.DBT_PROJECT_DIR), dbt_executable=settings.dbt_executable())
     assert str(ours._cli_version) == version("dbt-core") and ours._initialize_dbt_core_adapter([]) is None
+
+
+def test_qz_dbt_hands_the_data_folder_to_dbt_as_qz_data_dir(tmp_path):
+    """The dbt resource passes the data folder as qz-dbt's first argument (global_config_flags): dbt sees it as
+    QZ_DATA_DIR, the flag never reaches dbt, and the refresh's own environment is left alone."""
+    import subprocess
+
+    from orchestration import settings
+    from orchestration.definitions import build_definitions
+
+    flags = build_definitions(tmp_path / "data", tmp_path / "raw").resources["dbt"].global_config_flags
+    assert flags == [f"--qz-data-dir={(tmp_path / 'data').resolve()}"]
+    env = {k: v for k, v in os.environ.items() if k != settings.DATA_DIR_ENV} | {"QZ_DBT": "/usr/bin/env"}
+    out = subprocess.run(
+        [settings.dbt_executable(), *flags, "printenv", settings.DATA_DIR_ENV],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert out.stdout.strip() == str((tmp_path / "data").resolve())
+    assert os.environ.get(settings.DATA_DIR_ENV) != str((tmp_path / "data").resolve())

@@ -470,6 +470,15 @@ def test_the_run_page_says_why_a_run_published_with_warnings(warehouse):
     assert not list((Path(instance.root_directory) / RUN_MARKERS).iterdir())  # each refresh removed its marker
 
 
+def test_the_refreshes_left_their_environment_alone(warehouse):
+    """The data folder reaches dbt as qz-dbt's argument: no refresh exported it into this process's environment."""
+    import os
+
+    from orchestration import settings
+
+    assert os.environ.get(settings.DATA_DIR_ENV) != str(Path(warehouse["data"]).resolve())
+
+
 def test_make_docs_builds_dbt_documentation_as_one_offline_page(warehouse):
     from orchestration.dbt_tools.dbt_docs import build_dbt_docs
 

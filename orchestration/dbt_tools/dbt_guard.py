@@ -4,6 +4,10 @@ dagster-dbt starts dbt as a child process. If the refresh is killed (SIGKILL, OO
 child would run on as an orphan, writing the warehouse without the writer lock. This wrapper asks
 Linux to kill it when its parent dies (PR_SET_PDEATHSIG, kept across exec) and then becomes dbt.
 Elsewhere it simply runs dbt.
+
+It also takes the data folder from the Dagster resource as its first argument (`--qz-data-dir=PATH`, dagster-dbt's
+`global_config_flags`) and hands it to dbt as QZ_DATA_DIR, which profiles.yml reads: the folder reaches dbt
+explicitly, and the refresh's own environment is never changed.
 """
 
 from __future__ import annotations
@@ -16,6 +20,11 @@ import sys
 from orchestration import settings
 
 PR_SET_PDEATHSIG = 1
+DATA_DIR_FLAG = "--qz-data-dir="
+
+
+def data_dir_flag(data_dir) -> str:
+    return f"{DATA_DIR_FLAG}{data_dir}"
 
 
 def main() -> None:
@@ -25,8 +34,11 @@ def main() -> None:
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
         if os.getppid() != parent:  # the parent died before the request took effect
             sys.exit(137)
+    args = sys.argv[1:]
+    if args and args[0].startswith(DATA_DIR_FLAG):
+        os.environ[settings.DATA_DIR_ENV] = args.pop(0)[len(DATA_DIR_FLAG) :]  # this process's, and dbt's after exec
     real = settings.real_dbt_executable()
-    os.execv(real, [real, *sys.argv[1:]])
+    os.execv(real, [real, *args])
 
 
 if __name__ == "__main__":

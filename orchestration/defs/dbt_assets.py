@@ -70,8 +70,6 @@ class QuzhouDbtTranslator(DagsterDbtTranslator):
 
 @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=QuzhouDbtTranslator())
 def quzhou_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
-    # profiles.yml reads QZ_DATA_DIR; the dbt subprocess inherits this process's environment.
-    os.environ[settings.DATA_DIR_ENV] = str(warehouse.data_path)
     store = warehouse.get()
     project, last_load = project_fingerprint(), store.last_load_id()
     inputs = store.dbt_inputs_fingerprint(last_load, project)

@@ -42,6 +42,11 @@ def chinese_value(text: str) -> int | None:
     return total + (current or 0)
 
 
+def integer_value(written: str) -> int | None:
+    """Arabic or Chinese: 11 → 11, 五 → 5, 十六 → 16 (a place 前五, a count 11项)."""
+    return int(written) if written.isdigit() else chinese_value(written)
+
+
 @dataclass(frozen=True)
 class Number:
     start: int

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass
 
-from orchestration.extract.numerals import CHINESE, chinese_value, fold, numbers
+from orchestration.extract.numerals import CHINESE, fold, integer_value, numbers
 from orchestration.extract.vocabulary import CLASSIFIERS, Vocabulary
 from orchestration.ingest.parsing import ParseError, parse_quantity
 from orchestration.ingest.units import UnitError, to_canonical
@@ -41,11 +41,10 @@ YOY = re.compile(r"(?:比上年|同比)(?:分别)?增长")
 YOY_CHANGE = re.compile(r"比上年末?(?:分别)?(?:增加|减少|净增)")
 GROWTH = re.compile(r"(?P<avg>年均)?(?:分别)?(?:比上年|同比)?(?:分别)?增长")
 CHANGE = re.compile(r"(?:分别)?(?:增加|新增|净增|减少)")
-RANK = re.compile(rf"[^，,。；;]{{0,6}}?(?:全省|全国|全市)(?P<top>第|前)(?P<n>[0-9{CHINESE}]+)(?:名|位)?")
+PLACE = rf"[^，,。；;]{{0,6}}?(?:全省|全国|全市)(?P<top>第|前)(?P<n>[0-9{CHINESE}]+)(?:名|位)?"  # 位居全省前三
+RANK = re.compile(PLACE)
 # "…年均分别增长8.9%、10%，增幅始终位居全省前三": the place of the growth just given, in the next clause
-GROWTH_RANK = re.compile(
-    rf"[，,]\s*(?:增幅|增速)[^，,。；;]{{0,6}}?(?:全省|全国|全市)(?P<top>第|前)(?P<n>[0-9{CHINESE}]+)(?:名|位)?"
-)
+GROWTH_RANK = re.compile(rf"[，,]\s*(?:增幅|增速){PLACE}")
 # "12项主要经济指标增幅，11项全省前五、6项前三": how many of them rank in a place
 RANK_COUNT = re.compile(
     rf"(?P<n>[0-9]+|[{CHINESE}]+)项(?:指标)?(?:增幅|增速)?(?:位?居|位列|列)?(?:全省|全国|全市)?(?P<top>前|第)(?P<place>[0-9{CHINESE}]+)(?:名|位)?"
@@ -251,6 +250,8 @@ def _from_sentence(text: str, s_start: int, s_end: int, vocab: Vocabulary, conte
             )
 
     this_year = _this_year(folded, context)
+    # a count or practice said in the present (46类智能算法, 两小时一次) with no year: the year of publication
+    this_year_or_now = this_year or (str(context.published or context.period), False)
     mentions = [(m.start(), m.end(), vocab.code_of(m.group())) for m in names.finditer(folded)]
     # stems of growth and change indicators, and 城乡 pairs (城镇… and 农村…)
     for m_start, m_end, code in _stem_mentions(folded, vocab):
@@ -288,7 +289,7 @@ def _from_sentence(text: str, s_start: int, s_end: int, vocab: Vocabulary, conte
                 for target, figure in zip(targets, figures, strict=False):
                     add(target, figure, period, (m_start, figures[-1].end), high)
                 ranks = [vocab.growth_ranks.get(_stem_of(c, vocab)) for c in codes]
-                if all(ranks) and (r := GROWTH_RANK.match(folded, figures[-1].end)) and (place := _place(r.group("n"))):
+                if all(ranks) and (r := GROWTH_RANK.match(folded, figures[-1].end)) and (place := integer_value(r.group("n"))):
                     figure = Figure(r.start("n"), r.end("n"), float(place), 0, "", _rank_qualifier(r.group("top")))
                     for rank_code in ranks:
                         add(rank_code, figure, period, (m_start, r.end()), high, shared=True)
@@ -313,7 +314,7 @@ def _from_sentence(text: str, s_start: int, s_end: int, vocab: Vocabulary, conte
             continue
         if vocab.indicators[code].value_type == "rank":  # 全省第一, 全国前三: a place, not a figure of the thing
             rank = RANK.match(folded, m_end)
-            if rank and (place := _place(rank.group("n"))):
+            if rank and (place := integer_value(rank.group("n"))):
                 figure = Figure(rank.start("n"), rank.end("n"), float(place), 0, "", _rank_qualifier(rank.group("top")))
                 period, explicit = this_year or (str(context.period), False)
                 add(code, figure, period, (m_start, rank.end()), explicit)
@@ -359,7 +360,7 @@ def _from_sentence(text: str, s_start: int, s_end: int, vocab: Vocabulary, conte
         indicator = vocab.indicators[code]
         if indicator.value_type == "level" and (figure := _figure_ending_at(folded, nums, m_start, vocab)):
             if figure.unit == indicator.unit:  # 千亩丝瓜络基地: a quantity written before its noun
-                period, explicit = this_year or (str(context.published or context.period), False)
+                period, explicit = this_year_or_now
                 add(code, figure, period, (figure.start, m_end), explicit)
             continue
         if indicator.value_type not in ("count", "cumulative"):
@@ -372,17 +373,20 @@ def _from_sentence(text: str, s_start: int, s_end: int, vocab: Vocabulary, conte
             if vocab.indicators[code].value_type == "cumulative" and decade:  # new over the decade reviewed
                 period, explicit = f"{context.since}-{context.period}", False
             else:
-                period, explicit = this_year or (str(context.published or context.period), False)
+                period, explicit = this_year_or_now
             add(code, figure, period, (number.start, m_end), explicit)
             # "2234种高等植物和2400余种动物": the second noun shares the first's name around it (…动物种数)
             add_sibling(_sibling(folded, nums, m_end, folded[m_start:m_end], indicator.name, vocab), period, explicit)
-    this_year_or_now = this_year or (str(context.published or context.period), False)
     # "12项主要经济指标增幅，11项全省前五、6项前三、2项第一": how many of the subject's indicators rank there
+    ranked_subjects = {subject for subject, _, _ in vocab.rank_counts}
     for _, m_end, code in mentions:
-        if not any(key[0] == code for key in vocab.rank_counts):
+        if code not in ranked_subjects:
             continue
         for m in RANK_COUNT.finditer(folded, m_end):
-            target, number = vocab.rank_counts.get((code, m.group("top"), _place(m.group("place")))), nums.get(m.start("n"))
+            target, number = (
+                vocab.rank_counts.get((code, m.group("top"), integer_value(m.group("place")))),
+                nums.get(m.start("n")),
+            )
             if target and number:
                 figure = Figure(number.start, number.end, number.value, 0, "", "exact")
                 period, explicit = this_year or (str(context.period), False)
@@ -399,11 +403,6 @@ def _from_sentence(text: str, s_start: int, s_end: int, vocab: Vocabulary, conte
 
 
 FORECAST = ("将", "预计", "有望", "力争", "计划")  # a figure that is not yet: 将缩短至40分钟, 有望达到100万元
-
-
-def _place(written: str) -> int | None:
-    """前三 → 3, 第11 → 11."""
-    return int(written) if written.isdigit() else chinese_value(written)
 
 
 def _rank_qualifier(top: str) -> str:

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from orchestration.extract.numerals import chinese_value
+from orchestration.extract.numerals import integer_value
 from orchestration.ingest.units import UNITS
 
 _SUBSCRIPT = re.compile(r"([A-Za-z])([0-9]+(?:\\\.[0-9]+)?)")  # in an escaped name: PM2\.5
@@ -118,8 +118,7 @@ def load(raw: Path) -> Vocabulary:
                 vocab.intervals[name[: -len(INTERVAL_ENDING)]] = code
     for code, indicator in vocab.indicators.items():
         if (m := _RANK_COUNT_NAME.search(indicator.name)) and m.group("subject") in vocab.names:
-            n = int(m.group("n")) if m.group("n").isdigit() else chinese_value(m.group("n"))
-            vocab.rank_counts[(vocab.names[m.group("subject")], m.group("top"), n)] = code
+            vocab.rank_counts[(vocab.names[m.group("subject")], m.group("top"), integer_value(m.group("n")))] = code
     _find_elided(vocab)
     for row in _rows(raw / "catalogue" / "regions.csv"):
         code = row["region_code"]

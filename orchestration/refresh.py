@@ -183,9 +183,7 @@ def run_refresh(data_dir: Path | None = None, raw_dir: Path | None = None, insta
     started = time.monotonic()
     quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
     run_id = str(uuid.uuid4())
-    marker = _run_marker(instance, run_id)
-    marker.parent.mkdir(parents=True, exist_ok=True)
-    write_text_atomically(marker, str(os.getpid()))
+    write_text_atomically(_run_marker(instance, run_id), str(os.getpid()))
     try:
         result = defs.resolve_job_def("refresh_warehouse").execute_in_process(
             run_config=quiet, instance=instance, raise_on_error=False, run_id=run_id
@@ -266,10 +264,8 @@ def fail_dead_refresh_runs(instance) -> list[str]:
     another process can only be one whose process died (SIGKILL, power loss). Left STARTED, it would
     hold Dagster's one concurrency slot and the daemon would launch nothing, ever.
     """
-    import dagster as dg
-
     dead = []
-    for run in instance.get_runs(filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING])):
+    for run in _runs_in_progress(instance):
         pid = _refresh_pid(instance, run.run_id)
         if pid is None or pid == os.getpid():  # a run the daemon launched, or this process's own
             continue
@@ -281,16 +277,22 @@ def fail_dead_refresh_runs(instance) -> list[str]:
     return dead
 
 
+def _runs_in_progress(instance, run_ids: list[str] | None = None) -> list:
+    """Runs STARTED or STARTING (of these ids, if given)."""
+    import dagster as dg
+
+    statuses = [dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING]
+    return list(instance.get_runs(filters=dg.RunsFilter(statuses=statuses, run_ids=run_ids)))
+
+
 def _forget_marker_unless_in_progress(instance, run_id: str) -> None:
     """A run whose end Dagster could not record (a full disk) stays STARTED: its marker stays too, so the next
     refresh knows that run's process is gone and marks it failed instead of waiting for it."""
-    import dagster as dg
-
     try:
-        run = instance.get_run_by_id(run_id)
+        in_progress = _runs_in_progress(instance, [run_id])
     except Exception:  # Dagster's storage unreadable: keep the marker, the next refresh decides
         return
-    if run is None or run.status not in (dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING):
+    if not in_progress:
         _run_marker(instance, run_id).unlink(missing_ok=True)
 
 
@@ -318,21 +320,13 @@ def wait_for_runs_in_progress(instance, on_wait=None) -> list[str]:
 
     A run left STARTED by a worker that died while the daemon was down would be waited for forever: after
     QZ_RUN_WAIT_SECONDS the refresh goes on, saying so (its writes still wait for the warehouse lock)."""
-    import dagster as dg
-
     say = on_wait or (lambda m: print(m, file=sys.stderr, flush=True))
     limit = float(os.environ.get(RUN_WAIT_ENV) or 3600)
     deadline = time.monotonic() + limit
     waited: list[str] = []
     while True:
         fail_dead_refresh_runs(instance)
-        running = [
-            r.run_id
-            for r in instance.get_runs(
-                filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING])
-            )
-            if _refresh_pid(instance, r.run_id) != os.getpid()
-        ]
+        running = [r.run_id for r in _runs_in_progress(instance) if _refresh_pid(instance, r.run_id) != os.getpid()]
         if not running:
             return waited
         if time.monotonic() > deadline:

@@ -29,6 +29,7 @@ from orchestration import settings
 from orchestration.publish.serving import current_snapshot
 
 SCHEMA = "marts"
+PAGE_SIZE = 100  # Superset's largest page
 
 
 class SupersetError(RuntimeError):
@@ -65,8 +66,13 @@ class Superset:
             raise SupersetError(f"{method} {path}: HTTP {exc.code}: {exc.read().decode(errors='replace')[:500]}") from exc
 
     def all(self, path: str) -> list[dict]:
-        """Every row of a list endpoint (one page of up to 100: a few marts, a few databases)."""
-        return self.call("GET", f"{path}?q=(page_size:100)")["result"]
+        """Every row of a list endpoint, page by page (a Superset may hold many more datasets than ours)."""
+        rows: list[dict] = []
+        while True:
+            page = self.call("GET", f"{path}?q=(page:{len(rows) // PAGE_SIZE},page_size:{PAGE_SIZE})")
+            rows += page["result"]
+            if not page["result"] or len(rows) >= page["count"]:
+                return rows
 
 
 def descriptions(snapshot: Path) -> dict[str, str]:

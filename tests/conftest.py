@@ -57,6 +57,23 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def wait_for_http(url: str, process, log: Path, seconds: float, pause: float = 0.5) -> None:
+    """Until `url` answers 200, while the server's `process` is still up; fails with the end of its log."""
+    import time
+    import urllib.request
+
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        assert process.poll() is None and time.monotonic() < deadline, log.read_text(errors="replace")[-3000:]
+        time.sleep(pause)
+
+
 def write_obs(raw: Path, name: str, *rows: str) -> Path:
     path = raw / "observations" / name
     path.write_text(OBS_HEADER + "".join(r + "\n" for r in rows), encoding="utf-8")

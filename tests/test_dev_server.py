@@ -8,10 +8,9 @@ import os
 import signal
 import subprocess
 import time
-import urllib.request
 
 import pytest
-from conftest import free_port
+from conftest import free_port, wait_for_http
 
 from orchestration.settings import DATA_DIR_ENV, REPO_ROOT
 
@@ -50,15 +49,7 @@ def test_make_dev_stops_on_sigterm_with_every_child(tmp_path):
             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),  # as `make dev &` starts it
         )
     try:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/server_info", timeout=2) as response:
-                    assert response.status == 200
-                    break
-            except OSError:
-                assert make.poll() is None and time.monotonic() < deadline, log.read_text(errors="replace")[-3000:]
-                time.sleep(1)
+        wait_for_http(f"http://127.0.0.1:{port}/server_info", make, log, STARTUP_SECONDS, pause=1)
         assert _group_size(make.pid) >= 4  # make, dagster dev, its webserver, daemon and code server
         make.send_signal(signal.SIGTERM)  # to make alone, as `kill PID` does
         sent = time.monotonic()

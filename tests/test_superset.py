@@ -10,12 +10,10 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import time
-import urllib.request
 
 import duckdb
 import pytest
-from conftest import REPO_RAW, free_port, write_obs
+from conftest import REPO_RAW, free_port, wait_for_http, write_obs
 from dagster import DagsterInstance
 
 from orchestration import settings
@@ -82,15 +80,7 @@ def server(folders):
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                with urllib.request.urlopen(url + "/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                assert process.poll() is None and time.monotonic() < deadline, log.read_text(errors="replace")[-3000:]
-                time.sleep(0.5)
+        wait_for_http(url + "/health", process, log, 120)
         yield url, log
     finally:
         process.terminate()

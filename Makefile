@@ -6,6 +6,8 @@
 # and `make bench` (SIZES=1e4,1e5,1e6,1e7) for the scaling benchmark (prints a table; see docs/performance.md).
 # `make spark-test` builds the same dbt project on Apache Spark (the spark extra, Java 17) and compares every
 # table with DuckDB's (docs/scaling-out.md); .ci/run runs it after `make test`, which needs neither.
+# `make spark-cluster` starts a Spark standalone cluster here (master, 2 workers, Thrift Server; `make
+# spark-cluster-stop` stops it) for `QZ_ENGINE=spark make run`; `make spark-cluster-test` proves that refresh.
 # `make bi-clients` installs the BI readers the tests open the serving snapshot with (DuckDB 1.4 for Python,
 # @duckdb/node-api for Node, the DuckDB CLI, Superset 6.1 in its own environment) into .bi-clients/; `make test`
 # does it first.
@@ -22,7 +24,7 @@ SPARK_STAMP := $(VENV)/.spark-stamp
 SIZES ?= 1e4,1e5,1e6
 PORT ?= 3000
 
-.PHONY: run test test-fast lint dev docs bench bi-clients spark-test clean confirm verify restore
+.PHONY: run test test-fast lint dev docs bench bi-clients spark-test spark-cluster spark-cluster-stop spark-cluster-test clean confirm verify restore
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -43,7 +45,20 @@ test-fast: $(STAMP) $(CLIENTS_STAMP)
 # The second engine: Spark builds every mart from the raw zone of a fresh refresh, on the shipped raw/ and on a
 # 10^5-row synthetic set, and each table is compared with DuckDB's (printed). Java from Debian when missing and root.
 spark-test: $(SPARK_STAMP)
-	$(BIN)/python -m pytest -m spark -s
+	$(BIN)/python -m pytest -m "spark and not spark_cluster" -s
+
+# A Spark standalone cluster on this machine for the data folder (QZ_DATA_DIR, default ./data): one master, two
+# one-core workers and the Thrift Server, as separate processes; prints the endpoints. Stop only stops those.
+spark-cluster: $(SPARK_STAMP)
+	$(BIN)/python -m orchestration.engines.spark_cluster start
+
+spark-cluster-stop: $(STAMP)
+	$(BIN)/python -m orchestration.engines.spark_cluster stop
+
+# The refresh on a cluster of its own (free ports, a temporary data folder), compared with DuckDB's: shipped raw/
+# (then one new publication) and 10^5 synthetic observations; prints the comparisons, tasks per worker, timings.
+spark-cluster-test: $(SPARK_STAMP)
+	$(BIN)/python -m pytest -m spark_cluster -s
 
 $(SPARK_STAMP): $(STAMP)
 	command -v java >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless; }

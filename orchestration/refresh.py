@@ -85,6 +85,7 @@ class RefreshSummary:
     step_seconds: dict[str, float] = field(default_factory=dict)  # wall time of each step, slowest first
     unchanged: bool = False  # nothing new since the last dbt build: no rebuild, no new release, no new report
     dbt_scope: str | None = None  # every figure rebuilt and why, or only those changed (audit.dbt_builds.scope)
+    engine: str = "duckdb"  # where dbt built the marts: duckdb, or spark (its Thrift endpoint)
     data_dir: Path | None = None
     repaired: list[str] = field(default_factory=list)  # damaged files found and rewritten (raw zone, serving copy)
 
@@ -153,7 +154,7 @@ class RefreshSummary:
         lines += [
             "  dbt: nothing changed since the last build: no rebuild, no new release, no new report"
             if self.unchanged
-            else f"  dbt: {len(self.models_built)} models and seeds built, {len(marts)} of them marts"
+            else f"  dbt on {self.engine}: {len(self.models_built)} models and seeds built, {len(marts)} of them marts"
             + (f" ({self.dbt_scope})" if self.dbt_scope else ""),
             "  slowest steps: " + ", ".join(f"{step} {seconds:.1f} s" for step, seconds in list(self.step_seconds.items())[:3]),
             f"  checks: {self.checks_passed} passed, {len(self.checks_failed)} failed"
@@ -175,6 +176,11 @@ def run_refresh(data_dir: Path | None = None, raw_dir: Path | None = None, insta
     data_dir = Path(data_dir or settings.data_dir()).resolve()
     raw_root = Path(raw_dir or settings.raw_dir()).resolve()
     check_raw_folder(raw_root)  # one clear reason instead of a run that publishes empty marts
+    engine = settings.engine()
+    if engine == "spark":  # no cluster, no client or no answer: said now, not after the ingest
+        from orchestration.engines.spark_thrift import check_ready
+
+        engine = f"spark ({check_ready(data_dir)})"
     defs = build_definitions(data_dir, raw_root)
     if instance is None:
         os.environ["DAGSTER_HOME"] = str(prepare_dagster_home(data_dir))
@@ -196,6 +202,7 @@ def run_refresh(data_dir: Path | None = None, raw_dir: Path | None = None, insta
         time.monotonic() - started,
         warehouse=settings.warehouse_path(data_dir),
         data_dir=data_dir,
+        engine=engine,
     )
     summary.ignored = ignored_files(raw_root)
 
@@ -355,7 +362,7 @@ def main(argv: list[str]) -> int:
     try:
         with exclusive_lock(settings.data_dir() / settings.REFRESH_LOCK_FILE, on_wait=waiting):
             summary = run_refresh()
-    except RawFolderError as exc:
+    except (RawFolderError, settings.CannotStartError) as exc:
         print(f"Refresh FAILED before it started: {exc}", file=sys.stderr)
         return EXIT_CANNOT_START
     except Exception as exc:  # outside any step: Dagster's own storage, the Dagster home, the lock file

@@ -5,6 +5,8 @@ QZ_DATA_DIR  the data folder (default: <repo>/data) holding warehouse.duckdb, th
 QZ_RAW_DIR   the folder of published source files (default: <repo>/raw).
 QZ_DUCKDB_MEMORY_LIMIT  the most memory one DuckDB connection (and dbt's) may use before it spills to
              disk (default 2GB).
+QZ_ENGINE    where dbt builds the marts: duckdb (default, in the warehouse file) or spark (a Spark cluster's
+             Thrift Server: `make spark-cluster`, docs/scaling-out.md).
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 DATA_DIR_ENV = "QZ_DATA_DIR"
 RAW_DIR_ENV = "QZ_RAW_DIR"
 MEMORY_LIMIT_ENV = "QZ_DUCKDB_MEMORY_LIMIT"  # profiles.yml reads the same variable for dbt
+ENGINE_ENV = "QZ_ENGINE"
+ENGINES = {"duckdb": "local", "spark": "spark_thrift"}  # engine → its output in dbt_project/profiles.yml
 
 WAREHOUSE_FILE = "warehouse.duckdb"
 LOCK_FILE = "warehouse.lock"  # held by every warehouse write (each file load, the dbt build)
@@ -38,6 +42,18 @@ def duckdb_config(temp_directory: Path | None = None) -> dict[str, str | bool]:
     if temp_directory is not None:
         config["temp_directory"] = str(temp_directory)
     return config
+
+
+class CannotStartError(RuntimeError):
+    """The refresh cannot start as configured (an unknown engine, no Spark cluster): the message says what to do."""
+
+
+def engine() -> str:
+    """The engine dbt builds the marts on; anything but a known name is refused rather than guessed."""
+    value = (os.environ.get(ENGINE_ENV) or "duckdb").strip().lower()
+    if value not in ENGINES:
+        raise CannotStartError(f"{ENGINE_ENV}={value!r}: use one of {', '.join(ENGINES)}")
+    return value
 
 
 def data_dir() -> Path:

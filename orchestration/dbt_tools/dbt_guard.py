@@ -7,7 +7,8 @@ Elsewhere it simply runs dbt.
 
 It also takes the data folder from the Dagster resource as its first argument (`--qz-data-dir=PATH`, dagster-dbt's
 `global_config_flags`) and hands it to dbt as QZ_DATA_DIR, which profiles.yml reads: the folder reaches dbt
-explicitly, and the refresh's own environment is never changed.
+explicitly, and the refresh's own environment is never changed. On the Spark engine the Thrift endpoint comes the
+same way (`--qz-spark-thrift=HOST:PORT`, read by the `spark_thrift` target as QZ_SPARK_THRIFT_HOST and _PORT).
 """
 
 from __future__ import annotations
@@ -21,10 +22,29 @@ from orchestration import settings
 
 PR_SET_PDEATHSIG = 1
 DATA_DIR_FLAG = "--qz-data-dir="
+SPARK_THRIFT_FLAG = "--qz-spark-thrift="
 
 
 def data_dir_flag(data_dir) -> str:
     return f"{DATA_DIR_FLAG}{data_dir}"
+
+
+def spark_thrift_flag(endpoint) -> str:
+    return f"{SPARK_THRIFT_FLAG}{endpoint}"
+
+
+def take_flags(args: list[str], environ) -> list[str]:
+    """The leading --qz-* flags into `environ` (this process's, and dbt's after exec); dbt's own arguments."""
+    while args and args[0].startswith("--qz-"):
+        flag = args.pop(0)
+        if flag.startswith(DATA_DIR_FLAG):
+            environ[settings.DATA_DIR_ENV] = flag[len(DATA_DIR_FLAG) :]
+        elif flag.startswith(SPARK_THRIFT_FLAG):
+            host, _, port = flag[len(SPARK_THRIFT_FLAG) :].rpartition(":")
+            environ["QZ_SPARK_THRIFT_HOST"], environ["QZ_SPARK_THRIFT_PORT"] = host, port
+        else:
+            raise SystemExit(f"qz-dbt: unknown flag {flag}")
+    return args
 
 
 def main() -> None:
@@ -34,9 +54,7 @@ def main() -> None:
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
         if os.getppid() != parent:  # the parent died before the request took effect
             sys.exit(137)
-    args = sys.argv[1:]
-    if args and args[0].startswith(DATA_DIR_FLAG):
-        os.environ[settings.DATA_DIR_ENV] = args.pop(0)[len(DATA_DIR_FLAG) :]  # this process's, and dbt's after exec
+    args = take_flags(sys.argv[1:], os.environ)
     real = settings.real_dbt_executable()
     os.execv(real, [real, *args])
 

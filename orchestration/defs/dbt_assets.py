@@ -1,7 +1,9 @@
 """The dbt project as Dagster assets; dbt tests become asset checks.
 
 dbt runs as a subprocess on the same DuckDB file, so it runs under the warehouse lock and no
-connection of this process is open meanwhile (DuckDB allows one writer process per file).
+connection of this process is open meanwhile (DuckDB allows one writer process per file). On the Spark engine
+(QZ_ENGINE=spark) dbt builds on the cluster's Thrift Server instead, and the marts it wrote there are then imported
+into the warehouse's schemas marts and quality, which the snapshot and the report read on both engines.
 """
 
 import hashlib
@@ -15,8 +17,9 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from orchestration import settings
-from orchestration.dbt_tools.build_scope import LastBuild, decide
-from orchestration.defs.resources import WarehouseResource
+from orchestration.dbt_tools.build_scope import BuildScope, LastBuild, decide
+from orchestration.defs.resources import DbtResource, WarehouseResource
+from orchestration.engines.spark_thrift import Endpoint, import_spark_tables, thrift_endpoint
 from orchestration.publish.serving import published_run_id, verify_current
 from orchestration.reporting.report import reported_run_ids
 
@@ -39,11 +42,12 @@ def _manifest_is_stale() -> bool:
     return any(p.stat().st_mtime > built for p in _project_files())
 
 
-def project_fingerprint() -> str:
-    """The dbt project's files and the code that publishes the marts, by content: a changed model, seed,
-    threshold or publishing code means the marts, snapshot and report must be made again."""
+def project_fingerprint(target: str) -> str:
+    """The dbt project's files and the code that publishes the marts, by content, and the dbt target built on: a
+    changed model, seed, threshold or publishing code means the marts, snapshot and report must be made again; a
+    change of engine means every figure is rebuilt (each engine's incremental tables know only its own builds)."""
     code = settings.REPO_ROOT / "orchestration"
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(target.encode())
     for path in [*_project_files(), *sorted(p for p in code.rglob("*") if p.suffix in (".py", ".j2"))]:
         digest.update(path.relative_to(settings.REPO_ROOT).as_posix().encode())
         digest.update(path.read_bytes())
@@ -69,9 +73,9 @@ class QuzhouDbtTranslator(DagsterDbtTranslator):
 
 
 @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=QuzhouDbtTranslator())
-def quzhou_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+def quzhou_dbt_models(context: dg.AssetExecutionContext, dbt: DbtResource, warehouse: WarehouseResource):
     store = warehouse.get()
-    project, last_load = project_fingerprint(), store.last_load_id()
+    project, last_load = project_fingerprint(dbt.target or "local"), store.last_load_id()
     inputs = store.dbt_inputs_fingerprint(last_load, project)
     last = store.last_dbt_build()
     if (
@@ -91,18 +95,30 @@ def quzhou_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, wa
     built_from = last[2] if last is not None else None
     changes = store.changes_since(built_from.last_load_id) if built_from and built_from.last_load_id is not None else None
     scope = decide(built_from, project, changes)
-    context.log.info(f"dbt build, {scope.describe()}")
+    if dbt.on_spark:
+        endpoint = spark_endpoint(dbt, warehouse.data_path)
+        if not scope.full:  # an honest full rebuild: Spark's figure models are tables (macros/changed_figures.sql)
+            scope = BuildScope("on Spark every figure is rebuilt (its figure models are tables, not incremental)")
+    context.log.info(f"dbt build on {dbt.target}, {scope.describe()}")
     store.begin_dbt_build(context.run_id, scope)
     try:
         with store.lock():
             invocation = dbt.cli(["build", *scope.dbt_args()], context=context)
             yield from invocation.stream()
+        if dbt.on_spark:  # before the build counts as finished: an import that fails leaves it unfinished
+            imported = import_spark_tables(store, endpoint, Path(invocation.target_path) / "manifest.json")
+            context.log.info(f"imported {len(imported)} tables from Spark ({endpoint}): {sum(imported.values()):,} rows")
     finally:
         store.end_dbt_build()
     store.record_dbt_build(inputs, context.run_id, LastBuild(last_load, project))
     target = dbt_project.project_dir / dbt_project.target_path
     keep_parse_state(Path(invocation.target_path), target)
     prune_run_folders(target)
+
+
+def spark_endpoint(dbt: DbtResource, data: Path) -> Endpoint:
+    # None when no cluster was found as the definitions were built: thrift_endpoint then raises saying so
+    return Endpoint.parse(dbt.spark_thrift) if dbt.spark_thrift else thrift_endpoint(data)
 
 
 def keep_parse_state(run_target: Path, target: Path) -> None:

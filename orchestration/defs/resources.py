@@ -50,3 +50,11 @@ class DbtResource(DbtCliResource):
 
     def _initialize_dbt_core_adapter(self, args):
         return None
+
+    # The Spark engine's Thrift endpoint (host:port) when the target is spark_thrift: after dbt built the marts on
+    # the cluster, the refresh reads them from there (orchestration/engines/spark_thrift.py).
+    spark_thrift: str | None = None
+
+    @property
+    def on_spark(self) -> bool:
+        return self.target == "spark_thrift"

@@ -19,7 +19,7 @@ import shutil
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import duckdb
@@ -98,34 +98,74 @@ def _spark_files(data: Path, schema: str, table: str) -> list[Path]:
     return sorted((spark_dir(data) / "warehouse" / f"{schema}.db" / table).glob("*.parquet"))
 
 
-def compare_engines(data: Path) -> list[TableComparison]:
-    """Every table of the compared schemas in the DuckDB warehouse against the one Spark built."""
+def _warehouse_tables(con: duckdb.DuckDBPyConnection, catalog: str) -> list[tuple[str, str]]:
+    return con.execute(
+        "select table_schema, table_name from information_schema.tables "
+        "where table_catalog = ? and list_contains(?, table_schema) order by 1, 2",
+        [catalog, list(COMPARED_SCHEMAS)],
+    ).fetchall()
+
+
+def _columns(con: duckdb.DuckDBPyConnection, catalog: str, schema: str, table: str) -> list[tuple[str, str]]:
+    return con.execute(
+        "select column_name, data_type from information_schema.columns "
+        "where table_catalog = ? and table_schema = ? and table_name = ? order by ordinal_position",
+        [catalog, schema, table],
+    ).fetchall()
+
+
+def _reference(data: Path) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
     con.execute("set TimeZone = 'UTC'")  # Spark writes instants in UTC; DuckDB's timestamps are zone-less
     con.execute(f"attach '{settings.warehouse_path(data).as_posix()}' as wh (read_only)")
-    tables = con.execute(
-        "select table_schema, table_name from information_schema.tables "
-        "where table_catalog = 'wh' and list_contains(?, table_schema) order by 1, 2",
-        [list(COMPARED_SCHEMAS)],
-    ).fetchall()
-    return [_compare_table(con, data, schema, table) for schema, table in tables]
+    return con
 
 
-def _compare_table(con: duckdb.DuckDBPyConnection, data: Path, schema: str, table: str) -> TableComparison:
+def compare_engines(data: Path) -> list[TableComparison]:
+    """Every table of the compared schemas in the DuckDB warehouse against the one Spark built (session target)."""
+    con = _reference(data)
+    comparisons = []
+    for schema, table in _warehouse_tables(con, "wh"):
+        files = _spark_files(data, schema, table)
+        if files:
+            con.execute(f"create or replace temp view spark_side as select * from read_parquet({[f.as_posix() for f in files]})")
+        comparisons.append(_compare_table(con, schema, table, "spark_side" if files else None))
+    return comparisons
+
+
+def compare_warehouses(duckdb_data: Path, spark_data: Path) -> list[TableComparison]:
+    """Every table of the compared schemas of a DuckDB refresh against those of a Spark refresh (QZ_ENGINE=spark) of
+    the same raw folder: the marts the Spark refresh serves, as it imported them from the cluster. Their column types
+    must be the same too."""
+    con = _reference(duckdb_data)
+    con.execute(f"attach '{settings.warehouse_path(spark_data).as_posix()}' as sp (read_only)")
+    present = set(_warehouse_tables(con, "sp"))
+    comparisons = []
+    for schema, table in _warehouse_tables(con, "wh"):
+        if (schema, table) not in present:
+            comparisons.append(_compare_table(con, schema, table, None))
+            continue
+        theirs, ours = _columns(con, "sp", schema, table), _columns(con, "wh", schema, table)
+        typed_apart = [
+            f"{n} {t} on Spark, {dict(ours).get(n)} on DuckDB" for n, t in theirs if dict(ours).get(n) not in (None, t)
+        ]
+        comparison = _compare_table(con, schema, table, f"sp.{schema}.{table}")
+        if typed_apart and comparison.problem is None:
+            comparison = replace(comparison, problem=f"types differ: {'; '.join(typed_apart)}")
+        comparisons.append(comparison)
+    return comparisons
+
+
+def _compare_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, spark_side: str | None) -> TableComparison:
+    """wh.<schema>.<table> against the relation `spark_side` (None: Spark has no such table)."""
     relation = f"{schema}.{table}"
-    columns = con.execute(
-        "select column_name, data_type from information_schema.columns "
-        "where table_catalog = 'wh' and table_schema = ? and table_name = ? order by ordinal_position",
-        [schema, table],
-    ).fetchall()
+    columns = _columns(con, "wh", schema, table)
     duckdb_rows = con.execute(f"select count(*) from wh.{relation}").fetchone()[0]
-    files = _spark_files(data, schema, table)
-    if not files:
+    if spark_side is None:
         return TableComparison(relation, duckdb_rows, 0, len(columns), duckdb_rows, 0.0, "Spark wrote no table")
-    con.execute(f"create or replace temp view spark_side as select * from read_parquet({[f.as_posix() for f in files]})")
-    spark_columns = {name for name, *_ in con.execute("describe spark_side").fetchall()}
+    spark_columns = {name for name, *_ in con.execute(f"describe {spark_side}").fetchall()}
     missing = [name for name, _ in columns if name not in spark_columns]
-    spark_rows = con.execute("select count(*) from spark_side").fetchone()[0]
+    spark_rows = con.execute(f"select count(*) from {spark_side}").fetchone()[0]
     if missing:
         return TableComparison(relation, duckdb_rows, spark_rows, len(columns), duckdb_rows, 0.0, f"Spark lacks {missing}")
     floats = [name for name, kind in columns if kind in FLOAT_TYPES]
@@ -151,7 +191,7 @@ def _compare_table(con: duckdb.DuckDBPyConnection, data: Path, schema: str, tabl
     max_difference = "greatest(" + ", ".join(f'coalesce(abs(d."{c}" - s."{c}"), 0)' for c in floats) + ")" if floats else "0"
     differing, worst = con.execute(
         f"""
-        with d as ({side(f"wh.{relation}")}), s as ({side("spark_side")})
+        with d as ({side(f"wh.{relation}")}), s as ({side(spark_side)})
         select count(*) filter (where d._pair is null or s._pair is null or not ({same_exact} and {close_floats})),
                coalesce(max({max_difference}), 0)
         from d full join s on d._pair = s._pair

@@ -25,10 +25,11 @@ from pathlib import Path
 from orchestration import settings
 from orchestration.ingest.catalogue_checks import check_catalogue, duplicates_across_files
 from orchestration.ingest.families import ALL_FAMILIES, CATALOGUE_FAMILIES, FACT_FAMILIES, Family
-from orchestration.ingest.file_snapshot import StillBeingWritten, read_whole, settle_seconds, unsettled_reason
+from orchestration.ingest.file_snapshot import settle_seconds, unsettled_reason
 from orchestration.ingest.layout_set import resolve_layouts
 from orchestration.ingest.layouts import Layout, layout_files
-from orchestration.ingest.reading import Issue, ParsedBatch, locate_issues, read_batch, sha256_of
+from orchestration.ingest.parallel_read import Deferred, ReadJob, read_in_order
+from orchestration.ingest.reading import Issue, ParsedBatch, locate_issues, sha256_of
 from orchestration.ingest.validation import Catalogue, ValidationOutcome, validate_files
 from orchestration.store.warehouse import LoadRecord, Warehouse
 
@@ -322,6 +323,7 @@ def ingest_family(family: Family, raw_root: Path, warehouse: Warehouse, run_id: 
         earlier_issues = warehouse.latest_issues(con, family, still_refused)
         held = warehouse.held_versions(con, family) if family in FACT_FAMILIES else {}
         guard = shrink_guard_share()
+        to_read: list[ReadJob] = []
         for path in (p for p in paths if p not in refused and p not in deferred):
             rel, started = path.relative_to(raw_root).as_posix(), datetime.now()
             sha = present[rel]
@@ -343,26 +345,23 @@ def ingest_family(family: Family, raw_root: Path, warehouse: Warehouse, run_id: 
                 log.info("moved %s -> %s", old, rel)
                 outcomes.append(FileOutcome(family.name, rel, "moved", 0, [], load_id, note=f"moved from {old}"))
                 continue
-            try:
-                data = read_whole(path, sha)  # the bytes hashed above are the bytes parsed and recorded
-            except StillBeingWritten as exc:
-                defer(rel, str(exc))
-                continue
-            except FileNotFoundError:
-                defer(rel, "disappeared while the refresh read it")
-                continue
             layout = layout_of(rel)
             if isinstance(layout, list):
                 names = ", ".join(found.path for found in layout)
                 issue = Issue(
                     rel, None, None, "layout_ambiguous", None, f"matched by more than one layout ({names}): narrow their files"
                 )
-                load_id = warehouse.record_quarantine(con, record(rel, sha, started, len(data)), [issue], [])
+                load_id = warehouse.record_quarantine(con, record(rel, sha, started, _size(path)), [issue], [])
                 outcomes.append(FileOutcome(family.name, rel, "quarantined", 0, [issue], load_id))
                 continue
-            batch = read_batch(family, path, rel, units, data=data, layout=layout, labels=labels)
-            pending.append(_Pending(path, rel, sha, len(data), started, batch))
-            del data
+            to_read.append(ReadJob(path, rel, sha, started, layout, _size(path)))
+        # Read and parsed by a pool of processes where it pays (parallel_read.py), handed back in this order.
+        for job, read in read_in_order(to_read, family, units, labels):
+            if isinstance(read, Deferred):
+                defer(job.rel, read.reason)
+                continue
+            batch, size = read
+            pending.append(_Pending(job.path, job.rel, job.sha256, size, job.started, batch))
             if sliced and sum(p.batch.rows_read for p in pending) >= SLICE_ROWS:  # validate and commit, then let go
                 outcomes += settle(pending)
                 pending = []
@@ -376,6 +375,13 @@ def ingest_family(family: Family, raw_root: Path, warehouse: Warehouse, run_id: 
                 log.warning("withdrawn %s: %s", rel, reason)
                 outcomes.append(FileOutcome(family.name, rel, "withdrawn", 0, [], load_id, note=reason))
     return sorted(outcomes, key=lambda o: o.file_path)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0  # gone meanwhile: reading it says so
 
 
 def _validate_failing_closed(family: Family, catalogue: Catalogue, frames: dict, docs_dir: Path | None) -> dict:

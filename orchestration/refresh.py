@@ -239,7 +239,7 @@ def run_refresh(data_dir: Path | None = None, raw_dir: Path | None = None, insta
         summary.unchanged = True
         summary.snapshot = current_snapshot(data_dir) if current_snapshot(data_dir).exists() else None
         summary.report = latest_report(data_dir)
-    summary.conflicts, summary.dbt_scope = _from_warehouse(settings.warehouse_path(data_dir), result.run_id)
+    summary.conflicts, summary.dbt_scope = _from_warehouse(data_dir, result.run_id)
     for evaluation in result.get_asset_check_evaluations():
         if evaluation.passed:
             summary.checks_passed += 1
@@ -252,15 +252,17 @@ def run_refresh(data_dir: Path | None = None, raw_dir: Path | None = None, insta
     return summary
 
 
-def _from_warehouse(warehouse: Path, run_id: str) -> tuple[int, str | None]:
+def _from_warehouse(data_dir: Path, run_id: str) -> tuple[int, str | None]:
     """Figures in conflict (quality.qa_conflicts) and the scope of this run's dbt build, if it built."""
     import duckdb
 
+    from orchestration.store.warehouse import Warehouse, WarehouseUnavailableError
+
     try:
-        with duckdb.connect(str(warehouse), read_only=True) as con:
+        with Warehouse(data_dir).connect(read_only=True) as con:
             scope = con.execute("select any_value(scope) from audit.dbt_builds where run_id = ?", [run_id]).fetchone()[0]
             return con.execute("select count(*) from quality.qa_conflicts").fetchone()[0], scope
-    except duckdb.Error:  # the dbt build did not get that far: the run failed and says why
+    except (duckdb.Error, WarehouseUnavailableError, FileNotFoundError):  # the run did not get that far: it failed and says why
         return 0, None
 
 

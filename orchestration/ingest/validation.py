@@ -23,6 +23,7 @@ import pandas as pd
 
 from orchestration.ingest.families import DEFAULT_EARLIEST_YEAR, Family
 from orchestration.ingest.reading import ROW_COLUMN, Issue
+from orchestration.ingest.rule_texts import rule_message
 from orchestration.reporting.data_docs_offline import make_offline
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # no telemetry: there is no network
@@ -181,14 +182,6 @@ def build_suite(family: Family, catalogue: Catalogue, frame: pd.DataFrame):
     return gx.ExpectationSuite(name=f"raw_{family.name}", expectations=expectations)
 
 
-_RULE_TEXT = {
-    "expect_column_values_to_not_be_null": "a value is required",
-    "expect_column_values_to_be_in_set": "value not allowed here (not in the catalogue or vocabulary)",
-    "expect_column_values_to_match_regex": "value does not have the required form",
-    "expect_compound_columns_to_be_unique": "duplicate key within the file",
-    "expect_column_values_to_be_between": "value outside the allowed range",
-    "expect_column_values_to_not_match_regex": "looks like a spreadsheet formula; formulas are not accepted in published figures",
-}
 # Helper columns reported under the column a steward can fix.
 _SHOWN_AS = {
     "_period_start_year": ("period", "the period lies in the future; only a forecast (obs_status forecast) may"),
@@ -234,12 +227,12 @@ def _describe(rule: str, kwargs: dict[str, Any], entry: dict[str, Any]) -> tuple
         return column, found, f"outside the indicator's plausible range: must be {bound} {expected}"
     if "column_list" in kwargs:
         cols = [c for c in kwargs["column_list"] if c != FILE_COLUMN]
-        return ",".join(cols), "|".join(str(entry.get(c)) for c in cols), _RULE_TEXT[rule]
+        return ",".join(cols), "|".join(str(entry.get(c)) for c in cols), rule_message(rule)
     column = kwargs.get("column")
     if column in _SHOWN_AS:
         shown, message = _SHOWN_AS[column]
         return shown, entry.get(column), message
-    message = _RULE_TEXT.get(rule, rule)
+    message = rule_message(rule)
     if rule == "expect_column_values_to_match_regex":
         message += f" (regex {kwargs['regex']})"
     return column, entry.get(column), message

@@ -20,6 +20,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from orchestration import settings
+from orchestration.ingest.rule_texts import RULE_TITLES
 from orchestration.ingest.validation import FORMULA_LIKE
 from orchestration.reporting.charts import STATUS_COLOURS, format_number, progress_chart
 from orchestration.reporting.data_docs_history import read_manifest
@@ -31,6 +32,30 @@ from orchestration.store.warehouse import Warehouse
 BEIJING = timezone(timedelta(hours=8), "北京时间 UTC+8")
 HISTORY_FILE = "history.json"
 EXPORTS_DIR = "exports"  # <reports>/exports/<report name>/<list>.csv: every row of the page's capped lists
+# The regions the report is about, in order (dbt_project/seeds/report_regions.csv; dbt builds qa_completeness's grid
+# from the same rows): data, so that a warehouse for another city edits a file, not the code.
+REPORT_REGIONS = settings.DBT_PROJECT_DIR / "seeds" / "report_regions.csv"
+
+
+@dataclass(frozen=True)
+class ReportRegions:
+    codes: list[str]  # every region shown, in order
+    completeness: list[str]  # those with a completeness grid
+    progress_all: list[str]  # every target assessed for them
+    progress_own: list[str]  # only the targets they set themselves
+
+
+def report_regions(path: Path = REPORT_REGIONS) -> ReportRegions:
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = sorted(csv.DictReader(handle), key=lambda r: int(r["sort_order"]))
+    return ReportRegions(
+        [r["region_code"] for r in rows],
+        [r["region_code"] for r in rows if r["show_completeness"].strip().lower() == "true"],
+        [r["region_code"] for r in rows if r["progress_targets"] == "all"],
+        [r["region_code"] for r in rows if r["progress_targets"] == "own"],
+    )
+
+
 MAX_LISTED = 200  # rows shown per long list (revisions, jumps); the page says how many there are in all
 
 STATUS_LABELS = {
@@ -40,31 +65,6 @@ STATUS_LABELS = {
     "limited_progress": "进展有限 limited progress",
     "deterioration": "退步 deterioration",
     "not_assessable": "无法评估 not assessable",
-}
-
-
-# What each rule checks, in both languages, for the quarantine table (the rule's code stays beside it).
-RULE_TITLES = {
-    "expect_column_values_to_not_be_null": "缺少必填值 required value missing",
-    "expect_column_values_to_be_in_set": "取值不在允许范围 value not in the catalogue or vocabulary",
-    "expect_column_values_to_match_regex": "格式不符 value not in the required form",
-    "expect_column_values_to_not_match_regex": "疑似表格公式 looks like a spreadsheet formula",
-    "expect_compound_columns_to_be_unique": "键重复 duplicate key",
-    "expect_column_values_to_be_between": "超出允许区间 outside the allowed range",
-    "expect_column_pair_values_to_be_equal": "与指标目录不一致 differs from the indicator catalogue",
-    "expect_column_pair_values_a_to_be_greater_than_b": "超出合理范围 outside the plausible range",
-    "parse_period": "期间无法识别 period not understood",
-    "parse_quantity": "数值无法识别 number not understood",
-    "parse_number": "数值无法识别 number not understood",
-    "parse_int": "整数无法识别 whole number not understood",
-    "parse_bool": "真假值无法识别 true/false not understood",
-    "parse_date": "日期无法识别 date not understood",
-    "unit_conversion": "单位无法换算 unit cannot be converted",
-    "field_count": "字段数不符 wrong number of fields",
-    "columns": "表头不符 header not as required",
-    "empty_file": "空文件 empty file",
-    "no_rows": "没有数据行 no data rows",
-    "duplicate_across_files": "与其他文件重复 defined in another file too",
 }
 
 
@@ -144,6 +144,7 @@ def gather(
     raw folder) the families read now: a refused file counts as quarantined for as long as it is there.
     """
     since = since_load_id if since_load_id is not None else -1
+    focus = report_regions()
     scope = {"run_id": run_id, "since": since}
     in_scope = "(l.run_id = $run_id or l.load_id > $since)"  # this run's records, and any since the last report
     # Summaries first (by family and status), then capped lists: a refresh of thousands of files must still give a
@@ -253,15 +254,17 @@ def gather(
         """
         select p.*, i.name_zh, i.name_en, i.theme from marts.mart_indicator_progress as p
         join marts.dim_indicator as i using (indicator_code)
-        where p.region_code in ('330800', '330801') or (p.region_code = '330000' and p.target_region_code = '330000')
+        where list_contains(?, p.region_code) or (list_contains(?, p.region_code) and p.target_region_code = p.region_code)
         order by i.theme, p.indicator_code, p.region_code, p.target_year""",
+        [focus.progress_all, focus.progress_own],
     )
     series = _rows(
         con,
         """
         select indicator_code, region_code, start_year as year, value from marts.fct_observation
-        where in_comparable_series and value_type = 'level' and region_code in ('330000', '330800', '330801')
+        where in_comparable_series and value_type = 'level' and list_contains(?, region_code)
         order by year""",
+        [focus.codes],
     )
 
     by_series: dict[tuple[str, str], list[tuple[int, float]]] = defaultdict(list)
@@ -341,7 +344,8 @@ def gather(
         "in_scope": in_scope,
         "years": years,
         "matrix": matrix,
-        "latest_summary": dict(latest_summary),
+        "matrix_regions": focus.completeness,
+        "latest_summary": {r: latest_summary[r] for r in focus.completeness if r in latest_summary},
         "latest_year": years[-1] if years else None,
         "themes": dict(sorted(themes.items())),
         "counts": counts,

@@ -37,7 +37,11 @@ years as (
 grid as (
     select i.indicator_code, i.theme, r.region_code, y.year
     from {{ ref('dim_indicator') }} as i
-    cross join (select region_code from {{ ref('dim_region') }} where region_code in ('330000', '330800')) as r
+    cross join (
+        select d.region_code from {{ ref('dim_region') }} as d
+        inner join {{ ref('report_regions') }} as f on d.region_code = f.region_code
+        where f.show_completeness
+    ) as r
     cross join years as y
     where i.value_type in ('level', 'grade')
 )

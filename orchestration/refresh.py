@@ -172,6 +172,8 @@ def run_refresh(data_dir: Path | None = None, raw_dir: Path | None = None, insta
     import dagster as dg
 
     from orchestration.definitions import build_definitions
+    from orchestration.defs import summary_keys as keys
+    from orchestration.defs.serving_assets import REPORT_KEY, marts_snapshot
 
     data_dir = Path(data_dir or settings.data_dir()).resolve()
     raw_root = Path(raw_dir or settings.raw_dir()).resolve()
@@ -210,18 +212,18 @@ def run_refresh(data_dir: Path | None = None, raw_dir: Path | None = None, insta
         materialization = event.materialization
         key = materialization.asset_key.to_user_string()
         meta = materialization.metadata
-        summary.repaired += meta["repaired"].value if "repaired" in meta else []
+        summary.repaired += meta[keys.REPAIRED].value if keys.REPAIRED in meta else []
         if key.startswith("raw/"):
             for status in FILE_STATUSES:
-                summary.files[status] = summary.files.get(status, 0) + int(meta[f"files_{status}"].value)
-            for change in ("withdrawn", "changed"):
-                summary.figures[change] = summary.figures.get(change, 0) + int(meta[f"figures_{change}"].value)
-        elif key == "serving/marts_snapshot":
-            summary.snapshot = Path(meta["snapshot"].value)
+                summary.files[status] = summary.files.get(status, 0) + int(meta[keys.files_key(status)].value)
+            for change in keys.FIGURE_CHANGES:
+                summary.figures[change] = summary.figures.get(change, 0) + int(meta[keys.figures_key(change)].value)
+        elif key == marts_snapshot.key.to_user_string():
+            summary.snapshot = Path(meta[keys.SNAPSHOT].value)
         elif key.startswith("maintenance/"):
             continue
-        elif key == "reports/quality_report":
-            summary.report = Path(meta["report"].value)
+        elif key == REPORT_KEY.to_user_string():
+            summary.report = Path(meta[keys.REPORT].value)
         else:
             summary.models_built.append(key)
     durations = {e.step_key: e.event_specific_data.duration_ms / 1000 for e in result.all_events if e.is_step_success}

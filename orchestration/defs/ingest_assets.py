@@ -9,6 +9,7 @@ is a WARN of the `no_file_withdrawn` check. Checks are reported after the materi
 
 import dagster as dg
 
+from orchestration.defs import summary_keys
 from orchestration.defs.owners import WAREHOUSE_TEAM
 from orchestration.defs.resources import RawFilesResource, WarehouseResource
 from orchestration.ingest.families import ALL_FAMILIES, CATALOGUE_FAMILIES, Family
@@ -129,15 +130,15 @@ def build_ingest_asset(family: Family) -> dg.AssetsDefinition:
             )
         yield dg.MaterializeResult(
             metadata={
-                **{f"files_{status}": n for status, n in counts.items()},
+                **{summary_keys.files_key(status): n for status, n in counts.items()},
                 "rows_loaded": sum(o.rows for o in outcomes if o.status == "loaded"),
                 # figure by figure (audit.figure_changes): served figures this run stopped serving, or changed
-                **{f"figures_{change}": n for change, n in figures.items()},
+                **{summary_keys.figures_key(change): n for change, n in figures.items()},
                 "files": dg.MetadataValue.md(_summary_markdown(outcomes)),
                 "warehouse": dg.MetadataValue.path(str(store.path)),
                 "raw_zone": dg.MetadataValue.path(str(zone_dir(store.data_dir) / family.name)),
                 "raw_zone_partitions_written": zone.written,
-                "repaired": dg.MetadataValue.json([f"raw_zone/{p}" for p in zone.repaired]),
+                summary_keys.REPAIRED: dg.MetadataValue.json([f"raw_zone/{p}" for p in zone.repaired]),
             },
         )
         # after the materialization, so the checks' timestamps follow what they check

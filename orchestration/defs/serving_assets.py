@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from orchestration.defs import summary_keys
 from orchestration.defs.dbt_assets import quzhou_dbt_models
 from orchestration.defs.ingest_assets import VERDICT_TAG, WITH_WARNINGS
 from orchestration.defs.owners import BI_TEAM, STEWARDS
@@ -37,12 +38,12 @@ def marts_snapshot(context: dg.AssetExecutionContext, warehouse: WarehouseResour
     return dg.MaterializeResult(
         metadata={
             "release_id": release.release_id,
-            "snapshot": dg.MetadataValue.path(str(current_snapshot(warehouse.data_path))),
+            summary_keys.SNAPSHOT: dg.MetadataValue.path(str(current_snapshot(warehouse.data_path))),
             "snapshot_url": dg.MetadataValue.url(current_snapshot(warehouse.data_path).as_uri()),
             "release_folder": dg.MetadataValue.path(str(release.path)),
             "row_counts": dg.MetadataValue.md("\n".join(lines)),
             "dagster/row_count": sum(release.row_counts.values()),
-            "repaired": dg.MetadataValue.json([f"serving/current/{name}" for name in damaged]),
+            summary_keys.REPAIRED: dg.MetadataValue.json([f"serving/current/{name}" for name in damaged]),
             "backup": dg.MetadataValue.path(str(backup) if backup else "off (QZ_BACKUPS_KEPT=0)"),
         }
     )
@@ -97,7 +98,7 @@ def quality_report(context: dg.AssetExecutionContext, warehouse: WarehouseResour
     yield dg.MaterializeResult(
         metadata={
             "verdict": verdict,
-            "report": dg.MetadataValue.path(str(result.path)),
+            summary_keys.REPORT: dg.MetadataValue.path(str(result.path)),
             "report_url": dg.MetadataValue.url(result.path.as_uri()),
             "index": dg.MetadataValue.path(str(result.index)),
             "summary": dg.MetadataValue.md(result.summary_markdown),

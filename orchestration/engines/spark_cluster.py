@@ -169,12 +169,11 @@ def _started_here(folder: Path) -> dict[str, int]:
         role = pid_file.stem
         try:
             pid = int(pid_file.read_text().strip())
-            command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            command = _command_line(pid)
         except (OSError, ValueError):
             pid_file.unlink(missing_ok=True)  # gone, or never fully written: nothing of ours runs under it
             continue
-        # empty while the launcher scripts exec the JVM
-        if not command.strip() or (_ROLE_CLASSES[role.split("-")[0]] in command and str(folder) in command):
+        if _ROLE_CLASSES[role.split("-")[0]] in command and str(folder) in command:
             alive[role] = pid
         else:
             pid_file.unlink(missing_ok=True)  # the pid was reused by an unrelated process: never signal it
@@ -182,6 +181,17 @@ def _started_here(folder: Path) -> dict[str, int]:
 
 
 _ROLE_CLASSES = {"master": MASTER_CLASS, "worker": WORKER_CLASS, "thrift": THRIFT_CLASS}
+
+
+def _command_line(pid: int) -> str:
+    """The process's command line; read again once when empty (it is, for a moment, while the launcher scripts
+    exec the JVM). Still empty: a kernel thread or a zombie, never one of ours to signal."""
+    for _ in range(2):
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+        if command:
+            return command
+        time.sleep(0.2)
+    return ""
 
 
 def _launch(folder: Path, role: str, command: list[str]) -> subprocess.Popen:

@@ -21,6 +21,7 @@ import duckdb
 
 from orchestration import settings
 from orchestration.publish.checksums import CHECKSUMS_FILE, damaged, read_checksums, write_checksums
+from orchestration.store.sql_text import quote_identifier, string_literal
 from orchestration.store.warehouse import Warehouse
 
 SNAPSHOT_FILE = "snapshot.duckdb"  # not "marts.duckdb": the catalog name would clash with schema marts
@@ -79,14 +80,6 @@ def verify_current(data_dir: Path) -> list[str]:
     if sums is None:
         return [CHECKSUMS_FILE] if (current / CHECKSUMS_FILE).exists() else []
     return damaged(current, sums)
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"  # COMMENT ON takes no parameter
 
 
 def _sequence(name: str) -> int:
@@ -163,14 +156,14 @@ def _write_release(warehouse: Warehouse, staging: Path, release_id: str, publish
         counts = {}
         for table in tables:
             target = staging / f"{table}.parquet"
-            path = str(target).replace("'", "''")  # COPY takes no parameter for its target
-            con.execute(f"copy (select * from marts.{_quote(table)}) to '{path}' (format parquet, compression zstd)")
-            counts[table] = con.execute(f"select count(*) from marts.{_quote(table)}").fetchone()[0]
+            path = string_literal(str(target))  # COPY takes no parameter for its target
+            con.execute(f"copy (select * from marts.{quote_identifier(table)}) to {path} (format parquet, compression zstd)")
+            counts[table] = con.execute(f"select count(*) from marts.{quote_identifier(table)}").fetchone()[0]
 
     # The snapshot holds the marts as tables (not views over the Parquet files), so it is self-contained.
-    snapshot = str(staging / SNAPSHOT_FILE).replace("'", "''")  # ATTACH takes no parameter for its path
+    snapshot = string_literal(str(staging / SNAPSHOT_FILE))  # ATTACH takes no parameter for its path
     with duckdb.connect(config=settings.duckdb_config(temp_directory=staging / "spill")) as snap:
-        snap.execute(f"attach '{snapshot}' as snapshot (storage_version '{SNAPSHOT_STORAGE_VERSION}')")
+        snap.execute(f"attach {snapshot} as snapshot (storage_version '{SNAPSHOT_STORAGE_VERSION}')")
         snap.execute("use snapshot")
         snap.execute("create schema marts; create schema meta")
         # duckdb-engine reflects through DuckDB's pg_catalog; on SQLAlchemy 2.0 its queries cast to REGCLASS, a
@@ -179,27 +172,32 @@ def _write_release(warehouse: Warehouse, staging: Path, release_id: str, publish
         snap.execute("create type main.regclass as varchar")
         for table in tables:
             snap.execute(
-                f"create table marts.{_quote(table)} as select * from read_parquet(?)", [str(staging / f"{table}.parquet")]
+                f"create table marts.{quote_identifier(table)} as select * from read_parquet(?)",
+                [str(staging / f"{table}.parquet")],
             )
         for table, column in not_null:
             if table in tables:
-                snap.execute(f"alter table marts.{_quote(table)} alter column {_quote(column)} set not null")
+                snap.execute(f"alter table marts.{quote_identifier(table)} alter column {quote_identifier(column)} set not null")
         for table, comment in table_comments.items():
             if table in tables:
-                snap.execute(f"comment on table marts.{_quote(table)} is {_literal(comment)}")
+                snap.execute(f"comment on table marts.{quote_identifier(table)} is {string_literal(comment)}")
         for table, column, comment in column_comments:
             if table in tables:
-                snap.execute(f"comment on column marts.{_quote(table)}.{_quote(column)} is {_literal(comment)}")
+                snap.execute(
+                    f"comment on column marts.{quote_identifier(table)}.{quote_identifier(column)} is {string_literal(comment)}"
+                )
         # Each mart as a view in main, the schema a tool queries when it names no schema: Superset's SQL Lab never
         # sets one for DuckDB, so `select … from fct_observation` works there, whichever schema is picked. The
         # views carry the marts' descriptions too.
         for table in tables:
-            snap.execute(f"create view main.{_quote(table)} as select * from marts.{_quote(table)}")
+            snap.execute(f"create view main.{quote_identifier(table)} as select * from marts.{quote_identifier(table)}")
             if table in table_comments:
-                snap.execute(f"comment on view main.{_quote(table)} is {_literal(table_comments[table])}")
+                snap.execute(f"comment on view main.{quote_identifier(table)} is {string_literal(table_comments[table])}")
         for table, column, comment in column_comments:
             if table in tables:
-                snap.execute(f"comment on column main.{_quote(table)}.{_quote(column)} is {_literal(comment)}")
+                snap.execute(
+                    f"comment on column main.{quote_identifier(table)}.{quote_identifier(column)} is {string_literal(comment)}"
+                )
         snap.execute("create table meta.release (release_id varchar, published_at timestamptz, run_id varchar)")
         snap.execute("insert into meta.release values (?, ?, ?)", [release_id, published_at, run_id])
         snap.execute("create table meta.release_tables (table_name varchar, row_count bigint)")

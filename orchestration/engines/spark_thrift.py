@@ -20,6 +20,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from orchestration.engines.spark_cluster import ClusterError, read_cluster
+from orchestration.store.sql_text import quote_identifier, string_literal
 from orchestration.store.warehouse import Warehouse
 
 ENDPOINT_ENV = "QZ_SPARK_THRIFT"  # host:port of a Thrift Server started elsewhere
@@ -97,6 +98,10 @@ class SparkTable:
     columns: list[tuple[str, str]]  # (name, DuckDB type)
     location: Path
 
+    @property
+    def relation(self) -> str:
+        return f"{self.schema}.{quote_identifier(self.name)}"
+
 
 def describe_table(cursor, schema: str, name: str) -> SparkTable:
     cursor.execute(f"describe table extended `{schema}`.`{name}`")
@@ -135,12 +140,32 @@ def _manifest_models(manifest: Path) -> dict[tuple[str, str], dict]:
     }
 
 
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+def _create_table_sql(table: SparkTable, node: dict) -> str:
+    """The table as Spark declares it, with the NOT NULL of the model's enforced contract (dbt-duckdb's own)."""
+    enforced = node["config"].get("contract", {}).get("enforced")
+    not_null = {
+        name
+        for name, column in node["columns"].items()
+        if enforced and any(c["type"] == "not_null" for c in column.get("constraints", []))
+    }
+    columns = ", ".join(f"{quote_identifier(n)} {kind}{' not null' if n in not_null else ''}" for n, kind in table.columns)
+    return f"create table {table.relation} ({columns})"
 
 
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
+def _comment_sql(table: SparkTable, node: dict) -> list[str]:
+    """The model's descriptions as COMMENTs, where it persists them (persist_docs), as dbt-duckdb does."""
+    persist = node["config"].get("persist_docs", {})
+    statements = []
+    if persist.get("relation") and node.get("description"):
+        statements.append(f"comment on table {table.relation} is {string_literal(node['description'])}")
+    if persist.get("columns"):
+        present = {name for name, _ in table.columns}
+        statements += [
+            f"comment on column {table.relation}.{quote_identifier(name)} is {string_literal(column['description'])}"
+            for name, column in node["columns"].items()
+            if column.get("description") and name in present
+        ]
+    return statements
 
 
 def import_spark_tables(warehouse: Warehouse, endpoint: Endpoint, manifest: Path) -> dict[str, int]:
@@ -155,40 +180,23 @@ def import_spark_tables(warehouse: Warehouse, endpoint: Endpoint, manifest: Path
     counts = {}
     with warehouse.session() as con:
         con.execute("set TimeZone = 'UTC'")  # Spark's Parquet holds UTC instants; the marts' timestamps are zone-less
-        con.execute("begin")
+        con.begin()
         try:
             for schema in IMPORTED_SCHEMAS:
                 con.execute(f"drop schema if exists {schema} cascade")
                 con.execute(f"create schema {schema}")
             for table in tables:
                 node = models[(table.schema, table.name)]
-                relation = f"{table.schema}.{_quote(table.name)}"
-                not_null = (
-                    {
-                        name
-                        for name, column in node["columns"].items()
-                        if any(c["type"] == "not_null" for c in column.get("constraints", []))
-                    }
-                    if node["config"].get("contract", {}).get("enforced")
-                    else set()
-                )
-                definition = ", ".join(
-                    f"{_quote(name)} {kind}{' not null' if name in not_null else ''}" for name, kind in table.columns
-                )
-                con.execute(f"create table {relation} ({definition})")
+                con.execute(_create_table_sql(table, node))
                 files = sorted(str(p) for p in table.location.glob("*.parquet"))
                 if files:  # Spark writes no file for an empty table
-                    names = ", ".join(_quote(name) for name, _ in table.columns)
-                    con.execute(f"insert into {relation} ({names}) select {names} from read_parquet(?)", [files])
-                counts[f"{table.schema}.{table.name}"] = con.execute(f"select count(*) from {relation}").fetchone()[0]
-                if node["config"].get("persist_docs", {}).get("relation") and node.get("description"):
-                    con.execute(f"comment on table {relation} is {_literal(node['description'])}")
-                if node["config"].get("persist_docs", {}).get("columns"):
-                    for name, column in node["columns"].items():
-                        if column.get("description") and name in dict(table.columns):
-                            con.execute(f"comment on column {relation}.{_quote(name)} is {_literal(column['description'])}")
-            con.execute("commit")
+                    names = ", ".join(quote_identifier(name) for name, _ in table.columns)
+                    con.execute(f"insert into {table.relation} ({names}) select {names} from read_parquet(?)", [files])
+                counts[f"{table.schema}.{table.name}"] = con.execute(f"select count(*) from {table.relation}").fetchone()[0]
+                for statement in _comment_sql(table, node):
+                    con.execute(statement)
+            con.commit()
         except BaseException:
-            con.execute("rollback")
+            con.rollback()
             raise
     return counts

@@ -63,7 +63,7 @@ class Ports:
     master_ui: int = 8080
     thrift: int = 10000
     thrift_ui: int = 4040
-    worker_ui_first: int = 8081  # worker i (from 1) listens on worker_ui_first + i - 1
+    worker_ui_first: int = 8081  # and the next ones: worker_ui(i)
 
     @classmethod
     def from_environment(cls) -> Ports:
@@ -77,8 +77,11 @@ class Ports:
             given["worker_ui_first"] = int(os.environ["QZ_SPARK_WORKER_UI_PORT"])
         return cls(**given)
 
+    def worker_ui(self, i: int) -> int:
+        return self.worker_ui_first + i - 1  # worker i counts from 1
+
     def all(self) -> dict[str, int]:
-        workers = {f"worker-{i} UI": self.worker_ui_first + i - 1 for i in range(1, WORKERS + 1)}
+        workers = {f"worker-{i} UI": self.worker_ui(i) for i in range(1, WORKERS + 1)}
         return {
             "master": self.master,
             "master UI": self.master_ui,
@@ -206,12 +209,18 @@ def _launch(folder: Path, role: str, command: list[str]) -> subprocess.Popen:
     return process
 
 
-def _wait(what: str, ready, process: subprocess.Popen, folder: Path, role: str, deadline: float) -> None:
+def _wait(what: str, ready, launched: dict[str, subprocess.Popen], folder: Path, deadline: float) -> None:
+    """Until ready(): a process started so far that exits meanwhile, or the deadline, stops the start with the log of
+    that process (of the last one started, at the deadline)."""
     while not ready():
-        if process.poll() is not None:
-            raise ClusterError(f"the {what} stopped while starting (exit {process.returncode}):\n{_log_tail(folder, role)}")
+        for role, process in launched.items():
+            if process.poll() is not None:
+                raise ClusterError(
+                    f"{role} stopped while waiting for the {what} (exit {process.returncode}):\n{_log_tail(folder, role)}"
+                )
         if time.monotonic() > deadline:
-            raise ClusterError(f"the {what} did not come up within {START_TIMEOUT_SECONDS} s:\n{_log_tail(folder, role)}")
+            last = list(launched)[-1]
+            raise ClusterError(f"the {what} did not come up within {START_TIMEOUT_SECONDS} s:\n{_log_tail(folder, last)}")
         time.sleep(1)
 
 
@@ -251,8 +260,10 @@ def start(data: Path, ports: Ports | None = None) -> Cluster:
     spark_class = str(spark_home() / "bin" / "spark-class")
     master_url = f"spark://{HOST}:{ports.master}"
     deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    properties = str(_properties(folder))
+    launched: dict[str, subprocess.Popen] = {}
     try:
-        master = _launch(
+        launched["master"] = _launch(
             folder,
             "master",
             [
@@ -265,16 +276,14 @@ def start(data: Path, ports: Ports | None = None) -> Cluster:
                 "--webui-port",
                 str(ports.master_ui),
                 "--properties-file",
-                str(_properties(folder)),
+                properties,
             ],
         )
-        _wait("master", lambda: bool(_master_state(ports)), master, folder, "master", deadline)
-        worker_uis = []
+        _wait("master", lambda: bool(_master_state(ports)), launched, folder, deadline)
         for i in range(1, WORKERS + 1):
-            ui_port = ports.worker_ui_first + i - 1
             work = folder / "work" / f"worker-{i}"
             work.mkdir(parents=True, exist_ok=True)
-            _launch(
+            launched[f"worker-{i}"] = _launch(
                 folder,
                 f"worker-{i}",
                 [
@@ -287,28 +296,27 @@ def start(data: Path, ports: Ports | None = None) -> Cluster:
                     "--memory",
                     WORKER_MEMORY,
                     "--webui-port",
-                    str(ui_port),
+                    str(ports.worker_ui(i)),
                     "--work-dir",
                     str(work),
                     "--properties-file",
-                    str(_properties(folder)),
+                    properties,
                     master_url,
                 ],
             )
-            worker_uis.append(f"http://{HOST}:{ui_port}")
 
         def workers_alive() -> bool:
             return sum(w.get("state") == "ALIVE" for w in _master_state(ports).get("workers", [])) >= WORKERS
 
-        _wait(f"{WORKERS} workers", workers_alive, master, folder, "master", deadline)
-        thrift = _launch(folder, "thrift", _thrift_command(folder, master_url, ports))
-        _wait("Thrift Server", lambda: _port_open(ports.thrift), thrift, folder, "thrift", deadline)
+        _wait(f"{WORKERS} workers", workers_alive, launched, folder, deadline)
+        launched["thrift"] = _launch(folder, "thrift", _thrift_command(folder, master_url, ports))
+        _wait("Thrift Server", lambda: _port_open(ports.thrift), launched, folder, deadline)
 
         def executors_granted() -> bool:
             apps = [a for a in _master_state(ports).get("activeapps", []) if a.get("name") == THRIFT_APP_NAME]
             return bool(apps) and apps[0].get("cores", 0) >= WORKERS * WORKER_CORES
 
-        _wait("Thrift Server's executors", executors_granted, thrift, folder, "thrift", deadline)
+        _wait("Thrift Server's executors", executors_granted, launched, folder, deadline)
     except BaseException:
         stop(data)
         raise
@@ -318,7 +326,7 @@ def start(data: Path, ports: Ports | None = None) -> Cluster:
         thrift_host=HOST,
         thrift_port=ports.thrift,
         thrift_ui=f"http://{HOST}:{ports.thrift_ui}",
-        worker_uis=worker_uis,
+        worker_uis=[f"http://{HOST}:{ports.worker_ui(i)}" for i in range(1, WORKERS + 1)],
         warehouse=str(folder / "warehouse"),
         started_at=time.time(),
     )

@@ -75,7 +75,7 @@ class QuzhouDbtTranslator(DagsterDbtTranslator):
 @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=QuzhouDbtTranslator())
 def quzhou_dbt_models(context: dg.AssetExecutionContext, dbt: DbtResource, warehouse: WarehouseResource):
     store = warehouse.get()
-    project, last_load = project_fingerprint(dbt.target or "local"), store.last_load_id()
+    project, last_load = project_fingerprint(dbt.target or settings.ENGINES["duckdb"]), store.last_load_id()
     inputs = store.dbt_inputs_fingerprint(last_load, project)
     last = store.last_dbt_build()
     if (

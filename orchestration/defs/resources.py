@@ -8,6 +8,7 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 from packaging import version
 
+from orchestration import settings
 from orchestration.store.warehouse import Warehouse
 
 
@@ -57,4 +58,4 @@ class DbtResource(DbtCliResource):
 
     @property
     def on_spark(self) -> bool:
-        return self.target == "spark_thrift"
+        return self.target == settings.ENGINES["spark"]

@@ -145,9 +145,11 @@ def compare_warehouses(duckdb_data: Path, spark_data: Path) -> list[TableCompari
         if (schema, table) not in present:
             comparisons.append(_compare_table(con, schema, table, None))
             continue
-        theirs, ours = _columns(con, "sp", schema, table), _columns(con, "wh", schema, table)
+        ours = dict(_columns(con, "wh", schema, table))
         typed_apart = [
-            f"{n} {t} on Spark, {dict(ours).get(n)} on DuckDB" for n, t in theirs if dict(ours).get(n) not in (None, t)
+            f"{n} {t} on Spark, {ours[n]} on DuckDB"
+            for n, t in _columns(con, "sp", schema, table)
+            if ours.get(n) not in (None, t)
         ]
         comparison = _compare_table(con, schema, table, f"sp.{schema}.{table}")
         if typed_apart and comparison.problem is None:

@@ -76,8 +76,8 @@ def read_in_order(
     jobs: list[ReadJob], family: Family, units: Mapping[str, str] | None, labels: Labels | None
 ) -> Iterator[tuple[ReadJob, tuple[ParsedBatch, int] | Deferred]]:
     """Each job with what reading it gave, in the jobs' order; at most two per worker read ahead (memory)."""
-    count = workers()
-    if count <= 1 or len(jobs) < 2 or sum(job.size for job in jobs) < POOL_MIN_BYTES:
+    count = min(workers(), len(jobs))  # a process per file at most: each costs ~1 s to start
+    if count <= 1 or sum(job.size for job in jobs) < POOL_MIN_BYTES:
         for job in jobs:
             yield job, read_one(job, family, units, labels)
         return

@@ -113,9 +113,10 @@ def chromium_command(binary: str, profile: Path, *args: str) -> list[str]:
     ]
 
 
-def refresh_process(data: Path, raw: Path, **kwargs) -> subprocess.Popen:
-    """`python -m orchestration.refresh` in a child process, as `make run` starts it, on the given folders."""
-    env = {**os.environ, settings.DATA_DIR_ENV: str(data), settings.RAW_DIR_ENV: str(raw)}
+def refresh_process(data: Path, raw: Path, extra_env: dict[str, str] | None = None, **kwargs) -> subprocess.Popen:
+    """`python -m orchestration.refresh` in a child process, as `make run` starts it, on the given folders (and with
+    `extra_env`, e.g. QZ_ENGINE)."""
+    env = {**os.environ, settings.DATA_DIR_ENV: str(data), settings.RAW_DIR_ENV: str(raw), **(extra_env or {})}
     return subprocess.Popen(
         [sys.executable, "-m", "orchestration.refresh"],
         cwd=settings.REPO_ROOT,

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO_RAW
+from conftest import REPO_RAW, refresh_process
 
 from orchestration import settings
 from orchestration.dbt_tools.dbt_guard import data_dir_flag, spark_thrift_flag, take_flags
@@ -98,14 +98,11 @@ def test_spark_table_descriptions_are_read_into_duckdb_types():
 
 def test_a_spark_refresh_without_a_cluster_stops_before_it_starts_and_touches_nothing(tmp_path):
     data = tmp_path / "data"
-    env = {**os.environ, settings.DATA_DIR_ENV: str(data), settings.RAW_DIR_ENV: str(REPO_RAW), settings.ENGINE_ENV: "spark"}
-    env.pop("QZ_SPARK_THRIFT", None)
-    done = subprocess.run(
-        [sys.executable, "-m", "orchestration.refresh"], cwd=settings.REPO_ROOT, env=env, capture_output=True, text=True
-    )
-    assert done.returncode == 2, done.stdout + done.stderr
-    assert "Refresh FAILED before it started: no Spark Thrift endpoint" in done.stderr
-    assert "make spark-cluster" in done.stderr
+    child = refresh_process(data, REPO_RAW, {settings.ENGINE_ENV: "spark", "QZ_SPARK_THRIFT": ""})
+    out, err = child.communicate()
+    assert child.returncode == 2, out + err
+    assert "Refresh FAILED before it started: no Spark Thrift endpoint" in err
+    assert "make spark-cluster" in err
     assert not settings.warehouse_path(data).exists()
 
 

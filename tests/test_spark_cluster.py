@@ -11,16 +11,13 @@ comparisons and timings are printed (-s). The cluster is stopped at the end and 
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import REPO_RAW, free_port, write_obs
+from conftest import REPO_RAW, free_port, refresh_process, write_obs
 
 from orchestration import settings
 from orchestration.engines import spark_cluster
@@ -33,15 +30,13 @@ pytestmark = [pytest.mark.spark, pytest.mark.spark_cluster]
 
 def refresh(data: Path, raw: Path, engine: str) -> tuple[float, str]:
     """`make run` (engine duckdb) or `QZ_ENGINE=spark make run` on the folders: seconds taken and its output."""
-    env = {**os.environ, settings.DATA_DIR_ENV: str(data), settings.RAW_DIR_ENV: str(raw), settings.ENGINE_ENV: engine}
-    env.pop("QZ_SPARK_THRIFT", None)
     started = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, "-m", "orchestration.refresh"], cwd=settings.REPO_ROOT, env=env, capture_output=True, text=True
-    )
+    # QZ_SPARK_THRIFT empty: the endpoint comes from the cluster started for the data folder
+    child = refresh_process(data, raw, {settings.ENGINE_ENV: engine, "QZ_SPARK_THRIFT": ""})
+    out, err = child.communicate()
     seconds = time.perf_counter() - started
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    return seconds, done.stdout
+    assert child.returncode == 0, out[-3000:] + err[-3000:]
+    return seconds, out
 
 
 def free_ports() -> spark_cluster.Ports:

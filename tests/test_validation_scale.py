@@ -3,7 +3,10 @@ cells of a 20,000-row batch get exactly the issues they get in a batch of their 
 
 from __future__ import annotations
 
+import random
 import re
+from collections import Counter
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -13,7 +16,7 @@ from hypothesis import strategies as st
 from orchestration.ingest.families import ALL_FAMILIES, OBSERVATIONS
 from orchestration.ingest.loop import ingest_family
 from orchestration.ingest.reading import ROW_COLUMN, read_batch
-from orchestration.ingest.validation import FORMULA_LIKE, validate_files
+from orchestration.ingest.validation import FILE_COLUMN, FORMULA_LIKE, _batch_definition, build_suite, validate_files
 from orchestration.store.warehouse import Warehouse
 from tests.benchmarks.generate import generate
 
@@ -45,6 +48,76 @@ def test_bad_cells_in_a_national_batch_get_the_issues_they_get_alone(tmp_path: P
     alone = validate_files(OBSERVATIONS, catalogue, {"big.csv": frame[frame[ROW_COLUMN].isin(bad)].copy()})["big.csv"].issues
     assert sorted(map(str, big)) == sorted(map(str, alone))
     assert {(i.row, i.column) for i in big} == {(line, column) for line, (column, _) in bad.items() if column != "note"}
+
+
+def test_gx_on_distinct_values_refuses_exactly_the_rows_gx_on_every_row_refuses(tmp_path: Path):
+    """The oracle is the same suite run by GX over every row of the batch: each rule must refuse the same rows of
+    the same files, for faults of every kind scattered over two files (one rule per fault kind at least)."""
+    generate(tmp_path / "raw", 20_000)
+    warehouse = Warehouse(tmp_path / "data")
+    warehouse.ensure_schema()
+    for family in ALL_FAMILIES:
+        if family.catalogue:
+            ingest_family(family, tmp_path / "raw", warehouse, "oracle", data_docs=False)
+    with warehouse.connect(read_only=True) as con:
+        catalogue = warehouse.catalogue(con)
+    units = dict(zip(catalogue.indicators["indicator_code"], catalogue.indicators["unit"], strict=False))
+    path = sorted((tmp_path / "raw" / "observations").glob("synthetic-bulletin-*.csv"))[0]
+    parsed = read_batch(OBSERVATIONS, path, path.name, units).frame
+    frames = {"a.csv": parsed.iloc[:5_000].reset_index(drop=True), "b.csv": parsed.iloc[5_000:10_000].reset_index(drop=True)}
+    rng = random.Random(11)
+    faults = [
+        ("region_code", "999999"),
+        ("region_code", None),
+        ("indicator_code", "NOT_IN_CATALOGUE"),
+        ("indicator_code", "bad code"),
+        ("as_published", "=HYPERLINK(1)"),
+        ("as_published", "@SUM(A1)"),
+        ("note", "+cmd|' /C calc'!A0"),
+        ("value_type", "rank"),
+        ("obs_status", "guessed"),
+        ("source_id", "no-such-source"),
+        ("value", 1e12),
+        ("value", -1e12),
+        ("qualifier", "roughly"),
+        ("unit", None),
+    ]
+    for frame in frames.values():
+        for column, cell in faults:
+            for row in rng.sample(range(len(frame)), 3):
+                frame.loc[row, column] = cell
+        future = rng.sample(range(len(frame)), 3)  # a period after its source's publication (not a forecast)
+        frame.loc[future, "period_start"] = date(2199, 1, 1)
+        for column in OBSERVATIONS.key:  # rows 10-13 repeat the keys of rows 20-23
+            cells = frame[column].to_numpy(copy=True)
+            cells[10:14] = cells[20:24]
+            frame[column] = pd.Series(cells, index=frame.index, dtype=frame[column].dtype)
+
+    outcomes = validate_files(OBSERVATIONS, catalogue, {name: frame.copy() for name, frame in frames.items()})
+
+    combined = pd.concat([f.assign(**{FILE_COLUMN: n}) for n, f in frames.items()], ignore_index=True)
+    suite = build_suite(OBSERVATIONS, catalogue, combined)
+    every_row = (
+        _batch_definition(OBSERVATIONS.name)
+        .get_batch(batch_parameters={"dataframe": combined})
+        .validate(suite, result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [ROW_COLUMN, FILE_COLUMN]})
+    )
+    expected: Counter = Counter()
+    for result in every_row.results:
+        column = result.expectation_config.kwargs.get("column") or result.expectation_config.kwargs.get("column_A")
+        for entry in result.result.get("unexpected_index_list") or []:
+            expected[(entry[FILE_COLUMN], result.expectation_config.type, column)] += 1
+    found: Counter = Counter()
+    for name, outcome in outcomes.items():
+        for r in outcome.results:
+            if r["unexpected_count"]:
+                found[(name, r["expectation_type"], r["column_name"])] += r["unexpected_count"]
+    assert found == expected
+    assert len(expected) >= 15 * len(frames)  # each kind of fault refused in each file
+    assert sum(len(o.issues) for o in outcomes.values()) == sum(expected.values())
+    duplicates = {(i.row, i.rule) for i in outcomes["a.csv"].issues if i.rule == "duplicate_key"}
+    lines = frames["a.csv"][ROW_COLUMN]
+    assert duplicates == {(int(lines[r]), "duplicate_key") for r in [*range(10, 14), *range(20, 24)]}
 
 
 LOOK_AHEAD_FORM = r"^(?![+\-－＋]?[0-9０-９.,．，]+[%％‰]?$)(?![+\-＋－]+$)[=+\-@\t\r＝＋－＠]"

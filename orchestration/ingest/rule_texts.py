@@ -27,6 +27,8 @@ RULES = {
         "疑似表格公式 looks like a spreadsheet formula",
         "looks like a spreadsheet formula; formulas are not accepted in published figures",
     ),
+    "duplicate_key": RuleText("键重复 duplicate key", "duplicate key within the file"),
+    # issues of refreshes before GX saw distinct values only, still in dq.issues
     "expect_compound_columns_to_be_unique": RuleText("键重复 duplicate key", "duplicate key within the file"),
     "expect_column_values_to_be_between": RuleText("超出允许区间 outside the allowed range", "value outside the allowed range"),
     "expect_column_pair_values_to_be_equal": RuleText("与指标目录不一致 differs from the indicator catalogue"),

@@ -3,7 +3,9 @@
 GX runs on the parsed batch as a pandas DataFrame in an ephemeral context (GX has no DuckDB
 dialect: its SQL datasource over duckdb-engine returns no rows). Rules that need the catalogue (codes exist, unit and value type match,
 value inside the plausible range) compare the batch with catalogue attributes joined on as
-helper columns named `_cat_*`.
+helper columns named `_cat_*`. GX sees the batch reduced to the distinct values each rule reads
+(distinct_rows.py): a national batch repeats its codes, units, periods and statuses row after row, and GX's
+cost grows with the rows it is given. Its failures are mapped back to every row holding the refused values.
 """
 
 from __future__ import annotations
@@ -19,8 +21,10 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
+from orchestration.ingest.distinct_rows import DISTINCT_ROW, DistinctBatch, columns_read, reduce_batch
 from orchestration.ingest.families import DEFAULT_EARLIEST_YEAR, Family
 from orchestration.ingest.reading import ROW_COLUMN, Issue
 from orchestration.ingest.rule_texts import rule_message
@@ -29,6 +33,9 @@ from orchestration.reporting.data_docs_offline import make_offline
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # no telemetry: there is no network
 
 FILE_COLUMN = "_file"  # which file a row of a combined batch came from
+# True on a row whose key another row of the same file has too. The uniqueness rule runs on this helper, not as GX's
+# compound-unique rule over the key columns: those are distinct on nearly every row, and GX sees distinct values only.
+KEY_REPEATED = "_key_repeated"
 # OWASP CSV injection: a cell that starts with = + - @ tab or carriage return (or their full-width forms) is run
 # as a formula by spreadsheet programs, so it is refused in every text column, unless it is a plain signed
 # number as printed ("-3.2", "+4.8%") or only signs: "-" and "--" are the yearbooks' nil marker (parsing.MISSING_MARKERS),
@@ -99,7 +106,8 @@ def build_suite(family: Family, catalogue: Catalogue, frame: pd.DataFrame):
             add(E.ExpectColumnValuesToBeInSet(column=col.name, value_set=list(col.allowed)))
         if col.pattern:
             add(E.ExpectColumnValuesToMatchRegex(column=col.name, regex=col.pattern))
-    add(E.ExpectCompoundColumnsToBeUnique(column_list=[*family.key, FILE_COLUMN]))
+    frame[KEY_REPEATED] = frame.duplicated([*family.key, FILE_COLUMN], keep=False)
+    add(E.ExpectColumnValuesToBeInSet(column=KEY_REPEATED, value_set=[False]))
 
     if family.name == "regions":
         codes = frame["region_code"].dropna().tolist()
@@ -118,7 +126,7 @@ def build_suite(family: Family, catalogue: Catalogue, frame: pd.DataFrame):
         add(E.ExpectColumnValuesToBeInSet(column="source_id", value_set=list(catalogue.source_ids)))
         attrs = catalogue.indicators.set_index("indicator_code") if len(catalogue.indicators) else None
         for attr in ("unit", "value_type", "range_min", "range_max"):
-            frame[f"_cat_{attr}"] = frame["indicator_code"].map(attrs[attr]) if attrs is not None else None
+            frame[f"_cat_{attr}"] = _lookup(frame["indicator_code"], attrs[attr]) if attrs is not None else None
         both = "either_value_is_missing"  # an unknown code is reported once, by the in-set rule
         if not family.converts_units:  # observations: the parser converts units or reports unit_conversion
             add(E.ExpectColumnPairValuesToBeEqual(column_A="unit", column_B="_cat_unit", ignore_row_if=both))
@@ -150,8 +158,7 @@ def build_suite(family: Family, catalogue: Catalogue, frame: pd.DataFrame):
                 condition_parser="pandas",
             )
         )
-        published = _published_by(catalogue.sources)
-        frame["_published_year"] = frame["source_id"].map(published).astype("float64")
+        frame["_published_year"] = _lookup(frame["source_id"], _published_by(catalogue.sources)).astype("float64")
         frame["_published_gap"] = frame["_period_start_year"] - frame["_published_year"]
         add(
             E.ExpectColumnValuesToBeBetween(
@@ -164,7 +171,7 @@ def build_suite(family: Family, catalogue: Catalogue, frame: pd.DataFrame):
         # A year decades before the series can exist is a typo (1921 for 2021): refused, not a base year.
         earliest = attrs["earliest_year"] if attrs is not None and "earliest_year" in attrs else None
         frame["_earliest_gap"] = frame["_period_start_year"] - (
-            frame["indicator_code"].map(earliest).fillna(DEFAULT_EARLIEST_YEAR).astype("float64")
+            _lookup(frame["indicator_code"], earliest).fillna(DEFAULT_EARLIEST_YEAR).astype("float64")
             if earliest is not None
             else DEFAULT_EARLIEST_YEAR
         )
@@ -207,16 +214,37 @@ _SHOWN_AS = {
 }
 
 
-def _published_by(sources: pd.DataFrame) -> dict[str, float]:
+def _lookup(keys: pd.Series, table: pd.Series) -> pd.Series:
+    """table[key] for every key, missing where the table has none. Each distinct key is looked up once: a
+    national batch has a few hundred codes in a million rows, and Series.map hashes every row's text."""
+    codes, distinct = pd.factorize(keys)
+    values = table[~table.index.duplicated()].reindex(distinct).to_numpy()
+    missing = np.nan if values.dtype.kind == "f" else None
+    return pd.Series(np.append(values, missing)[codes], index=keys.index)  # code -1 (a missing key) takes the last
+
+
+def _published_by(sources: pd.DataFrame) -> pd.Series:
     """The year each source was published in, where it is known (a period may not begin after it)."""
     if sources.empty:
-        return {}
+        return pd.Series(dtype="float64")
     known = sources[sources["published_on"].notna() & (sources["date_precision"] != "unknown")]
-    return dict(zip(known["source_id"], pd.to_datetime(known["published_on"]).dt.year.astype(float), strict=False))
+    return pd.Series(pd.to_datetime(known["published_on"]).dt.year.astype(float).to_numpy(), index=known["source_id"])
 
 
-def _describe(rule: str, kwargs: dict[str, Any], entry: dict[str, Any]) -> tuple[str | None, object, str]:
-    """(column, offending value, message) for one unexpected row."""
+def _describe(family: Family, rule: str, kwargs: dict[str, Any], entry: dict[str, Any]) -> tuple[str | None, object, str, str]:
+    """(column, offending value, message, rule) for one unexpected row: `entry` holds the row's cells."""
+    column = kwargs.get("column")
+    if column == KEY_REPEATED:
+        return (
+            ",".join(family.key),
+            "|".join(str(entry.get(c)) for c in family.key),
+            rule_message("duplicate_key"),
+            "duplicate_key",
+        )
+    return (*_describe_cell(rule, kwargs, entry), rule)
+
+
+def _describe_cell(rule: str, kwargs: dict[str, Any], entry: dict[str, Any]) -> tuple[str | None, object, str]:
     if "column_A" in kwargs:
         a, b = kwargs["column_A"], kwargs["column_B"]
         column, other = (b, a) if a.startswith("_cat_") else (a, b)
@@ -225,13 +253,10 @@ def _describe(rule: str, kwargs: dict[str, Any], entry: dict[str, Any]) -> tuple
             return column, found, f"catalogue declares {column} {expected!r} for this indicator"
         bound = "at least" if column == a else "at most"
         return column, found, f"outside the indicator's plausible range: must be {bound} {expected}"
-    if "column_list" in kwargs:
-        cols = [c for c in kwargs["column_list"] if c != FILE_COLUMN]
-        return ",".join(cols), "|".join(str(entry.get(c)) for c in cols), rule_message(rule)
     column = kwargs.get("column")
-    if column in _SHOWN_AS:
+    if column in _SHOWN_AS:  # the cell the steward wrote, not the helper column
         shown, message = _SHOWN_AS[column]
-        return shown, entry.get(column), message
+        return shown, entry.get(shown), message
     message = rule_message(rule)
     if rule == "expect_column_values_to_match_regex":
         message += f" (regex {kwargs['regex']})"
@@ -294,9 +319,10 @@ _MARKUP = re.compile(r"[<>&\"']")
 
 def _escape_markup(frame: pd.DataFrame) -> pd.DataFrame:
     """HTML-escape every text cell GX sees: GX Data Docs print unexpected values unescaped, and a quarantined
-    cell may hold <script>. Escaping is one-to-one, so every rule decides as on the raw text; issues unescape."""
+    cell may hold <script>. Escaping is one-to-one, so every rule decides as on the raw text; issues show the
+    raw cells of the batch."""
     for column in _text_columns(frame):
-        if column in (FILE_COLUMN, ROW_COLUMN):
+        if column == DISTINCT_ROW:
             continue
         series = frame[column]
         if series.dtype == object:  # mixed cells (dates, None, the odd text): each distinct one looked at once
@@ -317,42 +343,42 @@ def validate_files(
 ) -> dict[str, ValidationOutcome]:
     """Validate several files of one family in a single GX run, and split the results per file.
 
-    GX's cost is mostly per run (about 0.3-0.6 s for a suite of this size), not per row, so one run per
+    GX's cost is mostly per run (about 0.3-0.6 s for a suite of this size) and per distinct value, so one run per
     slice of files (loop.SLICE_ROWS) instead of one per file keeps a refresh of many small publications fast. Keys are unique
     within a file, hence the file column in the uniqueness rule. With `docs_dir`, the run goes through a
-    GX Checkpoint that also renders the result into Great Expectations Data Docs in that folder.
+    GX Checkpoint that also renders the result into Great Expectations Data Docs in that folder: its pages count
+    the distinct values validated, and the issues and dq.expectation_results count the rows.
     """
     outcomes = {file: ValidationOutcome([], []) for file in frames}
     if not frames:
         return outcomes
-    combined = _escape_markup(pd.concat([f.assign(**{FILE_COLUMN: name}) for name, f in frames.items()], ignore_index=True))
+    combined = pd.concat([f.assign(**{FILE_COLUMN: name}) for name, f in frames.items()], ignore_index=True)
     rows_per_file = combined[FILE_COLUMN].value_counts().to_dict()
     suite = build_suite(family, catalogue, combined)
-    result_format = {"result_format": "COMPLETE", "unexpected_index_column_names": [ROW_COLUMN, FILE_COLUMN]}
+    rule_columns = {id(e): columns_read(e.configuration.kwargs, combined.columns) for e in suite.expectations}
+    distinct = reduce_batch(combined, rule_columns.values())
+    seen = _escape_markup(distinct.frame)
+    result_format = {"result_format": "COMPLETE", "unexpected_index_column_names": [DISTINCT_ROW]}
     if docs_dir is None:
         report = (
             _batch_definition(family.name)
-            .get_batch(batch_parameters={"dataframe": combined})
+            .get_batch(batch_parameters={"dataframe": seen})
             .validate(suite, result_format=result_format)
         )
     else:
-        report, page_folder = _validate_with_data_docs(family.name, suite, combined, result_format, docs_dir)
-    cells: dict[str, dict[tuple[str, int], Any]] = {}  # column -> (file, line) -> cell, built when a helper rule failed
+        report, page_folder = _validate_with_data_docs(family.name, suite, seen, result_format, docs_dir)
     for result in report.results:
         rule = result.expectation_config.type
         kwargs = {k: v for k, v in result.expectation_config.kwargs.items() if k != "batch_id"}
-        details = result.result or {}
         crashed = bool(result.exception_info and result.exception_info.get("raised_exception"))
-        unexpected_by_file: dict[str, list[dict]] = {}
-        for entry in details.get("unexpected_index_list") or []:
-            unexpected_by_file.setdefault(entry[FILE_COLUMN], []).append(entry)
+        unexpected = _unexpected_rows(family, distinct, combined, kwargs, result.result or {})
         stored_kwargs = json.dumps(
             {k: (f"<{len(v)} values>" if k == "value_set" else _plain(v)) for k, v in kwargs.items()},
             ensure_ascii=False,
         )
         column_name = kwargs.get("column") or kwargs.get("column_A") or ",".join(kwargs.get("column_list", []))
         for file, outcome in outcomes.items():
-            entries = unexpected_by_file.get(file, [])
+            entries = unexpected.get(file, [])
             elements = rows_per_file.get(file, 0)
             outcome.results.append(
                 {
@@ -370,17 +396,28 @@ def validate_files(
                 message = str(result.exception_info.get("exception_message"))
                 outcome.issues.append(Issue(file, None, kwargs.get("column"), rule, None, f"rule could not run: {message}"))
             for entry in entries:
-                column, value, message = _describe(rule, kwargs, entry)
+                column, value, message, issue_rule = _describe(family, rule, kwargs, entry)
                 row = entry.get(ROW_COLUMN)
-                if kwargs.get("column") in _SHOWN_AS:  # show the cell the steward wrote, not the helper column
-                    if column not in cells:
-                        cells[column] = dict(
-                            zip(zip(combined[FILE_COLUMN], combined[ROW_COLUMN], strict=False), combined[column], strict=False)
-                        )
-                    value = cells[column].get((file, row), value)
-                shown = None if value is None else html.unescape(str(_plain(value)))
-                outcome.issues.append(Issue(file, None if row is None else int(row), column, rule, shown, message))
+                shown = None if pd.api.types.is_scalar(value) and pd.isna(value) else str(_plain(value))
+                outcome.issues.append(Issue(file, None if row is None else int(row), column, issue_rule, shown, message))
     if docs_dir is not None:  # the page GX wrote, kept in the Data Docs history with the files it validated
         verdicts = {file: all(r["success"] for r in o.results) for file, o in outcomes.items()}
         make_offline(docs_dir, suite.name, verdicts, page_folder)
     return outcomes
+
+
+def _unexpected_rows(
+    family: Family, distinct: DistinctBatch, combined: pd.DataFrame, kwargs: dict[str, Any], details: dict[str, Any]
+) -> dict[str, list[dict[str, Any]]]:
+    """The rows of the batch behind the distinct values a rule refused, by file: each a dict of the cells an issue
+    shows (the rule's columns, the column a helper is shown as, the key, the line)."""
+    refused = [entry[DISTINCT_ROW] for entry in details.get("unexpected_index_list") or []]
+    if not refused:
+        return {}
+    read = columns_read(kwargs, combined.columns)
+    cells = {*read, *family.key, ROW_COLUMN, FILE_COLUMN, *(_SHOWN_AS[c][0] for c in read if c in _SHOWN_AS)}
+    rows = combined.loc[distinct.rows_failing(read, refused), [c for c in combined.columns if c in cells]]
+    by_file: dict[str, list[dict[str, Any]]] = {}
+    for entry in rows.to_dict("records"):
+        by_file.setdefault(entry[FILE_COLUMN], []).append(entry)
+    return by_file

@@ -55,10 +55,23 @@ def main(argv: list[str]) -> int:
         print(json.dumps(_ingest(Path(args.child[0]), Path(args.child[1]))))
         return 0
 
-    work = Path(args.work or tempfile.mkdtemp(prefix="quzhou-big-file-"))
+    try:
+        result = measure(int(args.rows), Path(args.work or tempfile.mkdtemp(prefix="quzhou-big-file-")))
+    except RuntimeError as failure:
+        print(failure, file=sys.stderr)
+        return 1
+    print(
+        f"one publication of {int(args.rows):,} rows, {result['file_mib']:,.0f} MiB on disk: {result['big_file']}; "
+        f"ingest of the folder {result['seconds']:.1f} s, peak memory {result['peak_mib']:,.0f} MiB (goal: at most 1,024 MiB)"
+    )
+    return 0
+
+
+def measure(rows: int, work: Path) -> dict:
+    """A raw folder with one publication of `rows` rows, ingested in a fresh process: seconds, peak MiB, status."""
     raw = work / "raw"
     generate(raw, 10_000)
-    path = write_publication(raw, "big-publication", int(args.rows), note=NOTE)
+    path = write_publication(raw, "big-publication", rows, note=NOTE)
     child = subprocess.run(
         [sys.executable, "-m", "tests.benchmarks.bench_big_file", "--child", str(raw), str(work / "data")],
         cwd=settings.REPO_ROOT,
@@ -67,14 +80,8 @@ def main(argv: list[str]) -> int:
         text=True,
     )
     if child.returncode != 0:
-        print(child.stderr[-3000:], file=sys.stderr)
-        return 1
-    result = json.loads(child.stdout.strip().splitlines()[-1])
-    print(
-        f"one publication of {int(args.rows):,} rows, {path.stat().st_size / 2**20:,.0f} MiB on disk: {result['big_file']}; "
-        f"ingest of the folder {result['seconds']:.1f} s, peak memory {result['peak_mib']:,.0f} MiB (goal: at most 1,024 MiB)"
-    )
-    return 0
+        raise RuntimeError(child.stderr[-3000:])
+    return {**json.loads(child.stdout.strip().splitlines()[-1]), "file_mib": path.stat().st_size / 2**20}
 
 
 if __name__ == "__main__":

@@ -1,12 +1,14 @@
 """The refresh at growing sizes, measured in one run on this machine. Prints one table.
 
-    make bench                                   # 10^4, 10^5, 10^6
+    make bench                                   # 10^4, 10^5, 10^6 (SIZES=1e4,1e5,1e6,1e7 for the goals about 10^7)
     .venv/bin/python -m tests.benchmarks.bench_refresh --sizes 1e4,1e5,1e6,1e7 [--work DIR]
 
 Per size: a synthetic raw folder (tests/benchmarks/generate.py); a full refresh (ingest + validate +
 dbt + publish + report) in a fresh process, wall time and peak memory; then one new publication of
 10,000 rows and an incremental refresh; a refresh with nothing new; the latency of typical BI queries on the serving copy; and,
-on the largest batch validated, Great Expectations' throughput beside the same rules in plain DuckDB SQL.
+on the largest batch validated, Great Expectations' throughput beside the same rules in plain DuckDB SQL; one
+publication of 1.3 M rows ingested on its own (bench_big_file). Last, each goal of issue 23 with its verdict
+(goals.py).
 """
 
 from __future__ import annotations
@@ -25,7 +27,9 @@ from pathlib import Path
 import duckdb
 
 from orchestration import settings
+from tests.benchmarks import bench_big_file
 from tests.benchmarks.generate import generate, write_publication
+from tests.benchmarks.goals import Run, table
 
 BI_QUERIES = {
     "progress by indicator (Quzhou)": "select * from marts.mart_indicator_progress where region_code = '330800'",
@@ -146,6 +150,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--sizes", default="1e4,1e5,1e6")
     parser.add_argument("--work", default=None, help="folder for the generated data (default: a temporary one)")
     parser.add_argument("--validation-rows", type=float, default=1e6)
+    parser.add_argument("--big-file-rows", type=float, default=1.3e6, help="0: skip the one large publication")
     args = parser.parse_args(argv)
     sizes = [int(float(s)) for s in args.sizes.split(",")]
     work = Path(args.work or tempfile.mkdtemp(prefix="quzhou-bench-"))
@@ -159,7 +164,8 @@ def main(argv: list[str]) -> int:
         f"{'nothing new s':>13} | {'BI p50 ms':>9} | {'BI p95 ms':>9} | {'floor s':>7}"
     )
     print(header + "\n" + "-" * len(header), flush=True)
-    last, fulls, floors = None, {}, {}
+    last, run = None, Run()
+    fulls, floors = run.full_s, run.floor_s
     for n in sizes:
         root = work / f"n{n}"
         generated = generate(root / "raw", n)
@@ -169,6 +175,12 @@ def main(argv: list[str]) -> int:
         unchanged = measured_refresh(root / "data", root / "raw")  # the same files again: nothing to build
         p50, p95 = bi_latency(root / "data" / "serving" / "current" / "snapshot.duckdb")
         fulls[n], floors[n] = full["seconds"], csv_floor(root / "raw")
+        run.full_peak_mib[n], run.incremental_s[n], run.unchanged_s[n] = (
+            full["peak_mib"],
+            incremental["seconds"],
+            unchanged["seconds"],
+        )
+        run.bi_p95_ms[n] = p95
         ok = (
             ""
             if full["success"] and incremental["success"] and unchanged["success"] and unchanged["unchanged"]
@@ -195,11 +207,21 @@ def main(argv: list[str]) -> int:
     if last is not None:
         rows = int(min(args.validation_rows, max(sizes)))
         gx_rate, sql_rate = validation_throughput(last / "raw", last / "data", rows)
+        run.validation_ratio, run.validation_rows = sql_rate / gx_rate, rows
         print(
             f"\nvalidation of {rows:,} rows: Great Expectations {gx_rate:,.0f} rows/s, plain DuckDB SQL {sql_rate:,.0f} rows/s, "
             f"ratio {sql_rate / gx_rate:.1f}x",
             flush=True,
         )
+    if args.big_file_rows:
+        big = bench_big_file.measure(int(args.big_file_rows), work / "big-file")
+        run.big_file_peak_mib = big["peak_mib"]
+        print(
+            f"\none publication of {int(args.big_file_rows):,} rows ({big['file_mib']:,.0f} MiB), ingested on its own: "
+            f"{big['big_file']}, {big['seconds']:.1f} s, peak {big['peak_mib']:,.0f} MiB",
+            flush=True,
+        )
+    print("\ngoals (issue 23), judged on this run:\n" + table(run), flush=True)
     return 0
 
 

@@ -12,8 +12,8 @@ import getpass
 import sys
 
 from orchestration import settings
-from orchestration.ingest.families import FACT_FAMILIES
 from orchestration.ingest.file_snapshot import sha256_hex
+from orchestration.schema.families import FACT_FAMILIES
 from orchestration.store.warehouse import Warehouse
 
 

@@ -39,3 +39,26 @@ def test_nothing_to_start_from_a_changed_project_or_an_edited_catalogue_rebuild_
 
 def test_a_build_with_nothing_changed_recomputes_no_figure():
     assert decide(LAST, PROJECT, changes()) == BuildScope(None, (), ())
+
+
+def test_the_scope_goes_to_dbt_as_named_columns_and_an_older_warehouse_gains_them(tmp_path):
+    """The protocol is the table's columns (store/ddl.py): a scoped build writes its run id, its files and sources
+    there; an older warehouse's (kind, value) table, empty between builds, is replaced."""
+    import duckdb
+
+    from orchestration import settings
+    from orchestration.store.warehouse import Warehouse
+
+    warehouse = Warehouse(tmp_path)
+    tmp_path.mkdir(exist_ok=True)
+    with duckdb.connect(str(settings.warehouse_path(tmp_path))) as con:
+        con.execute("create schema audit; create table audit.dbt_build_scope (kind varchar not null, value varchar)")
+    warehouse.ensure_schema()
+    scope = decide(LAST, PROJECT, changes("observations", "sources", paths=("observations/b.csv",), sources=("src-2",)))
+    warehouse.begin_dbt_build("run-7", scope)
+    with warehouse.connect(read_only=True) as con:
+        rows = con.execute("select run_id, observation_path, source_id from audit.dbt_build_scope order by all").fetchall()
+    assert rows == [("run-7", "observations/b.csv", None), ("run-7", None, "src-2"), ("run-7", None, None)]  # nulls last
+    warehouse.end_dbt_build()
+    with warehouse.connect(read_only=True) as con:
+        assert con.execute("select count(*) from audit.dbt_build_scope").fetchone()[0] == 0

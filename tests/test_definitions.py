@@ -103,12 +103,12 @@ def test_every_asset_has_an_owner_and_checks_state_their_rule():
 
 
 def test_dbt_accepted_values_repeat_the_file_families_vocabularies_exactly():
-    """A vocabulary is declared once, in orchestration/ingest/families.py; where the dbt YAML tests the same column's
+    """A vocabulary is declared once, in orchestration/schema/families.py; where the dbt YAML tests the same column's
     values, its list must be that vocabulary, so the two cannot drift apart."""
     import yaml
 
     from orchestration import settings
-    from orchestration.ingest.families import ALL_FAMILIES
+    from orchestration.schema.families import ALL_FAMILIES
 
     vocabularies = {c.name: set(c.allowed) for f in ALL_FAMILIES for c in f.columns if c.allowed}
     checked = []

@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 from conftest import write_obs
 
-from orchestration.ingest.families import ALL_FAMILIES
 from orchestration.ingest.loop import ingest_family
+from orchestration.schema.families import ALL_FAMILIES
 from orchestration.store.warehouse import Warehouse, WarehouseLockedError
 
 SRC = "zjrb-2022-quzhou-decade"

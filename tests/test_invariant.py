@@ -29,9 +29,9 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
 from support.bureau_tables import INDICATORS_BY_YEARS, add_test_source
 
-from orchestration.ingest.families import ALL_FAMILIES, FACT_FAMILIES
 from orchestration.ingest.loop import ingest_family
 from orchestration.ingest.validation import validate_files
+from orchestration.schema.families import ALL_FAMILIES, FACT_FAMILIES
 from orchestration.store.warehouse import Warehouse
 
 EXAMPLES = int(os.environ.get("QZ_INVARIANT_EXAMPLES", "200" if os.environ.get("CI") else "25"))

@@ -26,10 +26,11 @@ from support.bureau_tables import (
 )
 from test_ingest import ingest_all
 
-from orchestration.ingest.families import OBSERVATIONS
 from orchestration.ingest.layouts import LayoutError, parse_layout
-from orchestration.ingest.reading import ROW_COLUMN, read_batch, sha256_of
+from orchestration.ingest.reading import read_batch, sha256_of
 from orchestration.ingest.table_layout import Labels
+from orchestration.schema.families import OBSERVATIONS
+from orchestration.schema.issues import ROW_COLUMN
 from orchestration.store.warehouse import Warehouse
 
 COMPARED = [name for name, _ in OBSERVATIONS.stored_columns()]

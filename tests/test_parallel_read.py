@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 
 from orchestration.ingest import parallel_read
-from orchestration.ingest.families import OBSERVATIONS
 from orchestration.ingest.parallel_read import Deferred, ReadJob, read_in_order
 from orchestration.ingest.reading import sha256_of
+from orchestration.schema.families import OBSERVATIONS
 from tests.benchmarks.generate import generate
 
 UNITS = {f"SYN_{i:03d}": ("%" if i % 2 == 0 else "亿元") for i in range(1, 300)}
@@ -55,3 +55,14 @@ def test_a_file_changed_after_it_was_listed_is_deferred_by_the_pool_too(files, t
     assert isinstance(results[copies[1].name], Deferred)
     assert "changed" in results[copies[1].name].reason or "written" in results[copies[1].name].reason
     assert [isinstance(results[c.name], Deferred) for c in copies] == [False, True, False]
+
+
+def test_files_are_read_ahead_within_a_byte_budget_and_a_large_one_alone():
+    from orchestration.ingest.parallel_read import READ_AHEAD_BYTES, may_read_ahead
+
+    mib = 1024 * 1024
+    assert may_read_ahead([], 267 * mib, workers=2)  # nothing waits: even a file over the budget is read
+    assert not may_read_ahead([267 * mib], 5 * mib, workers=2)  # ... but nothing beside it
+    assert may_read_ahead([5 * mib] * 3, 5 * mib, workers=2)
+    assert not may_read_ahead([5 * mib] * 4, 5 * mib, workers=2)  # two per worker
+    assert not may_read_ahead([READ_AHEAD_BYTES - mib], 2 * mib, workers=4)

@@ -17,8 +17,9 @@ from conftest import REPO_RAW
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from orchestration.ingest.families import OBSERVATIONS
-from orchestration.ingest.reading import ROW_COLUMN, _parse_rows, read_batch
+from orchestration.ingest.reading import _parse_rows, read_batch
+from orchestration.schema.families import OBSERVATIONS
+from orchestration.schema.issues import ROW_COLUMN
 from tests.benchmarks.generate import generate
 
 TESTS = Path(__file__).parent

@@ -13,9 +13,9 @@ from conftest import OBS_HEADER, write_obs
 from test_ingest import SRC, ingest_all
 
 from orchestration.ingest import loop
-from orchestration.ingest.families import OBSERVATIONS
 from orchestration.ingest.file_snapshot import SETTLE_SECONDS_ENV, StillBeingWritten, read_whole, sha256_hex
 from orchestration.ingest.loop import ingest_family
+from orchestration.schema.families import OBSERVATIONS
 from orchestration.store.warehouse import Warehouse
 
 REGIONS = ("330800", "330802", "330803", "330822", "330824")

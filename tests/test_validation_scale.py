@@ -10,13 +10,16 @@ from datetime import date
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from orchestration.ingest.families import ALL_FAMILIES, OBSERVATIONS
+from orchestration.ingest import distinct_rows
 from orchestration.ingest.loop import ingest_family
-from orchestration.ingest.reading import ROW_COLUMN, read_batch
+from orchestration.ingest.reading import read_batch
 from orchestration.ingest.validation import FILE_COLUMN, FORMULA_LIKE, _batch_definition, build_suite, validate_files
+from orchestration.schema.families import ALL_FAMILIES, OBSERVATIONS
+from orchestration.schema.issues import ROW_COLUMN
 from orchestration.store.warehouse import Warehouse
 from tests.benchmarks.generate import generate
 
@@ -50,9 +53,12 @@ def test_bad_cells_in_a_national_batch_get_the_issues_they_get_alone(tmp_path: P
     assert {(i.row, i.column) for i in big} == {(line, column) for line, (column, _) in bad.items() if column != "note"}
 
 
-def test_gx_on_distinct_values_refuses_exactly_the_rows_gx_on_every_row_refuses(tmp_path: Path):
+@pytest.mark.parametrize("worth_reducing", [1.0, 0.0], ids=["reduced", "kept-as-it-stands"])
+def test_gx_on_distinct_values_refuses_exactly_the_rows_gx_on_every_row_refuses(tmp_path: Path, monkeypatch, worth_reducing):
     """The oracle is the same suite run by GX over every row of the batch: each rule must refuse the same rows of
-    the same files, for faults of every kind scattered over two files (one rule per fault kind at least)."""
+    the same files, for faults of every kind scattered over two files (one rule per fault kind at least), whether
+    the batch is reduced to its distinct values or (nearly all distinct) kept as it stands."""
+    monkeypatch.setattr(distinct_rows, "WORTH_REDUCING", worth_reducing)
     generate(tmp_path / "raw", 20_000)
     warehouse = Warehouse(tmp_path / "data")
     warehouse.ensure_schema()

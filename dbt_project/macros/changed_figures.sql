@@ -1,8 +1,8 @@
 {#-
     Incremental figure models. A figure is one (indicator_code, region_code, period_label). Before a scoped build
-    the refresh writes into audit.dbt_build_scope the observation files whose state changed since the last build
-    (loaded, refused, withdrawn or moved) and the sources whose catalogue entry changed
-    (orchestration/dbt_tools/build_scope.py); the models keyed by figure then recompute only the figures those
+    the refresh writes into audit.dbt_build_scope (its columns are the protocol: orchestration/store/ddl.py) the
+    run id, the observation files whose state changed since the last build (loaded, refused, withdrawn or moved)
+    and the sources whose catalogue entry changed (orchestration/dbt_tools/build_scope.py); the models keyed by figure then recompute only the figures those
     touch: int_changed_figures lists them, each incremental model deletes its rows of them (delete_changed_figures,
     a pre-hook: same transaction) and inserts them again (only_changed_figures). Without a scope — a first build,
     `--full-refresh`, dbt run by hand — every figure is rebuilt. On engines other than DuckDB these models are
@@ -18,7 +18,7 @@
     {%- if not execute or target.type != 'duckdb' -%}
         {{ return(false) }}
     {%- endif -%}
-    {%- set marked = run_query("select count(*) from " ~ build_scope_table() ~ " where kind = 'scoped'") -%}
+    {%- set marked = run_query("select count(*) from " ~ build_scope_table()) -%}
     {{ return(marked.columns[0].values()[0] > 0) }}
 {%- endmacro %}
 

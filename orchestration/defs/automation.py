@@ -5,11 +5,11 @@ import hashlib
 import dagster as dg
 
 from orchestration.defs.resources import RawFilesResource
-from orchestration.ingest.families import ALL_FAMILIES
 from orchestration.ingest.file_snapshot import unsettled_reason
 from orchestration.ingest.layouts import layout_files
 from orchestration.ingest.loop import discover
 from orchestration.ingest.reading import sha256_of
+from orchestration.schema.families import ALL_FAMILIES
 
 refresh_job = dg.define_asset_job(
     "refresh_warehouse",

@@ -12,9 +12,9 @@ import dagster as dg
 from orchestration.defs import summary_keys
 from orchestration.defs.owners import WAREHOUSE_TEAM
 from orchestration.defs.resources import RawFilesResource, WarehouseResource
-from orchestration.ingest.families import ALL_FAMILIES, CATALOGUE_FAMILIES, Family
 from orchestration.ingest.loop import FILE_STATUSES, FileOutcome, ingest_family
 from orchestration.publish.raw_zone import sync_family, zone_dir
+from orchestration.schema.families import ALL_FAMILIES, CATALOGUE_FAMILIES, Family
 from orchestration.store.restore import audit_exported, export_audit, refuse_to_erase_history
 
 GROUP = "ingest"

@@ -8,10 +8,10 @@ from orchestration.defs.ingest_assets import VERDICT_TAG, WITH_WARNINGS
 from orchestration.defs.owners import BI_TEAM, STEWARDS
 from orchestration.defs.resources import RawFilesResource, WarehouseResource
 from orchestration.extract.review import tally_folder
-from orchestration.ingest.families import ALL_FAMILIES
 from orchestration.ingest.loop import discover, ignored_files
 from orchestration.publish.serving import current_snapshot, publish, published_run_id, verify_current
 from orchestration.reporting.report import write_report
+from orchestration.schema.families import ALL_FAMILIES
 from orchestration.store.backups import back_up
 
 MART_KEYS = [key for key in quzhou_dbt_models.keys if key.path[0] == "marts"]

@@ -27,7 +27,7 @@ from collections import Counter
 from pathlib import Path
 
 from orchestration.extract.rules import Candidate
-from orchestration.ingest.families import OBSERVATIONS
+from orchestration.schema.families import OBSERVATIONS
 from orchestration.store.files import write_text_atomically
 
 OBSERVATION_COLUMNS = [c.name for c in OBSERVATIONS.columns if c.name != "source_cell"]  # the eleven

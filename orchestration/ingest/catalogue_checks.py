@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from orchestration.ingest.families import DEFAULT_EARLIEST_YEAR, REGION_LEVEL_RANK, Family
-from orchestration.ingest.reading import ROW_COLUMN, Issue
+from orchestration.schema.families import DEFAULT_EARLIEST_YEAR, REGION_LEVEL_RANK, Family
+from orchestration.schema.issues import ROW_COLUMN, Issue
 
 if TYPE_CHECKING:
-    from orchestration.ingest.validation import Catalogue
+    from orchestration.schema.catalogue import Catalogue
 
 FactsInUse = Callable[[], pd.DataFrame]  # Warehouse.facts_in_use over the served fact files, computed on first call
 

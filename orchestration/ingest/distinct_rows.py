@@ -38,18 +38,23 @@ def columns_read(kwargs: Mapping[str, Any], columns: Iterable[str]) -> tuple[str
     return tuple(sorted({name for name in names if name}))
 
 
+# Reduced only when that drops at least a third of the rows: a copy of nearly every row costs memory (the padded
+# columns too) and saves GX little. A batch whose figures' text differs on nearly every row (one large publication)
+# is validated row by row, as it stands.
+WORTH_REDUCING = 2 / 3
+
+
 @dataclass(frozen=True)
 class _Group:
     columns: tuple[str, ...]
-    codes: np.ndarray  # per row of the batch: the number of its combination (0 = first to appear)
-    first_rows: np.ndarray  # per combination: the position of the first row holding it
+    first_rows: np.ndarray | None  # per combination: the position of the first row holding it; None: every row
 
 
 @dataclass(frozen=True)
 class DistinctBatch:
     frame: pd.DataFrame  # what the rules run on: the groups' distinct combinations side by side, plus DISTINCT_ROW
     groups: tuple[_Group, ...]
-    rows: int  # rows of the full batch
+    source: pd.DataFrame  # the full batch
 
     def rows_failing(self, columns: Iterable[str], distinct_rows: Iterable[int]) -> np.ndarray:
         """Which rows of the full batch (a boolean mask) hold the combinations a rule over `columns` refused at
@@ -58,9 +63,12 @@ class DistinctBatch:
         group = next((g for g in self.groups if wanted <= set(g.columns)), None)
         if group is None:
             raise KeyError(f"no group holds the columns {sorted(wanted)}")
+        if group.first_rows is None:  # not reduced: the reduced frame's rows are the batch's
+            return np.isin(np.arange(len(self.source)), list(distinct_rows))
         combos = len(group.first_rows)
         refused = np.unique([row if row < combos else 0 for row in distinct_rows])  # past the end: the first, repeated
-        return np.isin(group.codes, refused)
+        # numbered again rather than kept: one array of N codes per group would outweigh the batch's own columns
+        return np.isin(_codes(self.source, group.columns), refused)
 
 
 def _merged(column_sets: Iterable[tuple[str, ...]]) -> list[tuple[str, ...]]:
@@ -86,17 +94,19 @@ def _codes(frame: pd.DataFrame, columns: tuple[str, ...]) -> np.ndarray:
 
 
 def reduce_batch(frame: pd.DataFrame, column_sets: Iterable[tuple[str, ...]]) -> DistinctBatch:
-    """`frame` reduced to the distinct combinations of each group of columns the rules read."""
-    groups = []
-    for columns in _merged(column_sets):
-        codes = _codes(frame, columns)
-        first_rows = np.unique(codes, return_index=True)[1]
-        groups.append(_Group(columns, codes, first_rows))
-    length = max((len(g.first_rows) for g in groups), default=0)
+    """`frame` reduced to the distinct combinations of each group of columns the rules read, or, when that would
+    keep more than WORTH_REDUCING of its rows, the columns the rules read as they stand."""
+    merged = _merged(column_sets)
+    first_rows = [np.unique(_codes(frame, columns), return_index=True)[1] for columns in merged]
+    length = max((len(f) for f in first_rows), default=0)
+    if length > WORTH_REDUCING * len(frame):
+        groups = tuple(_Group(columns, None) for columns in merged)
+        as_is = frame[[c for columns in merged for c in columns]].reset_index(drop=True)
+        return DistinctBatch(as_is.assign(**{DISTINCT_ROW: np.arange(len(frame))}), groups, frame)
     parts = []
-    for group in groups:
-        taken = np.concatenate([group.first_rows, np.full(length - len(group.first_rows), group.first_rows[0] if length else 0)])
-        parts.append(frame[list(group.columns)].iloc[taken].reset_index(drop=True))
+    for columns, first in zip(merged, first_rows, strict=True):
+        taken = np.concatenate([first, np.full(length - len(first), first[0] if length else 0)])
+        parts.append(frame[list(columns)].iloc[taken].reset_index(drop=True))
     reduced = pd.concat(parts, axis=1) if parts else pd.DataFrame(index=range(0))
     reduced[DISTINCT_ROW] = np.arange(length)
-    return DistinctBatch(reduced, tuple(groups), len(frame))
+    return DistinctBatch(reduced, tuple(_Group(c, f) for c, f in zip(merged, first_rows, strict=True)), frame)

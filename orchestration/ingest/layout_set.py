@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.ingest.layouts import Layout, LayoutError, LayoutSet, check_against_catalogue, layout_files, parse_layout
-from orchestration.ingest.validation import Catalogue
+from orchestration.schema.catalogue import Catalogue
 from orchestration.store.warehouse import Warehouse
 
 

@@ -24,13 +24,16 @@ from pathlib import Path
 
 from orchestration import settings
 from orchestration.ingest.catalogue_checks import check_catalogue, duplicates_across_files
-from orchestration.ingest.families import ALL_FAMILIES, CATALOGUE_FAMILIES, FACT_FAMILIES, Family
 from orchestration.ingest.file_snapshot import settle_seconds, unsettled_reason
 from orchestration.ingest.layout_set import resolve_layouts
 from orchestration.ingest.layouts import Layout, layout_files
 from orchestration.ingest.parallel_read import Deferred, ReadJob, read_in_order
-from orchestration.ingest.reading import Issue, ParsedBatch, locate_issues, sha256_of
-from orchestration.ingest.validation import Catalogue, ValidationOutcome, validate_files
+from orchestration.ingest.reading import ParsedBatch, locate_issues, sha256_of
+from orchestration.ingest.table_layout import Labels
+from orchestration.ingest.validation import ValidationOutcome, validate_files
+from orchestration.schema.catalogue import Catalogue
+from orchestration.schema.families import ALL_FAMILIES, CATALOGUE_FAMILIES, FACT_FAMILIES, Family
+from orchestration.schema.issues import Issue
 from orchestration.store.warehouse import LoadRecord, Warehouse
 
 log = logging.getLogger(__name__)
@@ -220,7 +223,7 @@ def ingest_family(family: Family, raw_root: Path, warehouse: Warehouse, run_id: 
         layouts, labels = None, None
         if family.converts_units:
             layouts = resolve_layouts(warehouse, con, raw_root, catalogue, run_id)
-            labels = warehouse.labels(con) if layouts.layouts else None  # only a layout reads labels
+            labels = Labels.build(*warehouse.label_rows(con)) if layouts.layouts else None  # only a layout reads labels
             for layout_path, reasons in layouts.refused.items():
                 issues = [Issue(layout_path, None, None, "layout", None, reason) for reason in reasons]
                 outcomes.append(

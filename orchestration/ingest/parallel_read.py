@@ -19,19 +19,21 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import datetime
-from itertools import islice
 from pathlib import Path
 
-from orchestration.ingest.families import Family
 from orchestration.ingest.file_snapshot import StillBeingWritten, read_whole
 from orchestration.ingest.layouts import Layout
 from orchestration.ingest.reading import Labels, ParsedBatch, read_batch
+from orchestration.schema.families import Family
 
 log = logging.getLogger(__name__)
 
 WORKERS_ENV = "QZ_INGEST_WORKERS"
 MAX_DEFAULT_WORKERS = 4
 POOL_MIN_BYTES = 16 * 1024 * 1024  # below this a family is read in the refresh's process (a pool costs ~1 s)
+# Files read ahead of the writer, in bytes as listed: a parsed file waits in the refresh's process (with its pickle
+# while it arrives), so a 267 MiB publication read ahead beside the slice being validated doubled the peak.
+READ_AHEAD_BYTES = 64 * 1024 * 1024
 
 
 def workers() -> int:
@@ -72,10 +74,16 @@ def read_one(
     return read_batch(family, job.path, job.rel, units, data=data, layout=job.layout, labels=labels), len(data)
 
 
+def may_read_ahead(waiting: list[int], size: int, workers: int) -> bool:
+    """Whether one more file of `size` bytes may be read while files of `waiting` bytes wait for the writer: two per
+    worker at most, within READ_AHEAD_BYTES, and always one (a file larger than the budget is read alone)."""
+    return not waiting or (len(waiting) < 2 * workers and sum(waiting) + size <= READ_AHEAD_BYTES)
+
+
 def read_in_order(
     jobs: list[ReadJob], family: Family, units: Mapping[str, str] | None, labels: Labels | None
 ) -> Iterator[tuple[ReadJob, tuple[ParsedBatch, int] | Deferred]]:
-    """Each job with what reading it gave, in the jobs' order; at most two per worker read ahead (memory)."""
+    """Each job with what reading it gave, in the jobs' order; few read ahead (may_read_ahead: memory)."""
     count = min(workers(), len(jobs))  # a process per file at most: each costs ~1 s to start
     if count <= 1 or sum(job.size for job in jobs) < POOL_MIN_BYTES:
         for job in jobs:
@@ -90,13 +98,13 @@ def read_in_order(
             except BrokenProcessPool:  # a worker died earlier: the rest is read here
                 return None
 
-        upcoming = iter(jobs)
-        ahead = deque((job, submit(job)) for job in islice(upcoming, 2 * count))
-        while ahead:
-            job, future = ahead.popleft()
-            following = next(upcoming, None)
-            if following is not None:
+        upcoming = deque(jobs)
+        ahead: deque[tuple[ReadJob, Future | None]] = deque()
+        while upcoming or ahead:
+            while upcoming and may_read_ahead([j.size for j, _ in ahead], upcoming[0].size, count):
+                following = upcoming.popleft()
                 ahead.append((following, submit(following)))
+            job, future = ahead.popleft()
             try:
                 result = future.result() if future is not None else read_one(job, family, units, labels)
             except Exception:  # the worker died (memory, a signal): this file is read here instead

@@ -21,16 +21,16 @@ from pathlib import Path
 import pandas as pd
 
 from orchestration.ingest.easyquery import EasyqueryRefused, reshape_easyquery
-from orchestration.ingest.families import FILE_TYPES, Family
 from orchestration.ingest.layouts import Layout
 from orchestration.ingest.parsing import ParseError, parse_bool, parse_date, parse_int, parse_number, parse_period, parse_quantity
 from orchestration.ingest.sheet_grid import SheetProblem, open_checked_workbook, read_grid
 from orchestration.ingest.table_layout import Labels, reshape_table
 from orchestration.ingest.units import UnitError, to_canonical
+from orchestration.schema.families import FILE_TYPES, Family
+from orchestration.schema.issues import ROW_COLUMN, Issue, excerpt
 
 log = logging.getLogger(__name__)
 
-ROW_COLUMN = "_row"  # line number in the file (header = line 1); row number in a sheet
 MAX_LINE_BYTES = 1 << 20  # a "line" longer than 1 MiB is not a row of figures
 SAFE_FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*")
 csv.field_size_limit(MAX_LINE_BYTES)  # lines were checked against it before splitting
@@ -45,43 +45,6 @@ LAYOUT_ONLY_TYPES = {
         "and save as .xlsx",
     ),
 }
-
-EXCERPT_CHARS = 60  # of a refused cell shown in messages, audit tables and reports
-MESSAGE_CHARS = 400  # messages quote cells (parse errors): bounded too
-
-
-def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
-    """A short, printable excerpt of untrusted text: control characters escaped, long text cut."""
-    shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text[: limit * 2])
-    return shown if len(shown) <= limit else shown[:limit] + "…"
-
-
-@dataclass(frozen=True)
-class Issue:
-    """One reason a file cannot be committed, in terms a steward can act on."""
-
-    file: str
-    row: int | None  # line in the file; None when the whole file is concerned
-    column: str | None
-    rule: str
-    value: str | None  # an excerpt of the offending cell, never more of the file than that
-    message: str
-
-    def __post_init__(self) -> None:
-        if self.value is not None:
-            object.__setattr__(self, "value", excerpt(self.value))
-        object.__setattr__(self, "message", excerpt(self.message, MESSAGE_CHARS))
-
-    @property
-    def is_cell(self) -> bool:
-        """Read through a layout, a figure's place is a cell (表3-1!D5) or a JSON path, kept in `column`."""
-        return self.row is None and bool(self.column) and ("!" in self.column or self.column.startswith("returndata"))
-
-    def __str__(self) -> str:
-        where = f"{self.file}" + (f", line {self.row}" if self.row else "")
-        where += (f", cell {self.column}" if self.is_cell else f", column {self.column}") if self.column else ""
-        shown = "" if self.value is None else f" (value {self.value!r})"
-        return f"{where}: [{self.rule}] {self.message}{shown}"
 
 
 @dataclass

@@ -15,7 +15,7 @@ import html
 import json
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from functools import cache, lru_cache
 from pathlib import Path
@@ -25,10 +25,11 @@ import numpy as np
 import pandas as pd
 
 from orchestration.ingest.distinct_rows import DISTINCT_ROW, DistinctBatch, columns_read, reduce_batch
-from orchestration.ingest.families import DEFAULT_EARLIEST_YEAR, Family
-from orchestration.ingest.reading import ROW_COLUMN, Issue
 from orchestration.ingest.rule_texts import rule_message
 from orchestration.reporting.data_docs_offline import make_offline
+from orchestration.schema.catalogue import Catalogue
+from orchestration.schema.families import DEFAULT_EARLIEST_YEAR, Family
+from orchestration.schema.issues import ROW_COLUMN, Issue
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # no telemetry: there is no network
 
@@ -50,16 +51,6 @@ FORMULA_LIKE = (
     rf"^(?:[=@\t\r＝＠]|[{_SIGNS}](?:[^{_DIGITS}{_SIGNS}\n]|[{_SIGNS}]*\n(?:.|\n)|[{_SIGNS}]+[^{_SIGNS}\n]|[{_DIGITS}]+"
     rf"(?:[^{_DIGITS}{_PERCENT}\n]|[{_PERCENT}](?:[^\n]|\n(?:.|\n))|\n(?:.|\n))))"
 )
-
-
-@dataclass(frozen=True)
-class Catalogue:
-    """The current catalogue in the warehouse, against which facts are validated."""
-
-    indicators: pd.DataFrame = field(default_factory=pd.DataFrame)  # indicator_code, unit, value_type, range_min, range_max
-    region_codes: tuple[str, ...] = ()
-    source_ids: tuple[str, ...] = ()
-    sources: pd.DataFrame = field(default_factory=pd.DataFrame)  # source_id, published_on, date_precision
 
 
 @dataclass

@@ -20,8 +20,8 @@ from pathlib import Path
 import duckdb
 
 from orchestration import settings
-from orchestration.ingest.families import ALL_FAMILIES
 from orchestration.publish.raw_zone import PART_FILE, PARTITION_COLUMN, zone_dir
+from orchestration.schema.families import ALL_FAMILIES
 from orchestration.store.warehouse import Warehouse
 
 AUDIT_FOLDER = "_audit"  # a leading underscore: engines reading the zone's family folders never see it

@@ -7,8 +7,8 @@ select distinct o.indicator_code, o.region_code, o.period_label
 from {{ source('raw', 'observations') }} as o
 where
     {% if build_is_scoped() -%}
-        o._file_path in (select s.value from {{ build_scope_table() }} as s where s.kind = 'path')
-        or o.source_id in (select s.value from {{ build_scope_table() }} as s where s.kind = 'source')
+        o._file_path in (select s.observation_path from {{ build_scope_table() }} as s where s.observation_path is not null)
+        or o.source_id in (select s.source_id from {{ build_scope_table() }} as s where s.source_id is not null)
     {%- else -%}
         false
     {%- endif %}

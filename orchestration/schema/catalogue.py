@@ -1,0 +1,17 @@
+"""The current catalogue in the warehouse, as the store reads it and validation checks facts against it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """The current catalogue in the warehouse, against which facts are validated."""
+
+    indicators: pd.DataFrame = field(default_factory=pd.DataFrame)  # indicator_code, unit, value_type, range_min, range_max
+    region_codes: tuple[str, ...] = ()
+    source_ids: tuple[str, ...] = ()
+    sources: pd.DataFrame = field(default_factory=pd.DataFrame)  # source_id, published_on, date_precision

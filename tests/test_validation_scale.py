@@ -18,13 +18,15 @@ from orchestration.ingest import distinct_rows
 from orchestration.ingest.loop import ingest_family
 from orchestration.ingest.reading import read_batch
 from orchestration.ingest.validation import FILE_COLUMN, FORMULA_LIKE, _batch_definition, build_suite, validate_files
+from orchestration.schema.catalogue import Catalogue
 from orchestration.schema.families import ALL_FAMILIES, OBSERVATIONS
 from orchestration.schema.issues import ROW_COLUMN
 from orchestration.store.warehouse import Warehouse
 from tests.benchmarks.generate import generate
 
 
-def test_bad_cells_in_a_national_batch_get_the_issues_they_get_alone(tmp_path: Path):
+def _national_batch(tmp_path: Path) -> tuple[Catalogue, pd.DataFrame]:
+    """The synthetic national catalogue loaded, and its 20,000-row publication parsed against it."""
     generate(tmp_path / "raw", 20_000)
     warehouse = Warehouse(tmp_path / "data")
     warehouse.ensure_schema()
@@ -35,7 +37,11 @@ def test_bad_cells_in_a_national_batch_get_the_issues_they_get_alone(tmp_path: P
         catalogue = warehouse.catalogue(con)
     units = dict(zip(catalogue.indicators["indicator_code"], catalogue.indicators["unit"], strict=False))
     path = sorted((tmp_path / "raw" / "observations").glob("synthetic-bulletin-*.csv"))[0]
-    frame = read_batch(OBSERVATIONS, path, path.name, units).frame
+    return catalogue, read_batch(OBSERVATIONS, path, path.name, units).frame
+
+
+def test_bad_cells_in_a_national_batch_get_the_issues_they_get_alone(tmp_path: Path):
+    catalogue, frame = _national_batch(tmp_path)
     assert len(frame) >= 20_000
     bad = {  # line -> (column, cell): an unknown region, a formula, a value type against the catalogue, no source
         100: ("region_code", "999999"),
@@ -59,17 +65,7 @@ def test_gx_on_distinct_values_refuses_exactly_the_rows_gx_on_every_row_refuses(
     the same files, for faults of every kind scattered over two files (one rule per fault kind at least), whether
     the batch is reduced to its distinct values or (nearly all distinct) kept as it stands."""
     monkeypatch.setattr(distinct_rows, "WORTH_REDUCING", worth_reducing)
-    generate(tmp_path / "raw", 20_000)
-    warehouse = Warehouse(tmp_path / "data")
-    warehouse.ensure_schema()
-    for family in ALL_FAMILIES:
-        if family.catalogue:
-            ingest_family(family, tmp_path / "raw", warehouse, "oracle", data_docs=False)
-    with warehouse.connect(read_only=True) as con:
-        catalogue = warehouse.catalogue(con)
-    units = dict(zip(catalogue.indicators["indicator_code"], catalogue.indicators["unit"], strict=False))
-    path = sorted((tmp_path / "raw" / "observations").glob("synthetic-bulletin-*.csv"))[0]
-    parsed = read_batch(OBSERVATIONS, path, path.name, units).frame
+    catalogue, parsed = _national_batch(tmp_path)
     frames = {"a.csv": parsed.iloc[:5_000].reset_index(drop=True), "b.csv": parsed.iloc[5_000:10_000].reset_index(drop=True)}
     rng = random.Random(11)
     faults = [

@@ -59,8 +59,9 @@ def shrink_guard_share() -> float:
 
 # Files are validated (one GX run) and committed in slices of about this many rows, then let go: GX's cost is
 # mostly per run, so many small publications share one, and memory stays bounded by a slice or the largest
-# file instead of growing with the family.
-SLICE_ROWS = 250_000
+# file instead of growing with the family. 500,000 rather than 250,000 since GX sees distinct values: at 10^7 the
+# observations ingest 112 s -> 105 s, its peak 1.3 -> 1.5 GiB (the refresh's peak is dbt's, 2.3 GiB).
+SLICE_ROWS = 500_000
 
 
 class RawFolderError(RuntimeError):

@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -23,6 +22,7 @@ from pathlib import Path
 from orchestration import settings
 from orchestration.ingest.file_snapshot import SETTLE_SECONDS_ENV
 from tests.benchmarks.generate import generate, write_publication
+from tests.benchmarks.peak_memory import own_peak_mib
 
 NOTE = "合成数据：按省、地市、县三级汇总的年度指标，口径与上年一致，数值为初步核算数，后续以统计年鉴为准。"
 
@@ -41,7 +41,7 @@ def _ingest(raw: Path, data: Path) -> dict:
             statuses[outcome.file_path] = outcome.status
     return {
         "seconds": time.perf_counter() - started,
-        "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_mib": own_peak_mib(),
         "big_file": statuses.get("observations/big-publication.csv"),
     }
 

@@ -313,8 +313,6 @@ def _escape_markup(frame: pd.DataFrame) -> pd.DataFrame:
     cell may hold <script>. Escaping is one-to-one, so every rule decides as on the raw text; issues show the
     raw cells of the batch."""
     for column in _text_columns(frame):
-        if column == DISTINCT_ROW:
-            continue
         series = frame[column]
         if series.dtype == object:  # mixed cells (dates, None, the odd text): each distinct one looked at once
             rows = series.isin([v for v in series.dropna().unique() if _MARKUP.search(str(v))]).to_numpy()
@@ -346,8 +344,7 @@ def validate_files(
     combined = pd.concat([f.assign(**{FILE_COLUMN: name}) for name, f in frames.items()], ignore_index=True)
     rows_per_file = combined[FILE_COLUMN].value_counts().to_dict()
     suite = build_suite(family, catalogue, combined)
-    rule_columns = {id(e): columns_read(e.configuration.kwargs, combined.columns) for e in suite.expectations}
-    distinct = reduce_batch(combined, rule_columns.values())
+    distinct = reduce_batch(combined, [columns_read(e.configuration.kwargs, combined.columns) for e in suite.expectations])
     seen = _escape_markup(distinct.frame)
     result_format = {"result_format": "COMPLETE", "unexpected_index_column_names": [DISTINCT_ROW]}
     if docs_dir is None:

@@ -14,9 +14,19 @@ import sys
 from pathlib import Path
 
 from orchestration import settings
+from orchestration.extract.periods import text_period
 from orchestration.extract.review import ReviewError, merge, read_rows, tally, write_rows
 from orchestration.extract.rules import Context, extract
 from orchestration.extract.vocabulary import load
+from orchestration.ingest.parsing import ParseError
+
+
+def period_argument(written: str) -> str:
+    """--period: any period the warehouse knows (2023, 2023Q1, 2023H1, 2023M01-09, 2023M09, 2023年前三季度)."""
+    try:
+        return text_period(written)
+    except ParseError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def published_year(raw: Path, source: str) -> int | None:
@@ -32,7 +42,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("text", type=Path, help="the text (UTF-8) of a bulletin or an article")
     parser.add_argument("--source", required=True, help="its source_id in raw/catalogue/sources.csv")
     parser.add_argument("--region", required=True, help="the region the text is about (a region_code)")
-    parser.add_argument("--period", type=int, required=True, help="the year its figures describe")
+    parser.add_argument(
+        "--period",
+        type=period_argument,
+        required=True,
+        help="the period its figures describe: a year (2023) for a bulletin, 2023Q1, 2023H1, 2023M01-09 or 2023M09 for a release",
+    )
     parser.add_argument("--since", type=int, help="the start year of 从A到B and of the span a review text covers")
     parser.add_argument("--published", type=int, help="the year of 今年 (default: the source's publication year)")
     parser.add_argument("--out", type=Path, required=True, help="the candidates CSV (decisions in it are kept)")

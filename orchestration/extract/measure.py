@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from orchestration import settings
-from orchestration.extract.__main__ import published_year
+from orchestration.extract.__main__ import period_argument, published_year
 from orchestration.extract.rules import Candidate, Context, extract
 from orchestration.extract.vocabulary import Vocabulary, load
 from orchestration.ingest.parsing import ParseError, parse_period, parse_quantity
@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("expected", type=Path)
     parser.add_argument("--source", required=True)
     parser.add_argument("--region", required=True)
-    parser.add_argument("--period", type=int, required=True)
+    parser.add_argument("--period", type=period_argument, required=True)
     parser.add_argument("--since", type=int)
     parser.add_argument("--published", type=int)
     parser.add_argument("--raw", type=Path, default=settings.REPO_ROOT / "raw")

@@ -6,18 +6,23 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_FULL_WIDTH = str.maketrans("０１２３４５６７８９．，％", "0123456789.,%")
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９．，％－−", "0123456789.,%--")
+# Footnote markers are never figures: 生产总值[2]为82553亿元, 人口①, ※. Blanked to spaces of the same length, so
+# spans found in the folded text stay the text's.
+_FOOTNOTE = re.compile(r"\[[0-9]{1,2}\]|［[0-9０-９]{1,2}］|[①-⑳※]")
 _DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _UNITS = {"十": 10, "百": 100, "千": 1000}
 CHINESE = "〇零一二两三四五六七八九十百千"
 # A number: Arabic (1,876 / 45.7 / 2003.4) or a run of Chinese numerals, then perhaps 万 or 亿 (and 多, 余 read as
 # a lower bound by the caller). Full-width digits are folded before matching, so spans stay those of the text.
-NUMBER = re.compile(rf"(?P<arabic>[0-9]+(?:,[0-9]{{3}})*(?:\.[0-9]+)?)|(?P<chinese>[{CHINESE}]+)")
+# A minus sign counts only where no digit or letter stands before it (自然增长率为-0.86‰), never in 1-9月 or 2011-2015.
+NUMBER = re.compile(rf"(?P<arabic>(?:(?<![0-9A-Za-z.])-)?[0-9]+(?:,[0-9]{{3}})*(?:\.[0-9]+)?)|(?P<chinese>[{CHINESE}]+)")
 
 
 def fold(text: str) -> str:
-    """Full-width digits and signs as ASCII, one character for one: spans found in the result are the text's."""
-    return text.translate(_FULL_WIDTH)
+    """Full-width digits and signs as ASCII and footnote markers as spaces, one character for one: spans found in the
+    result are the text's."""
+    return _FOOTNOTE.sub(lambda m: " " * len(m.group()), text.translate(_FULL_WIDTH))
 
 
 def chinese_value(text: str) -> int | None:

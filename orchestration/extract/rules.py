@@ -21,30 +21,44 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass
 
+from orchestration.extract import periods
+from orchestration.extract.figures import (
+    ROMAN,
+    Figure,
+    after_words,
+    clause_end,
+    clause_start,
+    figure_at,
+    figure_ending_at,
+    figure_list,
+    number_before,
+    qualifier_of,
+    signed,
+)
 from orchestration.extract.numerals import CHINESE, fold, integer_value, numbers
+from orchestration.extract.periods import text_period
 from orchestration.extract.vocabulary import CLASSIFIERS, Vocabulary
 from orchestration.ingest.parsing import ParseError, parse_quantity
 from orchestration.ingest.units import UnitError, to_canonical
 
 LEVEL_GAP = 8  # at most this many characters between a name and its figure ("养老机构护理型床位占比达到56%")
-CLAUSE_END = "，,。；;：:"
-ROMAN = {"Ⅰ": 1, "Ⅱ": 2, "Ⅲ": 3, "Ⅳ": 4, "Ⅴ": 5, "Ⅵ": 6}
-APPROXIMATE_BEFORE, APPROXIMATE_AFTER = ("约", "大约", "近"), ("左右",)
-LOWER_BEFORE, LOWER_AFTER = ("超过", "突破", "逾", "超"), ("以上", "余", "多")
-UPPER_BEFORE, UPPER_AFTER = ("不到", "不足"), ("以内", "以下")
 CHANGE_VERBS = ("增加", "新增", "增长", "减少", "下降", "提高", "上升", "降低", "缩小", "扩大", "缩短")
-FROM_TO = re.compile(r"从(?:(?P<year>[0-9]{4})年的?)?")
+FROM_TO = re.compile(r"(?:从|由)(?:(?P<year>[0-9]{4})年|(?P<prev>上年|去年)(?P<same>同期)?)?的?")
 TO = re.compile(r"(?:提高|增加|增长|上升|下降|减少|缩小|扩大|降低|提升|缩短)?(?:到|至)")
 COUNT_VERB = re.compile(r"(?:为|达到|达|有|共|是|计|总数)$")  # a count after its noun: 新校园共有48个
 RESPECTIVELY = re.compile(r"(?:分别为|分别是|分别达到|分别达)")
-YOY = re.compile(r"(?:比上年|同比)(?:分别)?增长")
+YOY = re.compile(r"(?:比上年|同比|较上年)(?:分别)?(?P<verb>增长|下降)(?![到至])")
+# "第一产业增加值91812万元，增长6.5%": a growth right after its level needs no 比上年
+GROWTH_NEXT = re.compile(r"\s*[，,、]?\s*(?:按(?:可比|不变)价格?计算[，,]?\s*)?(?:比上年|同比|较上年)?(?P<verb>增长|下降)(?![到至])")
+# "与上年持平": a growth of 0 (not "与1-2月份持平", which says the growth equals another period's)
+FLAT = re.compile(r"(?:与上年(?:同期)?|同比|比上年)(?P<about>基本)?持平")
 YOY_CHANGE = re.compile(r"比上年末?(?:分别)?(?:增加|减少|净增)")
-GROWTH = re.compile(r"(?P<avg>年均)?(?:分别)?(?:比上年|同比)?(?:分别)?增长")
+GROWTH = re.compile(r"(?P<avg>年均)?(?:分别)?(?:比上年|同比|较上年)?(?:分别)?(?P<verb>增长|下降)(?![到至])")
 CHANGE = re.compile(r"(?:分别)?(?:增加|新增|净增|减少)")
 PLACE = rf"[^，,。；;]{{0,6}}?(?:全省|全国|全市)(?P<top>第|前)(?P<n>[0-9{CHINESE}]+)(?:名|位)?"  # 位居全省前三
 RANK = re.compile(PLACE)
 # "…年均分别增长8.9%、10%，增幅始终位居全省前三": the place of the growth just given, in the next clause
-GROWTH_RANK = re.compile(rf"[，,]\s*(?:增幅|增速){PLACE}")
+GROWTH_RANK = re.compile(rf"[，,]\s*(?:[^，,。；;]{{0,12}}个百分点[，,]\s*)?(?:增幅|增速)?(?:排位|排名)?{PLACE}")
 # "12项主要经济指标增幅，11项全省前五、6项前三": how many of them rank in a place
 RANK_COUNT = re.compile(
     rf"(?P<n>[0-9]+|[{CHINESE}]+)项(?:指标)?(?:增幅|增速)?(?:位?居|位列|列)?(?:全省|全国|全市)?(?P<top>前|第)(?P<place>[0-9{CHINESE}]+)(?:名|位)?"
@@ -76,27 +90,29 @@ class Candidate:
 
 
 @dataclass(frozen=True)
-class Figure:
-    """A number with its multiplier and unit as written: start/end in the sentence."""
-
-    start: int
-    end: int
-    value: float
-    decimals: int
-    unit: str  # as written (万人, %, 微克/立方米), or ''
-    qualifier: str
-
-    def text(self) -> str:
-        return f"{self.value:.{self.decimals}f}"
-
-
-@dataclass(frozen=True)
 class Context:
     source: str
     region: str
-    period: int  # the year the text's figures describe
+    period: str  # the period the text's figures describe, as the warehouse labels it: 2023, 2023Q1, 2023M01-09
     since: int | None  # the start of "从A到B" and of the decade the text reviews
     published: int | None  # the year of publication: 今年
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "period", text_period(self.period))  # 2023 and 2023年前三季度 too
+
+    @property
+    def year(self) -> int:
+        return int(self.period[:4])
+
+    @property
+    def annual(self) -> bool:
+        return self.period == str(self.year)
+
+    @property
+    def now(self) -> str:
+        """The period of a count or a practice said in the present (46类智能算法): a bulletin's year of publication,
+        a release's own period."""
+        return str(self.published) if self.annual and self.published else self.period
 
 
 _BREAK = re.compile(r"[。！？!?；;]|\n[ \t\u3000]*\n")
@@ -117,44 +133,6 @@ def sentences(text: str) -> list[tuple[int, int]]:
     return out
 
 
-def _figure_at(folded: str, nums: dict[int, object], pos: int, vocab: Vocabulary) -> Figure | None:
-    """The figure starting at pos (after spaces), with 万/亿 and a unit."""
-    while pos < len(folded) and folded[pos].isspace():  # line breaks of a digitised page, full-width spaces
-        pos += 1
-    if pos < len(folded) and folded[pos] in ROMAN:
-        unit = "类" if folded[pos + 1 : pos + 2] == "类" else ""
-        return Figure(pos, pos + 1 + len(unit), float(ROMAN[folded[pos]]), 0, unit, _qualifier(folded, pos, pos + 1))
-    number = nums.get(pos)
-    if number is None:
-        return None
-    end, value, decimals, multiplier = number.end, number.value, number.decimals, ""
-    if folded[end : end + 1] in ("万", "亿") and not folded[end : end + 2].startswith(("万元", "亿元")):
-        multiplier = folded[end]
-        end += 1
-    unit = next((u for u in vocab.units if folded.startswith(u, end)), "")
-    if not unit and folded[end : end + 1] in CLASSIFIERS:
-        unit = folded[end]
-    if multiplier:
-        unit = multiplier + unit if unit and multiplier + unit in vocab.units else multiplier + (unit or "")
-    end += len(unit) - len(multiplier) if unit else 0
-    return Figure(number.start, end, value, decimals, unit, _qualifier(folded, number.start, end))
-
-
-def _qualifier(folded: str, start: int, end: int) -> str:
-    before, after = folded[max(0, start - 3) : start], folded[end : end + 3]
-    if before.endswith(APPROXIMATE_BEFORE) or after.startswith(APPROXIMATE_AFTER):
-        return "approximate"
-    if before.endswith(LOWER_BEFORE) or after.startswith(LOWER_AFTER):
-        return "lower_bound"
-    if before.endswith(UPPER_BEFORE) or after.startswith(UPPER_AFTER):
-        return "upper_bound"
-    return "exact"
-
-
-def _clause_end(folded: str, pos: int) -> int:
-    return next((i for i in range(pos, len(folded)) if folded[i] in CLAUSE_END), len(folded))
-
-
 def _counted(indicator) -> bool:
     """Counted in a classifier, whatever the classifier written: 4家省级高新区 counts 个."""
     return indicator.value_type in ("count", "rank") or indicator.unit in CLASSIFIERS
@@ -168,7 +146,8 @@ def _compatible(value: float, unit: str, code: str, vocab: Vocabulary) -> bool:
     if unit in ("万", "亿") and indicator.unit.startswith(unit):
         return True
     try:
-        to_canonical(parse_quantity(f"{value:g}"), unit or indicator.unit, indicator.unit)
+        to_canonical(parse_quantity(f"{value:f}")  # never 2.00601e+06
+        , unit or indicator.unit, indicator.unit)
         return bool(unit) or indicator.unit in ("倍",)
     except (ParseError, UnitError):
         return False
@@ -192,7 +171,7 @@ def extract(text: str, vocab: Vocabulary, context: Context) -> list[Candidate]:
 def _from_sentence(text: str, s_start: int, s_end: int, vocab: Vocabulary, context: Context) -> list[Candidate]:
     out: list[Candidate] = []
     names, regions = vocab.name_pattern, vocab.region_pattern
-    decade = context.since is not None and context.since < context.period
+    decade = context.since is not None and context.since < context.year
     sentence = text[s_start:s_end]
     folded = fold(sentence)
     nums = {n.start: n for n in numbers(folded)}
@@ -240,7 +219,7 @@ def _from_sentence(text: str, s_start: int, s_end: int, vocab: Vocabulary, conte
     def add_sibling(sibling, period: str, explicit: bool) -> None:
         if sibling:
             code, number, start, end = sibling
-            qualifier = _qualifier(folded, number.start, number.end)
+            qualifier = qualifier_of(folded, number.start, number.end)
             add(
                 code,
                 Figure(number.start, number.end, number.value, number.decimals, "", qualifier),
@@ -249,9 +228,15 @@ def _from_sentence(text: str, s_start: int, s_end: int, vocab: Vocabulary, conte
                 explicit,
             )
 
-    this_year = _this_year(folded, context)
-    # a count or practice said in the present (46类智能算法, 两小时一次) with no year: the year of publication
-    this_year_or_now = this_year or (str(context.published or context.period), False)
+    when = _Periods(folded, context)
+
+    def _growth_rank(codes: list[str], pos: int, period: str, high: bool, m_start: int) -> None:
+        """"增长11.9%，高于全省5.6个百分点，居全省第4位": the place of the growth just given, for each subject."""
+        ranks = [vocab.growth_ranks.get(_stem_of(c, vocab)) for c in codes]
+        if all(ranks) and (r := GROWTH_RANK.match(folded, pos)) and (place := integer_value(r.group("n"))):
+            figure = Figure(r.start("n"), r.end("n"), float(place), 0, "", _rank_qualifier(r.group("top")))
+            for rank_code in ranks:
+                add(rank_code, figure, period, (m_start, r.end()), high, shared=True)
     mentions = [(m.start(), m.end(), vocab.code_of(m.group())) for m in names.finditer(folded)]
     # stems of growth and change indicators, and 城乡 pairs (城镇… and 农村…)
     for m_start, m_end, code in _stem_mentions(folded, vocab):
@@ -261,52 +246,52 @@ def _from_sentence(text: str, s_start: int, s_end: int, vocab: Vocabulary, conte
     for i, (m_start, m_end, code) in enumerate(mentions):
         codes = [code] if not isinstance(code, tuple) else list(code)
         next_start = next((s for s, _, _ in mentions[i + 1 :] if s >= m_end), len(folded))
-        segment_end = min(_clause_end(folded, m_end), next_start) if not isinstance(code, tuple) else _clause_end(folded, m_end)
+        segment_end = min(clause_end(folded, m_end), next_start) if not isinstance(code, tuple) else clause_end(folded, m_end)
         # 从A到B
         if (m := FROM_TO.match(folded, _skip_words(folded, m_end, segment_end))) and m.end() < len(folded):
-            a = _figure_at(folded, nums, m.end(), vocab)
+            a = figure_at(folded, nums, m.end(), vocab)
             if a and (to := TO.match(folded, a.end)):
-                b = _figure_at(folded, nums, to.end(), vocab)
+                b = figure_at(folded, nums, to.end(), vocab)
                 if b and not isinstance(code, tuple):
+                    b_period = when.said(m_start)
+                    b_period = b_period[0] if b_period else context.period
                     said = m.group("year") or _year_said_before(folded, m.start())
+                    if m.group("prev"):  # 由上年的A提高到B; 由上年同期的A: the same months a year before
+                        said = _year_before(b_period, same_months=bool(m.group("same")))
                     start_year = said or (str(context.since) if context.since else None)
                     if start_year:
                         add(code, a, start_year, (m_start, b.end), said is not None or decade)
-                    add(code, b, str(context.period), (m_start, b.end), True)
+                    add(code, b, b_period, (m_start, b.end), True)
                     continue
         window = folded[m_end:segment_end]
         # growth (年均增长, 比上年增长): the growth indicator of the subject, never its level
-        if g := GROWTH.search(window):
-            figures = _figure_list(folded, nums, m_end + g.end(), vocab)
+        if g := GROWTH.search(window) or FLAT.search(window):
+            figures = _rates(folded, nums, m_end + g.end(), g, vocab)
             targets = [vocab.growth_stems.get(_stem_of(c, vocab)) for c in codes]
-            if figures and all(targets) and len(figures) >= len(targets):
+            if figures and all(targets) and len(figures) == len(targets):  # A和B分别增长M%: one for one, or none
                 if g.group("avg"):  # 年均增长: over the span the text reviews (none given: nothing to propose)
                     if not context.since:
                         continue
-                    period, high = f"{context.since}-{context.period}", decade
+                    period, high = f"{context.since}-{context.year}", decade
                 else:  # 比上年增长: the year's growth
-                    period, high = this_year or (str(context.period), True)
+                    period, high = when.at(figures[0].start, when.yearly)
                 for target, figure in zip(targets, figures, strict=False):
                     add(target, figure, period, (m_start, figures[-1].end), high)
-                ranks = [vocab.growth_ranks.get(_stem_of(c, vocab)) for c in codes]
-                if all(ranks) and (r := GROWTH_RANK.match(folded, figures[-1].end)) and (place := integer_value(r.group("n"))):
-                    figure = Figure(r.start("n"), r.end("n"), float(place), 0, "", _rank_qualifier(r.group("top")))
-                    for rank_code in ranks:
-                        add(rank_code, figure, period, (m_start, r.end()), high, shared=True)
+                _growth_rank(codes, figures[-1].end, period, high, m_start)
             continue
         if c := CHANGE.search(window):
-            figures = [_signed(f, c.group()) for f in _figure_list(folded, nums, m_end + c.end(), vocab)]
+            figures = [signed(f, c.group()) for f in figure_list(folded, nums, m_end + c.end(), vocab)]
             targets = [vocab.change_stems.get(_stem_of(c_, vocab)) for c_ in codes]
             if figures and all(targets):
-                period = f"{context.since}-{context.period}" if context.since else str(context.period)
+                period = f"{context.since}-{context.year}" if context.since else context.period
                 for target, figure in zip(targets, figures, strict=False):
                     add(target, figure, period, (m_start, figures[-1].end), decade)
             continue
         if isinstance(code, tuple):  # 城乡居民人均可支配收入分别为A和B
             if (both := RESPECTIVELY.match(folded, m_end)) and all(c in vocab.indicators for c in codes):
-                figures = _figure_list(folded, nums, both.end(), vocab)
+                figures = figure_list(folded, nums, both.end(), vocab)
                 if len(figures) == len(codes):
-                    period, explicit = this_year or (str(context.period), True)
+                    period, explicit = when.at(figures[0].start, when.yearly)
                     for target, figure in zip(codes, figures, strict=True):
                         add(target, figure, period, (m_start, figures[-1].end), explicit)
             continue
@@ -316,14 +301,14 @@ def _from_sentence(text: str, s_start: int, s_end: int, vocab: Vocabulary, conte
             rank = RANK.match(folded, m_end)
             if rank and (place := integer_value(rank.group("n"))):
                 figure = Figure(rank.start("n"), rank.end("n"), float(place), 0, "", _rank_qualifier(rank.group("top")))
-                period, explicit = this_year or (str(context.period), False)
+                period, explicit = when.at(rank.start(), False)
                 add(code, figure, period, (m_start, rank.end()), explicit)
             continue
         # a level: the first figure after the name in its clause (not a change: 提高1.1个百分点, 增加57家)
         for pos in range(m_end, segment_end):
             if pos in nums or folded[pos] in ROMAN:
                 before = folded[m_end:pos]
-                figure = _figure_at(folded, nums, pos, vocab)
+                figure = figure_at(folded, nums, pos, vocab)
                 if figure is None or folded[figure.end : figure.end + 3].startswith("个百分点"):
                     break
                 if len(before.strip()) > LEVEL_GAP or "、" in before:  # a figure that far is another phrase's
@@ -333,24 +318,28 @@ def _from_sentence(text: str, s_start: int, s_end: int, vocab: Vocabulary, conte
                     break
                 if any(verb in before for verb in CHANGE_VERBS) and not before.endswith(("到", "至")):
                     break  # 提高1.1个百分点, 增加57家: a change; 缩小至1.76, 提高到2%: the level reached
-                period, explicit = _since_said(folded, pos, context) or this_year or _default_period(folded, pos, context)
-                add(code, figure, period, (m_start, figure.end + _after_words(folded, figure.end)), explicit)
+                period, explicit = _since_said(folded, pos, context) or when.said(pos) or _default_period(folded, pos, context)
+                add(code, figure, period, (m_start, figure.end + after_words(folded, figure.end)), explicit)
                 if counted:  # 高等植物2350种、动物2500余种
                     name = vocab.indicators[code].name
                     add_sibling(_sibling(folded, nums, figure.end, folded[m_start:m_end], name, vocab), period, explicit)
                 # "X N单位，按可比价格计算，比上年增长M%": the growth of the same subject, in a later clause
                 growth_code = vocab.growth_stems.get(_stem_of(code, vocab))
                 rest_end = min(next_start, len(folded))
-                if growth_code and (g := YOY.search(folded, figure.end, rest_end)):
-                    rates = _figure_list(folded, nums, g.end(), vocab)
+                after = figure.end + after_words(folded, figure.end)
+                if growth_code and (
+                    g := GROWTH_NEXT.match(folded, after) or FLAT.match(folded, after + 1) or YOY.search(folded, after, rest_end)
+                ):
+                    rates = _rates(folded, nums, g.end(), g, vocab)
                     if rates and rates[0].unit == "%":
                         add(growth_code, rates[0], period, (m_start, rates[0].end), explicit)
+                        _growth_rank([code], rates[0].end, period, explicit, m_start)
                 # "年末常住人口229.7万人，比上年末增加0.7万人": the change of the same subject over the year
                 change_code = vocab.change_stems.get(_stem_of(code, vocab))
                 if change_code and (c := YOY_CHANGE.search(folded, figure.end, rest_end)):
-                    changes = _figure_list(folded, nums, c.end(), vocab)
+                    changes = figure_list(folded, nums, c.end(), vocab)
                     if changes and changes[0].unit != "%":
-                        change = _signed(changes[0], c.group())
+                        change = signed(changes[0], c.group())
                         add(change_code, change, period, (c.start(), changes[0].end), explicit)
                 break
     # a count written before its noun: 46类智能算法, 六大标志性产业链, 2234种高等植物
@@ -358,22 +347,22 @@ def _from_sentence(text: str, s_start: int, s_end: int, vocab: Vocabulary, conte
         if isinstance(code, tuple) or code not in vocab.indicators:
             continue
         indicator = vocab.indicators[code]
-        if indicator.value_type == "level" and (figure := _figure_ending_at(folded, nums, m_start, vocab)):
+        if indicator.value_type == "level" and (figure := figure_ending_at(folded, nums, m_start, vocab)):
             if figure.unit == indicator.unit:  # 千亩丝瓜络基地: a quantity written before its noun
-                period, explicit = this_year_or_now
+                period, explicit = when.now(figure.start)
                 add(code, figure, period, (figure.start, m_end), explicit)
             continue
         if indicator.value_type not in ("count", "cumulative"):
             continue
-        number = _number_before(folded, nums, m_start)
+        number = number_before(folded, nums, m_start)
         if number is not None:
             figure = Figure(
-                number.start, number.end, number.value, number.decimals, "", _qualifier(folded, number.start, number.end)
+                number.start, number.end, number.value, number.decimals, "", qualifier_of(folded, number.start, number.end)
             )
             if vocab.indicators[code].value_type == "cumulative" and decade:  # new over the decade reviewed
-                period, explicit = f"{context.since}-{context.period}", False
+                period, explicit = f"{context.since}-{context.year}", False
             else:
-                period, explicit = this_year_or_now
+                period, explicit = when.now(figure.start)
             add(code, figure, period, (number.start, m_end), explicit)
             # "2234种高等植物和2400余种动物": the second noun shares the first's name around it (…动物种数)
             add_sibling(_sibling(folded, nums, m_end, folded[m_start:m_end], indicator.name, vocab), period, explicit)
@@ -389,20 +378,27 @@ def _from_sentence(text: str, s_start: int, s_end: int, vocab: Vocabulary, conte
             )
             if target and number:
                 figure = Figure(number.start, number.end, number.value, 0, "", "exact")
-                period, explicit = this_year or (str(context.period), False)
+                period, explicit = when.at(m.start(), False)
                 add(target, figure, period, (m.start(), m.end()), explicit)
     # "两小时一次开展智能巡查": the interval of what the clause names (its practice now: the year of publication)
     for stem, code in vocab.intervals.items():
         for found in re.finditer(re.escape(stem), folded):
-            for m in INTERVAL.finditer(folded, _clause_start(folded, found.start()), _clause_end(folded, found.end())):
+            for m in INTERVAL.finditer(folded, clause_start(folded, found.start()), clause_end(folded, found.end())):
                 if (number := nums.get(m.start("n"))) is not None:
                     figure = Figure(number.start, m.end("unit"), number.value, number.decimals, m.group("unit"), "exact")
-                    period, explicit = this_year_or_now
+                    period, explicit = when.now(figure.start)
                     add(code, figure, period, (min(m.start(), found.start()), max(m.end(), found.end())), explicit)
     return out
 
 
 FORECAST = ("将", "预计", "有望", "力争", "计划")  # a figure that is not yet: 将缩短至40分钟, 有望达到100万元
+
+
+def _rates(folded: str, nums: dict, pos: int, verb: re.Match, vocab: Vocabulary) -> list[Figure]:
+    """The growth rates after 增长 (as written), 下降 (negative) or 持平 (0)."""
+    if "持平" in verb.group():
+        return [Figure(verb.start(), verb.end(), 0.0, 0, "%", "approximate" if verb.group("about") else "exact")]
+    return [signed(f, verb.group("verb")) for f in figure_list(folded, nums, pos, vocab)]
 
 
 def _rank_qualifier(top: str) -> str:
@@ -413,12 +409,12 @@ def _default_period(folded: str, pos: int, context: Context) -> tuple[str, bool]
     """The year the text's figures describe (low confidence). An expected figure is for the year its clause names
     (预计2025年…将达到55%), else for the year it was expected in, the year of publication (将缩短至40分钟, low)."""
     if _status(folded, pos) == "forecast":
-        said = _YEAR.findall(folded, _clause_start(folded, pos), pos)
+        said = _YEAR.findall(folded, clause_start(folded, pos), pos)
         if said:
             return said[-1], True
         if context.published:
             return str(context.published), False
-    return str(context.period), False
+    return context.period, False
 
 
 def _elided_mentions(folded: str, mentions: list, vocab: Vocabulary) -> list[tuple[int, int, str]]:
@@ -466,48 +462,15 @@ _WORDS_AFTER_COUNT = re.compile(rf"(?:余|多)?[{CLASSIFIERS}](?:余|多)?(?P<no
 _NOUN_THEN_COUNT = re.compile(rf"(?P<noun>{_NOUN}{{2,8}}?)(?:为|有|达)?(?P<n>[0-9]+|[{CHINESE}]+)(?:余|多)?[{CLASSIFIERS}]?")
 
 
-def _clause_start(folded: str, pos: int) -> int:
-    return max((folded.rfind(c, 0, pos) for c in CLAUSE_END), default=-1) + 1
-
-
 def _status(folded: str, pos: int) -> str:
     """forecast when its clause says the figure is expected, not reached."""
-    return "forecast" if any(word in folded[_clause_start(folded, pos) : pos] for word in FORECAST) else "normal"
-
-
-def _signed(figure: Figure, verb: str) -> Figure:
-    """A change written with 减少 (decrease) is negative: 减少0.2万人 is -0.2 万人."""
-    if "减" in verb or "下降" in verb:
-        return Figure(figure.start, figure.end, -figure.value, figure.decimals, figure.unit, figure.qualifier)
-    return figure
+    return "forecast" if any(word in folded[clause_start(folded, pos) : pos] for word in FORECAST) else "normal"
 
 
 def _skip_words(folded: str, pos: int, end: int) -> int:
     """Past the few words between a name and its 从 (城镇化率 从…, 浓度从…)."""
     found = folded.find("从", pos, min(end, pos + 4))
     return found if found >= 0 else pos
-
-
-def _after_words(folded: str, end: int) -> int:
-    for words in (*APPROXIMATE_AFTER, *LOWER_AFTER, *UPPER_AFTER):
-        if folded.startswith(words, end):
-            return len(words)
-    return 0
-
-
-def _figure_list(folded: str, nums: dict, pos: int, vocab: Vocabulary) -> list[Figure]:
-    """A, B and C after 分别 / 增长: figures joined by 、 和 与 及."""
-    out = []
-    while True:
-        figure = _figure_at(folded, nums, pos, vocab)
-        if figure is None:
-            return out
-        out.append(figure)
-        pos = figure.end
-        if folded[pos : pos + 1] in ("、", "和", "与", "及"):
-            pos += 1
-        else:
-            return out
 
 
 def _stem_mentions(folded: str, vocab: Vocabulary) -> list[tuple[int, int, object]]:
@@ -538,29 +501,6 @@ def _stem_of(code: str, vocab: Vocabulary) -> str:
     return indicator.name if indicator else code
 
 
-def _figure_ending_at(folded: str, nums: dict, pos: int, vocab: Vocabulary) -> Figure | None:
-    for number in nums.values():
-        if number.end < pos <= number.end + 6:
-            figure = _figure_at(folded, nums, number.start, vocab)
-            if figure and figure.end == pos:
-                return figure
-    return None
-
-
-def _number_before(folded: str, nums: dict, pos: int):
-    """A number, a classifier and at most a few words before a name: 46类智能算法, 六大…, 2234种高等植物."""
-    for gap in range(7):
-        start_of_words = pos - gap
-        for number in nums.values():
-            if number.end <= start_of_words and number.end >= start_of_words - 2:
-                between = folded[number.end : pos]
-                if re.fullmatch(rf"(?:多|余)?[{CLASSIFIERS}]?(?:大|多|余)?[^，,。；;0-9{CHINESE}]{{0,5}}", between) and (
-                    between[:1] in CLASSIFIERS + '大多余“"' or between == ""
-                ):
-                    return number
-    return None
-
-
 _YEAR_SAID = re.compile(r"从([0-9]{4})年")
 _YEAR = re.compile(r"((?:19|20)[0-9]{2})年")
 _SINCE = re.compile(r"([0-9]{4})年[^，,。；;]{0,8}以来")
@@ -582,14 +522,34 @@ def _since_said(folded: str, pos: int, context: Context) -> tuple[str, bool] | N
     return None
 
 
-def _this_year(folded: str, context: Context) -> tuple[str, bool] | None:
-    """The period a sentence names for its present: 今年 (上半年) is the year of publication; 全年, 年末 and the text's
-    year written out (2023年) are the year its figures describe."""
-    if "今年" in folded and context.published:
-        return (f"{context.published}H1" if "上半年" in folded else str(context.published)), True
-    if any(word in folded for word in ("全年", "年末", f"{context.period}年")):
-        return str(context.period), True
-    return None
+# A sentence that compares with the year before settles a bulletin's figure as the year's: 比上年增长, 比上年末增加.
+_YEAR_COMPARED = re.compile(r"(?:比|较|与)(?:上年|去年)(?!同期)")
+
+
+class _Periods:
+    """The periods a sentence names (periods.py), and what a figure without one is for."""
+
+    def __init__(self, folded: str, context: Context):
+        self.folded, self.context = folded, context
+        self.found = periods.phrases(folded, context.year, context.published)
+        self.yearly = context.annual and _YEAR_COMPARED.search(folded) is not None
+
+    def said(self, pos: int) -> tuple[str, bool] | None:
+        label = periods.said_before(self.folded, pos, self.context.year, self.context.published, self.found)
+        return (label, True) if label else None
+
+    def at(self, pos: int, settled: bool) -> tuple[str, bool]:
+        """The period said before pos, else the text's (settled only when the caller knows the sentence settles
+        it)."""
+        return self.said(pos) or (self.context.period, settled)
+
+    def now(self, pos: int) -> tuple[str, bool]:
+        return self.said(pos) or (self.context.now, False)
+
+
+def _year_before(label: str, same_months: bool) -> str:
+    """上年 of 2023 is 2022; 上年同期 of 2023Q1 is 2022Q1."""
+    return str(int(label[:4]) - 1) + (label[4:] if same_months else "")
 
 
 def _region_of(folded: str, pos: int, regions, vocab: Vocabulary, context: Context) -> tuple[str, bool]:

@@ -87,6 +87,17 @@ def _find_elided(vocab: Vocabulary) -> None:
                 vocab.elided.setdefault(rest, []).append((subject_code, code))
 
 
+def _stems_by_alias(vocab: Vocabulary) -> None:
+    """A growth or change indicator's stem that is another indicator's name is found by that indicator's aliases too:
+    规模以上工业增加值增长率 is the growth of 规上工业增加值 when the level lists that alias."""
+    for stems in (vocab.growth_stems, vocab.change_stems, vocab.growth_ranks):
+        for stem, code in list(stems.items()):
+            level = vocab.names.get(stem)
+            for name, named in vocab.names.items():
+                if level and named == level and name != stem:
+                    stems.setdefault(name, code)
+
+
 def _rows(path: Path) -> list[dict[str, str]]:
     with path.open(encoding="utf-8-sig") as handle:
         return list(csv.DictReader(handle))
@@ -116,6 +127,7 @@ def load(raw: Path) -> Vocabulary:
                     vocab.growth_ranks[name[: -len(ending)]] = code
             if name.endswith(INTERVAL_ENDING) and len(name) > len(INTERVAL_ENDING) + 1:
                 vocab.intervals[name[: -len(INTERVAL_ENDING)]] = code
+    _stems_by_alias(vocab)
     for code, indicator in vocab.indicators.items():
         if (m := _RANK_COUNT_NAME.search(indicator.name)) and m.group("subject") in vocab.names:
             vocab.rank_counts[(vocab.names[m.group("subject")], m.group("top"), integer_value(m.group("n")))] = code

@@ -19,9 +19,9 @@ them is a default (the text's year, the region the text is about). Pure: no Dags
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
-from orchestration.extract import periods
+from orchestration.extract import lists, periods
 from orchestration.extract.figures import (
     ROMAN,
     Figure,
@@ -237,12 +237,15 @@ def _from_sentence(text: str, s_start: int, s_end: int, vocab: Vocabulary, conte
             figure = Figure(r.start("n"), r.end("n"), float(place), 0, "", _rank_qualifier(r.group("top")))
             for rank_code in ranks:
                 add(rank_code, figure, period, (m_start, r.end()), high, shared=True)
+    # 分别 lists and ratios first: their figures are theirs alone, mapped one to one or not at all
+    claimed = _respectively(folded, nums, vocab, when, add, taken, _growth_rank) + _structures(folded, nums, vocab, when, context, add)
     mentions = [(m.start(), m.end(), vocab.code_of(m.group())) for m in names.finditer(folded)]
     # stems of growth and change indicators, and 城乡 pairs (城镇… and 农村…)
     for m_start, m_end, code in _stem_mentions(folded, vocab):
         mentions.append((m_start, m_end, code))
     mentions += _elided_mentions(folded, mentions, vocab)
-    mentions.sort()
+    mentions = _outermost(mentions)
+    mentions = [m for m in mentions if not any(start <= m[0] < end for start, end in claimed)]
     for i, (m_start, m_end, code) in enumerate(mentions):
         codes = [code] if not isinstance(code, tuple) else list(code)
         next_start = next((s for s, _, _ in mentions[i + 1 :] if s >= m_end), len(folded))
@@ -265,7 +268,8 @@ def _from_sentence(text: str, s_start: int, s_end: int, vocab: Vocabulary, conte
                     continue
         window = folded[m_end:segment_end]
         # growth (年均增长, 比上年增长): the growth indicator of the subject, never its level
-        if g := GROWTH.search(window) or FLAT.search(window):
+        g = GROWTH.search(window) or FLAT.search(window)
+        if g and not any(m_end <= p < m_end + g.start() for p in nums):  # not "X 10.4万吨、增长1.5%": a level first
             figures = _rates(folded, nums, m_end + g.end(), g, vocab)
             targets = [vocab.growth_stems.get(_stem_of(c, vocab)) for c in codes]
             if figures and all(targets) and len(figures) == len(targets):  # A和B分别增长M%: one for one, or none
@@ -323,10 +327,19 @@ def _from_sentence(text: str, s_start: int, s_end: int, vocab: Vocabulary, conte
                 if counted:  # 高等植物2350种、动物2500余种
                     name = vocab.indicators[code].name
                     add_sibling(_sibling(folded, nums, figure.end, folded[m_start:m_end], name, vocab), period, explicit)
-                # "X N单位，按可比价格计算，比上年增长M%": the growth of the same subject, in a later clause
-                growth_code = vocab.growth_stems.get(_stem_of(code, vocab))
                 rest_end = min(next_start, len(folded))
                 after = figure.end + after_words(folded, figure.end)
+                # "年末常住人口229.7万人，比上年末增加0.7万人": the change of the same subject over the year
+                change_code = vocab.change_stems.get(_stem_of(code, vocab))
+                c = YOY_CHANGE.search(folded, figure.end, rest_end)
+                changes = figure_list(folded, nums, c.end(), vocab) if c else []
+                if c and changes and changes[0].unit != "%":
+                    if change_code:
+                        add(change_code, signed(changes[0], c.group()), period, (c.start(), changes[0].end), explicit)
+                    if c.start() - after <= 2:  # "户籍人口218.7万人，比上年增加8630人，增长0.4%": the growth after it
+                        after = changes[0].end
+                # "X N单位，按可比价格计算，比上年增长M%", "X N单位，增长M%": the growth of the same subject
+                growth_code = vocab.growth_stems.get(_stem_of(code, vocab))
                 if growth_code and (
                     g := GROWTH_NEXT.match(folded, after) or FLAT.match(folded, after + 1) or YOY.search(folded, after, rest_end)
                 ):
@@ -334,13 +347,6 @@ def _from_sentence(text: str, s_start: int, s_end: int, vocab: Vocabulary, conte
                     if rates and rates[0].unit == "%":
                         add(growth_code, rates[0], period, (m_start, rates[0].end), explicit)
                         _growth_rank([code], rates[0].end, period, explicit, m_start)
-                # "年末常住人口229.7万人，比上年末增加0.7万人": the change of the same subject over the year
-                change_code = vocab.change_stems.get(_stem_of(code, vocab))
-                if change_code and (c := YOY_CHANGE.search(folded, figure.end, rest_end)):
-                    changes = figure_list(folded, nums, c.end(), vocab)
-                    if changes and changes[0].unit != "%":
-                        change = signed(changes[0], c.group())
-                        add(change_code, change, period, (c.start(), changes[0].end), explicit)
                 break
     # a count written before its noun: 46类智能算法, 六大标志性产业链, 2234种高等植物
     for m_start, m_end, code in mentions:
@@ -394,6 +400,77 @@ def _from_sentence(text: str, s_start: int, s_end: int, vocab: Vocabulary, conte
 FORECAST = ("将", "预计", "有望", "力争", "计划")  # a figure that is not yet: 将缩短至40分钟, 有望达到100万元
 
 
+def _respectively(folded: str, nums: dict, vocab: Vocabulary, when: _Periods, add, taken: set[int], rank) -> list[tuple]:
+    """"A、B和C分别增长x%、y%和z%": each subject its own figure, in order, or none of them (lists.py). Returns the spans
+    of the subject lists it read, whose names no other rule reads again; their figures are marked taken."""
+    claimed: list[tuple[int, int]] = []
+    previous: tuple[list[str], int] | None = None  # "分别为A和B，比上年分别增长M%和N%": the same subjects again
+    for r in lists.RESPECTIVELY.finditer(folded):
+        growth = r.group("verb") is not None
+        figures = _rates(folded, nums, r.end(), r, vocab) if growth else figure_list(folded, nums, r.end(), vocab)
+        if len(figures) < 2:
+            continue
+        if figures[-1].unit:  # "2332、33953和46268亿元": the unit written once, after the last
+            figures = [f if f.unit else replace(f, unit=figures[-1].unit) for f in figures]
+        start = clause_start(folded, r.start())
+        written = folded[start : r.start()]
+        average = written.endswith("年均")  # 城镇和农村居民人均可支配收入年均分别增长: over the span reviewed
+        written = written.removesuffix("年均")
+        if not written.strip() and previous and start - previous[1] <= 2:
+            codes: list[str] | None = previous[0]
+        else:
+            if not written.strip():  # "蔬菜、瓜果供应充足，分别增长…": the subjects in the clause before
+                start = clause_start(folded, max(start - 1, 0))
+                written = folded[start : r.start()].rstrip("，,")
+                if any(start <= p < r.start() for p in nums):
+                    continue  # the clause before holds figures, not subjects
+            if len(lists.subject_lists_parts(written)) < 2:
+                continue  # one subject (城乡…, a pair the mentions know): not a list of names
+
+            def code_of(name: str) -> str | None:
+                return vocab.names.get(name) or (f"stem:{name}" if growth and name in vocab.growth_stems else None)  # noqa: B023
+
+            codes = lists.resolve(written, len(figures), code_of)
+        targets = [vocab.growth_stems.get(_stem_of(c, vocab)) for c in codes] if codes and growth else codes
+        context = when.context
+        if targets and all(targets) and not (average and not context.since):
+            period, explicit = when.at(figures[0].start, when.yearly if growth else False)
+            if average:
+                period, explicit = f"{context.since}-{context.year}", context.since < context.year
+            for target, figure in zip(targets, figures, strict=True):
+                add(target, figure, period, (figure.start, figure.end), explicit)
+            if growth:  # "…分别增长6.1%和7.8%，增幅均居全省前五"
+                rank(codes, figures[-1].end, period, explicit, figures[0].start)
+        previous = (codes, figures[-1].end) if codes else None
+        claimed.append((start, r.start()))
+        taken.update(f.start for f in figures)
+    return claimed
+
+
+def _structures(folded: str, nums: dict, vocab: Vocabulary, when: _Periods, context: Context, add) -> list[tuple]:
+    """"三次产业结构为6.8:42.7:50.5", "由2018年的5.7:49.3:45.0…优化为6.6:45.8:47.6": each share its own figure, when
+    the catalogue names every part's share (第一产业比重 …)."""
+    claimed = []
+    for m in lists.STRUCTURE.finditer(folded):
+        parts = lists.STRUCTURES[m.group("whole")]
+        codes = [next((vocab.names[p + e] for e in lists.SHARE_ENDINGS if p + e in vocab.names), None) for p in parts]
+        if not all(codes):
+            continue
+        period, explicit = when.at(m.start(), when.yearly)
+        ratios = [("b", period)]
+        if m.group("a1"):
+            before = m.group("year") or (_year_before(period, same_months=False) if m.group("prev") else None)
+            ratios += [("a", before)] if before else []
+        for group, label in ratios:
+            for code, i in zip(codes, (1, 2, 3), strict=True):
+                number = nums.get(m.start(f"{group}{i}"))
+                if number is not None:
+                    figure = Figure(number.start, number.end, number.value, number.decimals, "%", "exact")
+                    add(code, figure, label, (m.start(), m.end()), explicit)
+        claimed.append((m.start(), m.end()))
+    return claimed
+
+
 def _rates(folded: str, nums: dict, pos: int, verb: re.Match, vocab: Vocabulary) -> list[Figure]:
     """The growth rates after 增长 (as written), 下降 (negative) or 持平 (0)."""
     if "持平" in verb.group():
@@ -415,6 +492,16 @@ def _default_period(folded: str, pos: int, context: Context) -> tuple[str, bool]
         if context.published:
             return str(context.published), False
     return context.period, False
+
+
+def _outermost(mentions: list) -> list:
+    """The longest name wins among stems and names too: 装备制造业增加值, not 装备制造业 inside it. In order."""
+    out, reach = [], -1
+    for mention in sorted(mentions, key=lambda m: (m[0], -m[1])):
+        if mention[1] > reach:
+            out.append(mention)
+            reach = mention[1]
+    return out
 
 
 def _elided_mentions(folded: str, mentions: list, vocab: Vocabulary) -> list[tuple[int, int, str]]:

@@ -114,10 +114,10 @@ def load(raw: Path) -> Vocabulary:
         for name in names:
             if len(name) >= 2:
                 vocab.names.setdefault(name, code)
-        for ending in GROWTH_ENDINGS:
-            if row["name_zh"].endswith(ending) and row["value_type"] == "avg_annual_growth":
-                vocab.growth_stems[row["name_zh"][: -len(ending)]] = code
-                break
+        for name in sorted(names, key=lambda n: n != row["name_zh"]):  # the name first, then its aliases
+            ending = next((e for e in GROWTH_ENDINGS if name.endswith(e)), None)
+            if ending and row["value_type"] == "avg_annual_growth":
+                vocab.growth_stems.setdefault(name[: -len(ending)], code)
         for ending in CHANGE_ENDINGS:
             if row["name_zh"].endswith(ending):
                 vocab.change_stems[row["name_zh"][: -len(ending)]] = code

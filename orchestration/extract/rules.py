@@ -50,6 +50,7 @@ RESPECTIVELY = re.compile(r"(?:分别为|分别是|分别达到|分别达)")
 YOY = re.compile(r"(?:比上年|同比|较上年)(?:分别)?(?P<verb>增长|下降)(?![到至])")
 # "第一产业增加值91812万元，增长6.5%": a growth right after its level needs no 比上年
 GROWTH_NEXT = re.compile(r"\s*[，,、]?\s*(?:按(?:可比|不变)价格?计算[，,]?\s*)?(?:比上年|同比|较上年)?(?P<verb>增长|下降)(?![到至])")
+CONVERTED = re.compile(r"按[^，,。；;]{0,20}?(?:折算|折合|计算)(?:为|成)?[，,]?\s*(?:[^，,。；;0-9]{0,10}?(?:约合|合|为))?(?:约)?")
 # "与上年持平": a growth of 0 (not "与1-2月份持平", which says the growth equals another period's)
 FLAT = re.compile(r"(?:与上年(?:同期)?|同比|比上年)(?P<about>基本)?持平")
 YOY_CHANGE = re.compile(r"比上年末?(?:分别)?(?:增加|减少|净增)")
@@ -184,6 +185,8 @@ def _from_sentence(text: str, s_start: int, s_end: int, vocab: Vocabulary, conte
         """shared: one figure said of several subjects (城乡居民收入增幅均居全省前三)."""
         if (figure.start in taken and not shared) or (figure.start, code) in shared_taken or code not in vocab.indicators:
             return
+        if figure.unit == "美元" and code in vocab.in_dollars:  # 人均生产总值约合20533美元: its dollar indicator
+            code = vocab.in_dollars[code]
         indicator = vocab.indicators[code]
         if not _compatible(figure.value, figure.unit, code, vocab):
             return
@@ -338,6 +341,10 @@ def _from_sentence(text: str, s_start: int, s_end: int, vocab: Vocabulary, conte
                         add(change_code, signed(changes[0], c.group()), period, (c.start(), changes[0].end), explicit)
                     if c.start() - after <= 2:  # "户籍人口218.7万人，比上年增加8630人，增长0.4%": the growth after it
                         after = changes[0].end
+                # "人均生产总值19763元，按2018年平均汇率计算为2865美元": the same figure in dollars
+                d = CONVERTED.search(folded, after, rest_end) if code in vocab.in_dollars else None
+                if d and (dollars := figure_at(folded, nums, d.end(), vocab)) and dollars.unit == "美元":
+                    add(code, dollars, period, (d.start(), dollars.end), explicit)
                 # "X N单位，按可比价格计算，比上年增长M%", "X N单位，增长M%": the growth of the same subject
                 growth_code = vocab.growth_stems.get(_stem_of(code, vocab))
                 if growth_code and (

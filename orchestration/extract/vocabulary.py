@@ -44,6 +44,8 @@ class Vocabulary:
     rank_counts: dict[tuple[str, str, int], str] = field(default_factory=dict)  # (subject code, 前/第, n) → code
     # A subject's name left out after its first mention: "新校园48个，累计投入资金48.19亿元" (新校园累计投入资金).
     elided: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # the rest → [(subject code, code)]
+    # An amount converted to US dollars ("按年平均汇率折算为11383美元"): the level's code → the dollar indicator's code
+    in_dollars: dict[str, str] = field(default_factory=dict)
     regions: dict[str, str] = field(default_factory=dict)  # name or alias → region code
     region_level: dict[str, str] = field(default_factory=dict)
     region_parent: dict[str, str] = field(default_factory=dict)
@@ -128,6 +130,10 @@ def load(raw: Path) -> Vocabulary:
             if name.endswith(INTERVAL_ENDING) and len(name) > len(INTERVAL_ENDING) + 1:
                 vocab.intervals[name[: -len(INTERVAL_ENDING)]] = code
     _stems_by_alias(vocab)
+    for code, indicator in vocab.indicators.items():  # 人均生产总值(美元): the dollars of 人均生产总值
+        level = re.sub(r"[(（]?折?美元[)）]?$", "", indicator.name)
+        if indicator.unit == "美元" and level != indicator.name and level in vocab.names:
+            vocab.in_dollars[vocab.names[level]] = code
     for code, indicator in vocab.indicators.items():
         if (m := _RANK_COUNT_NAME.search(indicator.name)) and m.group("subject") in vocab.names:
             vocab.rank_counts[(vocab.names[m.group("subject")], m.group("top"), integer_value(m.group("n")))] = code
@@ -143,6 +149,6 @@ def load(raw: Path) -> Vocabulary:
         for name in names:
             if len(name) >= 2:
                 vocab.regions.setdefault(name, code)
-    units = set(UNITS) | {i.unit for i in vocab.indicators.values()} | {"微克/立方米", "平方米", "分钟", "小时", "亩"}
+    units = set(UNITS) | {i.unit for i in vocab.indicators.values()} | {"微克/立方米", "平方米", "分钟", "小时", "亩", "美元"}
     vocab.units = tuple(sorted(units - {""}, key=len, reverse=True))
     return vocab

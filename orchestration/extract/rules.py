@@ -50,6 +50,7 @@ RESPECTIVELY = re.compile(r"(?:分别为|分别是|分别达到|分别达)")
 YOY = re.compile(r"(?:比上年|同比|较上年)(?:分别)?(?P<verb>增长|下降)(?![到至])")
 # "第一产业增加值91812万元，增长6.5%": a growth right after its level needs no 比上年
 GROWTH_NEXT = re.compile(r"\s*[，,、]?\s*(?:按(?:可比|不变)价格?计算[，,]?\s*)?(?:比上年|同比|较上年)?(?P<verb>增长|下降)(?![到至])")
+NEXT_CLAUSE_LEVEL = re.compile(r"\s*(?:达到|达|为)")
 CONVERTED = re.compile(r"按[^，,。；;]{0,20}?(?:折算|折合|计算)(?:为|成)?[，,]?\s*(?:[^，,。；;0-9]{0,10}?(?:约合|合|为))?(?:约)?")
 # "与上年持平": a growth of 0 (not "与1-2月份持平", which says the growth equals another period's)
 FLAT = re.compile(r"(?:与上年(?:同期)?|同比|比上年)(?P<about>基本)?持平")
@@ -310,6 +311,19 @@ def _from_sentence(text: str, s_start: int, s_end: int, vocab: Vocabulary, conte
                 figure = Figure(rank.start("n"), rank.end("n"), float(place), 0, "", _rank_qualifier(rank.group("top")))
                 period, explicit = when.at(rank.start(), False)
                 add(code, figure, period, (m_start, rank.end()), explicit)
+            continue
+        # "人均可支配收入首次突破万元，达10366元": a clause without a figure, then the figure in the next one
+        if (
+            segment_end < len(folded)
+            and folded[segment_end] in "，,"
+            and not any(m_end <= p < segment_end for p in nums)
+            and (n := NEXT_CLAUSE_LEVEL.match(folded, segment_end + 1))
+            and (figure := figure_at(folded, nums, n.end(), vocab))
+            and figure.unit
+            and vocab.indicators[code].value_type == "level"
+        ):
+            period, explicit = when.said(figure.start) or _default_period(folded, figure.start, context)
+            add(code, figure, period, (m_start, figure.end), explicit)
             continue
         # a level: the first figure after the name in its clause (not a change: 提高1.1个百分点, 增加57家)
         for pos in range(m_end, segment_end):

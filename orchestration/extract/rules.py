@@ -277,7 +277,7 @@ def _from_sentence(text: str, s_start: int, s_end: int, vocab: Vocabulary, conte
             figures = _rates(folded, nums, m_end + g.end(), g, vocab)
             targets = [vocab.growth_stems.get(_stem_of(c, vocab)) for c in codes]
             if figures and all(targets) and len(figures) == len(targets):  # A和B分别增长M%: one for one, or none
-                if g.group("avg"):  # 年均增长: over the span the text reviews (none given: nothing to propose)
+                if "avg" in g.re.groupindex and g.group("avg"):  # 年均增长: over the span the text reviews (none given: nothing to propose)
                     if not context.since:
                         continue
                     period, high = f"{context.since}-{context.year}", decade
@@ -312,11 +312,12 @@ def _from_sentence(text: str, s_start: int, s_end: int, vocab: Vocabulary, conte
                 period, explicit = when.at(rank.start(), False)
                 add(code, figure, period, (m_start, rank.end()), explicit)
             continue
-        # "人均可支配收入首次突破万元，达10366元": a clause without a figure, then the figure in the next one
+        # "人均可支配收入首次突破(四)万元，达10366元": a clause without a figure (or with a bound it passed), then the
+        # figure in the next one
         if (
             segment_end < len(folded)
             and folded[segment_end] in "，,"
-            and not any(m_end <= p < segment_end for p in nums)
+            and all(qualifier_of(folded, p, nums[p].end) == "lower_bound" for p in nums if m_end <= p < segment_end)
             and (n := NEXT_CLAUSE_LEVEL.match(folded, segment_end + 1))
             and (figure := figure_at(folded, nums, n.end(), vocab))
             and figure.unit

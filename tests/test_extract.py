@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -342,3 +343,139 @@ def test_more_than_after_a_count_and_a_roman_water_class():
         ("PATROL_EVENT_TYPES", "330800", "2024", 70.0, "种", "lower_bound"),
         ("OUTBOUND_WATER_CLASS", "330800", "2023", 2.0, "类", "exact"),
     }
+
+
+# Releases and bulletins as bureaus write them: the catalogue rows a steward adds for their indicators
+# (tests/extract/indicators-for-releases.csv) on top of the shipped catalogue.
+@pytest.fixture(scope="module")
+def release_raw(tmp_path_factory) -> Path:
+    raw = tmp_path_factory.mktemp("release-raw")
+    shutil.copytree(REPO_RAW / "catalogue", raw / "catalogue")
+    extra = (TEXTS / "indicators-for-releases.csv").read_text(encoding="utf-8").split("\n", 1)[1]
+    with (raw / "catalogue" / "indicators.csv").open("a", encoding="utf-8") as handle:
+        handle.write(extra)
+    return raw
+
+
+@pytest.mark.parametrize(
+    ("text", "args"),
+    [
+        ("city-release-style-2024Q1", ["--region", "330800", "--period", "2024Q1", "--published", "2024"]),
+        ("county-bulletin-style-2023", ["--region", "330825", "--period", "2023", "--published", "2024"]),
+    ],
+)
+def test_precision_and_recall_on_release_and_county_bulletin_texts(text, args, release_raw, capsys):
+    """Written in the phrasings of real quarterly releases and county bulletins, every trap of issue 32 among them
+    (periods, 分别 lists, shared heads, ≥10^6 in 万元, footnotes, falls, 持平, signs, years and 上年 in the sentence,
+    structures, ranks after growths, the next clause, dollars): all proposed, nothing else, no wrong high."""
+    expected = TEXTS / f"{text}.expected.csv"
+    common = ["--source", "test-release-style", *args, "--raw", str(release_raw), "--verbose"]
+    code = measure.main([str(TEXTS / f"{text}.txt"), str(expected), *common, "--min-recall", "1.0"])
+    printed = capsys.readouterr().out
+    assert code == 0, printed
+    assert "precision 100.0%" in printed, printed
+
+
+def release_figures(text: str, raw: Path, period: str = "2024Q1") -> set[tuple]:
+    context = Context("test-release-style", "330800", period, None, 2024)
+    return {(c.indicator_code, c.period, float(c.value), c.unit, c.confidence) for c in extract(text, load(raw), context)}
+
+
+@pytest.mark.parametrize(
+    ("text", "period", "expected"),
+    [
+        # the period the sentence names, never the year; settled by the sentence: high
+        ("上半年全市生产总值994.57亿元。", "2024", {("GDP", "2024H1", 994.57, "亿元", "high")}),
+        ("前三季度，全市固定资产投资同比增长14%。", "2024", {("FAI_GROWTH", "2024M01-09", 14.0, "%", "high")}),
+        ("1-11月，全市固定资产投资增长3.5%。", "2024", {("FAI_GROWTH", "2024M01-11", 3.5, "%", "high")}),
+        (
+            "9月份，全市规上工业增加值增长7.4%，增速比8月回升3.4个百分点。",
+            "2024",
+            {("IND_VA_GROWTH", "2024M09", 7.4, "%", "high")},
+        ),
+        # no period in the sentence: the text's own (--period 2024Q1), and never high
+        ("全市固定资产投资同比增长14%。", "2024Q1", {("FAI_GROWTH", "2024Q1", 14.0, "%", "low")}),
+        # a comparison names another period: not the figure's
+        ("全市固定资产投资增长7.5%，比1-2月提高1.2个百分点。", "2024Q1", {("FAI_GROWTH", "2024Q1", 7.5, "%", "low")}),
+        # years as written; 由上年的A提高到B gives both
+        ("经最终核实，2021年全市生产总值比上年增长9.8%。", "2023", {("GDP_GROWTH", "2021", 9.8, "%", "high")}),
+        (
+            "全市常住人口城镇化率由上年的82.2%提高到84.3%。",
+            "2023",
+            {("URBANISATION", "2022", 82.2, "%", "high"), ("URBANISATION", "2023", 84.3, "%", "high")},
+        ),
+        # 分别: N subjects and N figures one to one, in order; otherwise nothing at all
+        (
+            "全市新材料、高端装备、数字经济核心产业制造业增加值分别增长43.5%、33.5%和20.1%。",
+            "2024",
+            {
+                ("NEW_MATERIALS_GROWTH", "2024", 43.5, "%", "low"),
+                ("HIGH_END_EQUIP_GROWTH", "2024", 33.5, "%", "low"),
+                ("DIGITAL_MANUF_GROWTH", "2024", 20.1, "%", "low"),
+            },
+        ),
+        ("全市新材料、高端装备制造业增加值分别增长43.5%、33.5%和20.1%。", "2024", set()),
+        ("全市新材料、航空航天、高端装备制造业增加值分别增长43.5%、33.5%和20.1%。", "2024", set()),  # one unknown
+        # shared heads, the unit written once
+        (
+            "全年全市第一、二、三产业增加值分别为2332、33953和46268亿元。",
+            "2024",
+            {
+                ("PRIMARY_VA", "2024", 2332.0, "亿元", "high"),
+                ("SECONDARY_VA", "2024", 33953.0, "亿元", "high"),
+                ("TERTIARY_VA", "2024", 46268.0, "亿元", "high"),
+            },
+        ),
+        # numbers as written: a million and more, a footnote marker, a sign, a fall, 持平
+        ("全年全市地区生产总值2006008万元。", "2024", {("GDP", "2024", 2006008.0, "万元", "high")}),
+        ("全年全市生产总值[2]为82553亿元。", "2024", {("GDP", "2024", 82553.0, "亿元", "high")}),
+        ("全年全市人口自然增长率为-0.86‰。", "2024", {("NATURAL_GROWTH_RATE", "2024", -0.86, "‰", "high")}),
+        (
+            "全年全市税收收入142305万元，比上年下降0.6%。",
+            "2024",
+            {("TAX_REVENUE", "2024", 142305.0, "万元", "high"), ("TAX_REVENUE_GROWTH", "2024", -0.6, "%", "high")},
+        ),
+        ("全年全市一般公共预算收入与上年持平。", "2024", {("BUDGET_REVENUE_GROWTH", "2024", 0.0, "%", "high")}),
+        ("全市固定资产投资增长5%，与1-2月份持平。", "2024Q1", {("FAI_GROWTH", "2024Q1", 5.0, "%", "low")}),
+        # a growth right after its level, without 比上年
+        (
+            "全年全市第一产业增加值91812万元，增长6.5%。",
+            "2024",
+            {("PRIMARY_VA", "2024", 91812.0, "万元", "high"), ("PRIMARY_VA_GROWTH", "2024", 6.5, "%", "high")},
+        ),
+        # structures, a rank after a growth, a figure in the next clause, dollars
+        (
+            "全年全市三次产业结构为4.6∶45.2∶50.2。",
+            "2024",
+            {
+                ("PRIMARY_SHARE", "2024", 4.6, "%", "high"),
+                ("SECONDARY_SHARE", "2024", 45.2, "%", "high"),
+                ("TERTIARY_SHARE", "2024", 50.2, "%", "high"),
+            },
+        ),
+        (
+            "全年全市规上工业增加值增长3.9%，增速排位全省第四。",
+            "2024",
+            {("IND_VA_GROWTH", "2024", 3.9, "%", "high"), ("IND_VA_GROWTH_RANK", "2024", 4.0, "名", "high")},
+        ),
+        ("全年全市全体居民人均可支配收入首次突破万元，达10366元。", "2024", {("INCOME_ALL", "2024", 10366.0, "元", "high")}),
+        (
+            "全年全市人均生产总值96318元，按年平均汇率折算为11383美元。",
+            "2024",
+            {("GDP_PER_CAPITA", "2024", 96318.0, "元", "high"), ("GDP_PER_CAPITA_USD", "2024", 11383.0, "美元", "high")},
+        ),
+    ],
+)
+def test_releases_and_bulletins_as_bureaus_write_them(text, period, expected, release_raw):
+    assert release_figures(text, release_raw, period) == expected
+
+
+def test_period_argument_takes_any_period_the_warehouse_knows(tmp_path, capsys):
+    text = tmp_path / "release.txt"
+    text.write_text("一季度，全市固定资产投资同比增长7.5%。", encoding="utf-8")
+    out = tmp_path / "reviews" / "release.csv"
+    common = [str(text), "--source", "test-bulletin-style", "--region", "330800", "--out", str(out), "--raw", str(REPO_RAW)]
+    assert extract_main([*common, "--period", "2024年前三季度", "--published", "2024"]) == 0
+    with pytest.raises(SystemExit) as refused:
+        extract_main([*common, "--period", "2024Q5"])
+    assert refused.value.code == 2 and "not a period" in capsys.readouterr().err

@@ -177,7 +177,7 @@ def _from_sentence(text: str, s_start: int, s_end: int, vocab: Vocabulary, conte
     sentence = text[s_start:s_end]
     folded = fold(sentence)
     nums = {n.start: n for n in numbers(folded)}
-    if not nums and not any(c in folded for c in ROMAN):
+    if not nums and not any(c in folded for c in ROMAN) and "持平" not in folded:
         return out
     taken: set[int] = set()  # number starts already used by a candidate
     shared_taken: set[tuple[int, str]] = set()  # a figure said of several subjects: once for each
@@ -196,7 +196,7 @@ def _from_sentence(text: str, s_start: int, s_end: int, vocab: Vocabulary, conte
         unit = indicator.unit if _counted(indicator) or not figure.unit else figure.unit
         if unit in ("万", "亿") and indicator.unit.startswith(unit):  # 增加15.5万 (人): the indicator's 万人
             unit = indicator.unit
-        region, region_read = _region_of(folded, span[0], regions, vocab, context)
+        region, region_read = _region_of(folded, max(span[0], figure.start), regions, vocab, context)  # 全市生产总值 too
         start, end = span
         if sentence[end : end + 1] and sentence[end] in "”」』":  # the quotation a name is written in: 十个“桥头堡”
             end += 1
@@ -272,9 +272,9 @@ def _from_sentence(text: str, s_start: int, s_end: int, vocab: Vocabulary, conte
                     continue
         window = folded[m_end:segment_end]
         # growth (年均增长, 比上年增长): the growth indicator of the subject, never its level
-        g = GROWTH.search(window) or FLAT.search(window)
-        if g and not any(m_end <= p < m_end + g.start() for p in nums):  # not "X 10.4万吨、增长1.5%": a level first
-            figures = _rates(folded, nums, m_end + g.end(), g, vocab)
+        g = GROWTH.search(folded, m_end, segment_end) or FLAT.search(folded, m_end, segment_end)
+        if g and not any(m_end <= p < g.start() for p in nums):  # not "X 10.4万吨、增长1.5%": a level first
+            figures = _rates(folded, nums, g.end(), g, vocab)
             targets = [vocab.growth_stems.get(_stem_of(c, vocab)) for c in codes]
             if figures and all(targets) and len(figures) == len(targets):  # A和B分别增长M%: one for one, or none
                 if "avg" in g.re.groupindex and g.group("avg"):  # 年均增长: over the span the text reviews (none given: nothing to propose)

@@ -112,6 +112,7 @@ dev: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m tests.benchmarks.bench_refresh --sizes $(SIZES)
+	$(BIN)/python -m tests.benchmarks.bench_extract --megabytes 1
 
 clean:
 	rm -rf $(VENV) $(CLIENTS) dbt_project/target dbt_project/logs

@@ -479,3 +479,33 @@ def test_period_argument_takes_any_period_the_warehouse_knows(tmp_path, capsys):
     with pytest.raises(SystemExit) as refused:
         extract_main([*common, "--period", "2024Q5"])
     assert refused.value.code == 2 and "not a period" in capsys.readouterr().err
+
+
+def test_catalogue_proposals_for_the_indicators_a_release_names(tmp_path, capsys):
+    """The steward's catalogue work: every level, growth and rank a release names that the catalogue lacks, once,
+    with its unit and value type; names the catalogue knows left out; never written over the catalogue."""
+    from orchestration.extract.propose import main as propose_main
+
+    out = tmp_path / "reviews" / "release.catalogue-proposals.csv"
+    text = TEXTS / "city-release-style-2024Q1.txt"
+    assert propose_main([str(text), "--out", str(out), "--raw", str(REPO_RAW)]) == 0
+    with out.open(encoding="utf-8") as handle:
+        rows = {row["name_zh"]: row for row in csv.DictReader(handle)}
+    assert (rows["社会消费品零售总额"]["unit"], rows["社会消费品零售总额"]["value_type"]) == ("亿元", "level")
+    assert (rows["社会消费品零售总额增长率"]["unit"], rows["社会消费品零售总额增长率"]["value_type"]) == (
+        "%",
+        "avg_annual_growth",
+    )
+    assert rows["规上工业增加值增速全省位次"]["value_type"] == "rank"
+    assert {"新材料增长率", "高端装备增长率", "数字经济核心产业制造业增加值增长率"} <= set(rows)  # a 分别 list, each
+    assert rows["规上工业增加值增长率"]["mentions"] == "2" and "规上工业增加值" in rows["规上工业增加值增长率"]["example"]
+    assert not {"生产总值", "地区生产总值", "全体居民人均可支配收入", "城镇居民人均可支配收入"} & set(rows)  # known
+    assert all(row["indicator_code"] == "" for row in rows.values())  # the steward names them
+    catalogue = tmp_path / "indicators.csv"
+    catalogue.write_text("indicator_code,name_zh\nGDP,生产总值\n", encoding="utf-8")
+    assert propose_main([str(text), "--out", str(catalogue), "--raw", str(REPO_RAW)]) == 2
+    assert catalogue.read_text(encoding="utf-8") == "indicator_code,name_zh\nGDP,生产总值\n"
+    binary = tmp_path / "scan.txt"
+    binary.write_bytes(b"\xff\xfe\x00\x01 not text")
+    assert propose_main([str(binary), "--out", str(out), "--raw", str(REPO_RAW)]) == 2
+    assert "not UTF-8" in capsys.readouterr().err

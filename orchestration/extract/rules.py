@@ -49,9 +49,13 @@ COUNT_VERB = re.compile(r"(?:为|达到|达|有|共|是|计|总数)$")  # a coun
 RESPECTIVELY = re.compile(r"(?:分别为|分别是|分别达到|分别达)")
 YOY = re.compile(r"(?:比上年|同比|较上年)(?:分别)?(?P<verb>增长|下降)(?![到至])")
 # "第一产业增加值91812万元，增长6.5%": a growth right after its level needs no 比上年
-GROWTH_NEXT = re.compile(r"\s*[，,、]?\s*(?:按(?:可比|不变)价格?计算[，,]?\s*)?(?:比上年|同比|较上年)?(?P<verb>增长|下降)(?![到至])")
+GROWTH_NEXT = re.compile(
+    r"\s*[，,、]?\s*(?:按(?:可比|不变)价格?计算[，,]?\s*)?(?:比上年|同比|较上年)?(?P<verb>增长|下降)(?![到至])"
+)
 NEXT_CLAUSE_LEVEL = re.compile(r"\s*(?:达到|达|为)")
-CONVERTED = re.compile(r"按[^，,。；;]{0,20}?(?:折算|折合|计算)(?:为|成)?[，,]?\s*(?:[^，,。；;0-9]{0,10}?(?:约合|合|为))?(?:约)?")
+CONVERTED = re.compile(
+    r"按[^，,。；;]{0,20}?(?:折算|折合|计算)(?:为|成)?[，,]?\s*(?:[^，,。；;0-9]{0,10}?(?:约合|合|为))?(?:约)?"
+)
 # "与上年持平": a growth of 0 (not "与1-2月份持平", which says the growth equals another period's)
 FLAT = re.compile(r"(?:与上年(?:同期)?|同比|比上年)(?P<about>基本)?持平")
 YOY_CHANGE = re.compile(r"比上年末?(?:分别)?(?:增加|减少|净增)")
@@ -148,8 +152,11 @@ def _compatible(value: float, unit: str, code: str, vocab: Vocabulary) -> bool:
     if unit in ("万", "亿") and indicator.unit.startswith(unit):
         return True
     try:
-        to_canonical(parse_quantity(f"{value:f}")  # never 2.00601e+06
-        , unit or indicator.unit, indicator.unit)
+        to_canonical(
+            parse_quantity(f"{value:f}"),  # never 2.00601e+06
+            unit or indicator.unit,
+            indicator.unit,
+        )
         return bool(unit) or indicator.unit in ("倍",)
     except (ParseError, UnitError):
         return False
@@ -235,14 +242,17 @@ def _from_sentence(text: str, s_start: int, s_end: int, vocab: Vocabulary, conte
     when = _Periods(folded, context)
 
     def _growth_rank(codes: list[str], pos: int, period: str, high: bool, m_start: int) -> None:
-        """"增长11.9%，高于全省5.6个百分点，居全省第4位": the place of the growth just given, for each subject."""
+        """The place of the growth just given, for each subject: "增长11.9%，高于全省5.6个百分点，居全省第4位"."""
         ranks = [vocab.growth_ranks.get(_stem_of(c, vocab)) for c in codes]
         if all(ranks) and (r := GROWTH_RANK.match(folded, pos)) and (place := integer_value(r.group("n"))):
             figure = Figure(r.start("n"), r.end("n"), float(place), 0, "", _rank_qualifier(r.group("top")))
             for rank_code in ranks:
                 add(rank_code, figure, period, (m_start, r.end()), high, shared=True)
+
     # 分别 lists and ratios first: their figures are theirs alone, mapped one to one or not at all
-    claimed = _respectively(folded, nums, vocab, when, add, taken, _growth_rank) + _structures(folded, nums, vocab, when, context, add)
+    claimed = _respectively(folded, nums, vocab, when, add, taken, _growth_rank) + _structures(
+        folded, nums, vocab, when, context, add
+    )
     mentions = [(m.start(), m.end(), vocab.code_of(m.group())) for m in names.finditer(folded)]
     # stems of growth and change indicators, and 城乡 pairs (城镇… and 农村…)
     for m_start, m_end, code in _stem_mentions(folded, vocab):
@@ -277,7 +287,8 @@ def _from_sentence(text: str, s_start: int, s_end: int, vocab: Vocabulary, conte
             figures = _rates(folded, nums, g.end(), g, vocab)
             targets = [vocab.growth_stems.get(_stem_of(c, vocab)) for c in codes]
             if figures and all(targets) and len(figures) == len(targets):  # A和B分别增长M%: one for one, or none
-                if "avg" in g.re.groupindex and g.group("avg"):  # 年均增长: over the span the text reviews (none given: nothing to propose)
+                # 年均增长: over the span the text reviews (none given: nothing to propose)
+                if "avg" in g.re.groupindex and g.group("avg"):
                     if not context.since:
                         continue
                     period, high = f"{context.since}-{context.year}", decade
@@ -423,7 +434,7 @@ FORECAST = ("将", "预计", "有望", "力争", "计划")  # a figure that is n
 
 
 def _respectively(folded: str, nums: dict, vocab: Vocabulary, when: _Periods, add, taken: set[int], rank) -> list[tuple]:
-    """"A、B和C分别增长x%、y%和z%": each subject its own figure, in order, or none of them (lists.py). Returns the spans
+    """A list with 分别 ("A、B和C分别增长x%、y%和z%"): each subject its own figure, in order, or none of them (lists.py). Returns the spans
     of the subject lists it read, whose names no other rule reads again; their figures are marked taken."""
     claimed: list[tuple[int, int]] = []
     previous: tuple[list[str], int] | None = None  # "分别为A和B，比上年分别增长M%和N%": the same subjects again
@@ -470,7 +481,7 @@ def _respectively(folded: str, nums: dict, vocab: Vocabulary, when: _Periods, ad
 
 
 def _structures(folded: str, nums: dict, vocab: Vocabulary, when: _Periods, context: Context, add) -> list[tuple]:
-    """"三次产业结构为6.8:42.7:50.5", "由2018年的5.7:49.3:45.0…优化为6.6:45.8:47.6": each share its own figure, when
+    """A ratio ("三次产业结构为6.8:42.7:50.5", "由2018年的5.7:49.3:45.0…优化为6.6:45.8:47.6"): each share its own figure, when
     the catalogue names every part's share (第一产业比重 …)."""
     claimed = []
     for m in lists.STRUCTURE.finditer(folded):

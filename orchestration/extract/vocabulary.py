@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from orchestration.extract.numerals import integer_value
@@ -57,7 +58,7 @@ class Vocabulary:
             (c for c, p in self.region_parent.items() if p == region and self.region_level.get(c) == "urban_districts"), None
         )
 
-    @property
+    @cached_property  # built once: a text has thousands of sentences
     def name_pattern(self) -> re.Pattern:
         """Every name, the longest first (人均生产总值 before 生产总值); a digit after a letter may carry a digitised
         page's subscript markup (PM_{2.5} for PM2.5)."""
@@ -67,7 +68,7 @@ class Vocabulary:
     def code_of(self, written: str) -> str:
         return self.names[written.replace("_{", "").replace("}", "")]
 
-    @property
+    @cached_property
     def region_pattern(self) -> re.Pattern:
         return re.compile("|".join(re.escape(n) for n in sorted(self.regions, key=len, reverse=True)))
 

@@ -1,0 +1,174 @@
+"""python -m orchestration.extract.propose TEXT --out raw/reviews/NAME.catalogue-proposals.csv [--raw RAW]
+
+Propose catalogue rows for the indicators a bulletin or a release names that raw/catalogue/indicators.csv lacks, so
+a steward does not type a bulletin's hundred indicators by hand. Each figure with a unit in the text is read back to
+the words before it ("一季度，全市社会消费品零售总额375亿元" → 社会消费品零售总额, 亿元, level); a growth after it
+("增长5.1%") proposes the growth sibling (社会消费品零售总额增长率, %, avg_annual_growth) and a place after the growth
+("居全省第4位") the rank sibling (…增速全省位次). Names the catalogue knows (names, aliases, stems) are left out.
+
+The file has the columns of indicators.csv, with indicator_code, name_en, direction and the ranges blank for the
+steward to fill, then `mentions` and `example` (a sentence that names it). Nothing is added to the catalogue: the
+steward reviews the rows, fills the blanks and copies them into indicators.csv. --out writes only a proposal file of
+its own (it refuses to overwrite anything else). Pure reading; exit 2 on a text that is not UTF-8.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from orchestration import settings
+from orchestration.extract import lists
+from orchestration.extract.figures import clause_start, figure_at
+from orchestration.extract.numerals import fold, numbers
+from orchestration.extract.periods import PHRASE
+from orchestration.extract.rules import sentences
+from orchestration.extract.vocabulary import CLASSIFIERS, Vocabulary, load
+from orchestration.store.files import write_text_atomically
+
+CATALOGUE_COLUMNS = [
+    "indicator_code",
+    "name_zh",
+    "name_en",
+    "theme",
+    "unit",
+    "value_type",
+    "direction",
+    "range_min",
+    "range_max",
+    "description",
+    "trend_method",
+    "trend_method_reason",
+    "price_basis",
+    "aliases",
+]
+COLUMNS = [*CATALOGUE_COLUMNS, "mentions", "example"]
+_GROWTH = re.compile(r"(?:按(?:可比|不变)价格?计算)?(?:比上年|同比|较上年)?(?:分别)?(?:增长|下降)$")
+_LEAD = re.compile(r"^(?:其中|初步核算|据初步测算|初步测算|根据[^，,]*结果|全年|年末|全市|全省|全县|全区|市区|实现|完成|累计)+")
+_TRAIL = re.compile(r"(?:为|达到|达|是|共|有|实现|完成|总量|约合|约|合|折算为|超过|突破)+$")
+_NAME = re.compile(r"[\u4e00-\u9fffA-Za-z&()（）]{2,24}")
+_RANK_AFTER = re.compile(r"[，,][^，,。；;]{0,12}?(?:居|位居|排位|列)(?:全省|全国)(?:第|前)")
+_PLACE = re.compile(r"(?:全省|全国|全市)(?:第|前)$")
+_NOT_A_UNIT = ("个百分点", "个千分点", "年", "月", "日", "季度")
+
+
+@dataclass
+class Proposal:
+    name: str
+    unit: str
+    value_type: str
+    example: str
+    mentions: int = 1
+    aliases: set[str] = field(default_factory=set)
+
+    def row(self) -> dict[str, object]:
+        row = dict.fromkeys(CATALOGUE_COLUMNS, "")
+        row.update(name_zh=self.name, unit=self.unit, value_type=self.value_type, aliases="|".join(sorted(self.aliases)))
+        return {**row, "mentions": self.mentions, "example": self.example}
+
+
+def _known(name: str, vocab: Vocabulary) -> bool:
+    return name in vocab.names or name in vocab.growth_stems
+
+
+def _name_before(folded: str, start: int, end: int, vocab: Vocabulary) -> str:
+    """The words before a figure, without the period, the place and the verb: the indicator's name as written."""
+    words = folded[start:end].strip()
+    while m := PHRASE.match(words):  # 一季度, 2023年, 上半年
+        if m.end() == 0:
+            break
+        words = words[m.end() :].lstrip("，, 的")
+    for _ in range(3):  # 全市, 衢州, 其中 in any order
+        words = _LEAD.sub("", words)
+        region = vocab.region_pattern.match(words) if vocab.regions else None
+        if region:
+            words = words[region.end() :]
+    return _TRAIL.sub("", words)
+
+
+def propose(text: str, vocab: Vocabulary) -> list[Proposal]:
+    found: dict[str, Proposal] = {}
+
+    def note(name: str, unit: str, value_type: str, sentence: str) -> None:
+        if not _NAME.fullmatch(name) or _known(name, vocab):
+            return
+        if name in found:
+            found[name].mentions += 1
+        else:
+            found[name] = Proposal(name, unit, value_type, sentence)
+
+    for s_start, s_end in sentences(text):
+        sentence = text[s_start:s_end]
+        folded = fold(sentence)
+        nums = {n.start: n for n in numbers(folded)}
+        subject = ""  # the last level named in the sentence: the subject of a growth that names none
+        for start in sorted(nums):
+            figure = figure_at(folded, nums, start, vocab)
+            if figure is None or not figure.unit or folded.startswith(_NOT_A_UNIT, start + len(nums[start].text)):
+                continue
+            words = folded[clause_start(folded, start) : start]
+            growth = _GROWTH.search(words)
+            if growth and figure.unit == "%":
+                name = _name_before(folded, clause_start(folded, start), clause_start(folded, start) + growth.start(), vocab)
+                if "分别" in growth.group() and start != min(p for p in nums if p >= clause_start(folded, start)):
+                    continue  # the second figure of "A、B分别增长x%、y%": proposed with the first
+                stems = lists.subject_lists_parts(name) if "分别" in growth.group() else [name]
+                for stem in stems if all(_NAME.fullmatch(n) for n in stems) else [subject]:
+                    if stem:
+                        note(stem + "增长率", "%", "avg_annual_growth", sentence.strip())
+                        if _RANK_AFTER.match(folded, figure.end):
+                            note(stem + "增速全省位次", "名", "rank", sentence.strip())
+                continue
+            name = _name_before(folded, clause_start(folded, start), start, vocab)
+            if name and not _PLACE.search(name):  # 居全省第4位: a place, no indicator's name
+                subject = name
+                unit = figure.unit
+                value_type = "count" if figure.unit in CLASSIFIERS or figure.unit == "人" else "level"
+                note(name, unit, value_type, sentence.strip())
+    return list(found.values())
+
+
+def _csv(rows: list[dict[str, object]]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def _is_own(path: Path) -> bool:
+    """--out may replace only a proposal file: its header is this command's."""
+    try:
+        with path.open(encoding="utf-8-sig") as handle:
+            return next(csv.reader(handle), []) == COLUMNS
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return False
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m orchestration.extract.propose", description=__doc__.splitlines()[2])
+    parser.add_argument("text", type=Path, help="the text (UTF-8) of a bulletin or a release")
+    parser.add_argument("--out", type=Path, required=True, help="the proposal file (never the catalogue)")
+    parser.add_argument("--raw", type=Path, default=settings.raw_dir(), help="the raw folder whose catalogue is known")
+    args = parser.parse_args(argv)
+    if args.out.exists() and not _is_own(args.out):
+        print(f"{args.out} exists and is not a catalogue proposal file: choose another --out", file=sys.stderr)
+        return 2
+    try:
+        text = args.text.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        print(f"{args.text} is not UTF-8 text (byte {exc.start}): save it as UTF-8 first", file=sys.stderr)
+        return 2
+    proposals = propose(text, load(args.raw))
+    write_text_atomically(args.out, _csv([p.row() for p in proposals]))
+    print(f"{args.out}: {len(proposals)} indicator(s) the catalogue lacks; fill indicator_code, name_en and direction")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

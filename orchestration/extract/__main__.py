@@ -1,4 +1,4 @@
-"""python -m orchestration.extract TEXT --source SOURCE_ID --region REGION_CODE --period YEAR --out CANDIDATES.csv
+"""python -m orchestration.extract TEXT --source SOURCE_ID --region REGION_CODE --period PERIOD --out CANDIDATES.csv
 
 Propose the figures of a bulletin's or an article's text as candidates for review (orchestration/extract/rules.py);
 an existing CANDIDATES.csv keeps its decisions for the sentences that did not change (review.py). Nothing is loaded:

@@ -50,7 +50,7 @@ def phrases(folded: str, year: int, published: int | None) -> list[Phrase]:
     for m in PHRASE.finditer(folded):
         if m.end() == m.start() or _is_comparison(folded, m.start()):
             continue
-        if m.group("last") and (m.group("full") != "年末" and not _any_part(m)):
+        if m.group("last") and not _any_part(m):
             continue  # 上年 alone is the year compared with (比上年 is caught above); 上年末 is a stock's date
         if _SAME_PERIOD_LAST_YEAR.match(folded, m.start()):
             continue
@@ -96,9 +96,9 @@ def _label(m: re.Match, year: int, published: int | None) -> str | None:
     return str(year)
 
 
-def said_before(folded: str, pos: int, year: int, published: int | None, found: list[Phrase] | None = None) -> str | None:
-    """The period the sentence names last before pos (a figure's start), or None."""
-    for phrase in reversed(found if found is not None else phrases(folded, year, published)):
+def said_before(found: list[Phrase], pos: int) -> str | None:
+    """The period the sentence's phrases (`phrases`) name last before pos (a figure's start), or None."""
+    for phrase in reversed(found):
         if phrase.end <= pos:
             return phrase.label
     return None

@@ -6,7 +6,7 @@ the words before it ("一季度，全市社会消费品零售总额375亿元" �
 ("增长5.1%") proposes the growth sibling (社会消费品零售总额增长率, %, avg_annual_growth) and a place after the growth
 ("居全省第4位") the rank sibling (…增速全省位次). Names the catalogue knows (names, aliases, stems) are left out.
 
-The file has the columns of indicators.csv, with indicator_code, name_en, direction and the ranges blank for the
+The file has the columns of the catalogue's indicators.csv, in its order, with indicator_code, name_en, direction and the ranges blank for the
 steward to fill, then `mentions` and `example` (a sentence that names it). Nothing is added to the catalogue: the
 steward reviews the rows, fills the blanks and copies them into indicators.csv. --out writes only a proposal file of
 its own (it refuses to overwrite anything else). Pure reading; exit 2 on a text that is not UTF-8.
@@ -19,7 +19,7 @@ import csv
 import io
 import re
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from orchestration import settings
@@ -29,25 +29,10 @@ from orchestration.extract.numerals import fold, numbers
 from orchestration.extract.periods import PHRASE
 from orchestration.extract.rules import sentences
 from orchestration.extract.vocabulary import CLASSIFIERS, Vocabulary, load
+from orchestration.schema.families import INDICATORS
 from orchestration.store.files import write_text_atomically
 
-CATALOGUE_COLUMNS = [
-    "indicator_code",
-    "name_zh",
-    "name_en",
-    "theme",
-    "unit",
-    "value_type",
-    "direction",
-    "range_min",
-    "range_max",
-    "description",
-    "trend_method",
-    "trend_method_reason",
-    "price_basis",
-    "aliases",
-]
-COLUMNS = [*CATALOGUE_COLUMNS, "mentions", "example"]
+_OWN_COLUMNS = ["mentions", "example"]  # after the catalogue's own, which the steward copies
 _GROWTH = re.compile(r"(?:按(?:可比|不变)价格?计算)?(?:比上年|同比|较上年)?(?:分别)?(?:增长|下降)$")
 _LEAD = re.compile(r"^(?:其中|初步核算|据初步测算|初步测算|根据[^，,]*结果|全年|年末|全市|全省|全县|全区|市区|实现|完成|累计)+")
 _TRAIL = re.compile(r"(?:为|达到|达|是|共|有|实现|完成|总量|约合|约|合|折算为|超过|突破)+$")
@@ -64,11 +49,10 @@ class Proposal:
     value_type: str
     example: str
     mentions: int = 1
-    aliases: set[str] = field(default_factory=set)
 
     def row(self) -> dict[str, object]:
-        row = dict.fromkeys(CATALOGUE_COLUMNS, "")
-        row.update(name_zh=self.name, unit=self.unit, value_type=self.value_type, aliases="|".join(sorted(self.aliases)))
+        """The columns it fills; the catalogue's others stay blank for the steward."""
+        row = {"name_zh": self.name, "unit": self.unit, "value_type": self.value_type}
         return {**row, "mentions": self.mentions, "example": self.example}
 
 
@@ -111,11 +95,11 @@ def propose(text: str, vocab: Vocabulary) -> list[Proposal]:
             figure = figure_at(folded, nums, start, vocab)
             if figure is None or not figure.unit or folded.startswith(_NOT_A_UNIT, start + len(nums[start].text)):
                 continue
-            words = folded[clause_start(folded, start) : start]
-            growth = _GROWTH.search(words)
+            clause = clause_start(folded, start)
+            growth = _GROWTH.search(folded[clause:start])
             if growth and figure.unit == "%":
-                name = _name_before(folded, clause_start(folded, start), clause_start(folded, start) + growth.start(), vocab)
-                if "分别" in growth.group() and start != min(p for p in nums if p >= clause_start(folded, start)):
+                name = _name_before(folded, clause, clause + growth.start(), vocab)
+                if "分别" in growth.group() and any(clause <= p < start for p in nums):
                     continue  # the second figure of "A、B分别增长x%、y%": proposed with the first
                 stems = lists.subject_lists_parts(name) if "分别" in growth.group() else [name]
                 for stem in stems if all(_NAME.fullmatch(n) for n in stems) else [subject]:
@@ -124,28 +108,38 @@ def propose(text: str, vocab: Vocabulary) -> list[Proposal]:
                         if _RANK_AFTER.match(folded, figure.end):
                             note(stem + "增速全省位次", "名", "rank", sentence.strip())
                 continue
-            name = _name_before(folded, clause_start(folded, start), start, vocab)
+            name = _name_before(folded, clause, start, vocab)
             if name and not _PLACE.search(name):  # 居全省第4位: a place, no indicator's name
                 subject = name
-                unit = figure.unit
                 value_type = "count" if figure.unit in CLASSIFIERS or figure.unit == "人" else "level"
-                note(name, unit, value_type, sentence.strip())
+                note(name, figure.unit, value_type, sentence.strip())
     return list(found.values())
 
 
-def _csv(rows: list[dict[str, object]]) -> str:
+def catalogue_columns(raw: Path) -> list[str]:
+    """The columns of the catalogue the rows will be copied into, in its order: its header, or the family's."""
+    try:
+        with (raw / "catalogue" / "indicators.csv").open(encoding="utf-8-sig") as handle:
+            header = next(csv.reader(handle), [])
+    except (OSError, UnicodeDecodeError, csv.Error):
+        header = []
+    return header if {"name_zh", "unit", "value_type"} <= set(header) else INDICATORS.column_names()
+
+
+def _csv(columns: list[str], rows: list[dict[str, object]]) -> str:
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
+    writer = csv.DictWriter(out, fieldnames=[*columns, *_OWN_COLUMNS], lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
     return out.getvalue()
 
 
 def _is_own(path: Path) -> bool:
-    """--out may replace only a proposal file: its header is this command's."""
+    """--out may replace only a proposal file: its header is a catalogue's, then this command's own columns."""
     try:
         with path.open(encoding="utf-8-sig") as handle:
-            return next(csv.reader(handle), []) == COLUMNS
+            header = next(csv.reader(handle), [])
+            return header[:1] == ["indicator_code"] and header[-len(_OWN_COLUMNS) :] == _OWN_COLUMNS
     except (OSError, UnicodeDecodeError, csv.Error):
         return False
 
@@ -165,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{args.text} is not UTF-8 text (byte {exc.start}): save it as UTF-8 first", file=sys.stderr)
         return 2
     proposals = propose(text, load(args.raw))
-    write_text_atomically(args.out, _csv([p.row() for p in proposals]))
+    write_text_atomically(args.out, _csv(catalogue_columns(args.raw), [p.row() for p in proposals]))
     print(f"{args.out}: {len(proposals)} indicator(s) the catalogue lacks; fill indicator_code, name_en and direction")
     return 0
 

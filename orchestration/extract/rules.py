@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, replace
+from functools import partial
 
 from orchestration.extract import lists, periods
 from orchestration.extract.figures import (
@@ -250,9 +251,7 @@ def _from_sentence(text: str, s_start: int, s_end: int, vocab: Vocabulary, conte
                 add(rank_code, figure, period, (m_start, r.end()), high, shared=True)
 
     # 分别 lists and ratios first: their figures are theirs alone, mapped one to one or not at all
-    claimed = _respectively(folded, nums, vocab, when, add, taken, _growth_rank) + _structures(
-        folded, nums, vocab, when, context, add
-    )
+    claimed = _respectively(folded, nums, vocab, when, add, taken, _growth_rank) + _structures(folded, nums, vocab, when, add)
     mentions = [(m.start(), m.end(), vocab.code_of(m.group())) for m in names.finditer(folded)]
     # stems of growth and change indicators, and 城乡 pairs (城镇… and 农村…)
     for m_start, m_end, code in _stem_mentions(folded, vocab):
@@ -280,7 +279,6 @@ def _from_sentence(text: str, s_start: int, s_end: int, vocab: Vocabulary, conte
                         add(code, a, start_year, (m_start, b.end), said is not None or decade)
                     add(code, b, b_period, (m_start, b.end), True)
                     continue
-        window = folded[m_end:segment_end]
         # growth (年均增长, 比上年增长): the growth indicator of the subject, never its level
         g = GROWTH.search(folded, m_end, segment_end) or FLAT.search(folded, m_end, segment_end)
         if g and not any(m_end <= p < g.start() for p in nums):  # not "X 10.4万吨、增长1.5%": a level first
@@ -288,7 +286,7 @@ def _from_sentence(text: str, s_start: int, s_end: int, vocab: Vocabulary, conte
             targets = [vocab.growth_stems.get(_stem_of(c, vocab)) for c in codes]
             if figures and all(targets) and len(figures) == len(targets):  # A和B分别增长M%: one for one, or none
                 # 年均增长: over the span the text reviews (none given: nothing to propose)
-                if "avg" in g.re.groupindex and g.group("avg"):
+                if g.groupdict().get("avg"):  # FLAT has no 年均
                     if not context.since:
                         continue
                     period, high = f"{context.since}-{context.year}", decade
@@ -298,8 +296,8 @@ def _from_sentence(text: str, s_start: int, s_end: int, vocab: Vocabulary, conte
                     add(target, figure, period, (m_start, figures[-1].end), high)
                 _growth_rank(codes, figures[-1].end, period, high, m_start)
             continue
-        if c := CHANGE.search(window):
-            figures = [signed(f, c.group()) for f in figure_list(folded, nums, m_end + c.end(), vocab)]
+        if c := CHANGE.search(folded, m_end, segment_end):
+            figures = [signed(f, c.group()) for f in figure_list(folded, nums, c.end(), vocab)]
             targets = [vocab.change_stems.get(_stem_of(c_, vocab)) for c_ in codes]
             if figures and all(targets):
                 period = f"{context.since}-{context.year}" if context.since else context.period
@@ -459,11 +457,7 @@ def _respectively(folded: str, nums: dict, vocab: Vocabulary, when: _Periods, ad
                     continue  # the clause before holds figures, not subjects
             if len(lists.subject_lists_parts(written)) < 2:
                 continue  # one subject (城乡…, a pair the mentions know): not a list of names
-
-            def code_of(name: str) -> str | None:
-                return vocab.names.get(name) or (f"stem:{name}" if growth and name in vocab.growth_stems else None)  # noqa: B023
-
-            codes = lists.resolve(written, len(figures), code_of)
+            codes = lists.resolve(written, len(figures), partial(_subject_code, vocab, growth))
         targets = [vocab.growth_stems.get(_stem_of(c, vocab)) for c in codes] if codes and growth else codes
         context = when.context
         if targets and all(targets) and not (average and not context.since):
@@ -480,7 +474,12 @@ def _respectively(folded: str, nums: dict, vocab: Vocabulary, when: _Periods, ad
     return claimed
 
 
-def _structures(folded: str, nums: dict, vocab: Vocabulary, when: _Periods, context: Context, add) -> list[tuple]:
+def _subject_code(vocab: Vocabulary, growth: bool, name: str) -> str | None:
+    """A list's subject: an indicator's name, or for a growth the stem of a growth indicator."""
+    return vocab.names.get(name) or (f"stem:{name}" if growth and name in vocab.growth_stems else None)
+
+
+def _structures(folded: str, nums: dict, vocab: Vocabulary, when: _Periods, add) -> list[tuple]:
     """A ratio ("三次产业结构为6.8:42.7:50.5", "由2018年的5.7:49.3:45.0…优化为6.6:45.8:47.6"): each share its own figure, when
     the catalogue names every part's share (第一产业比重 …)."""
     claimed = []
@@ -650,12 +649,12 @@ class _Periods:
     """The periods a sentence names (periods.py), and what a figure without one is for."""
 
     def __init__(self, folded: str, context: Context):
-        self.folded, self.context = folded, context
+        self.context = context
         self.found = periods.phrases(folded, context.year, context.published)
         self.yearly = context.annual and _YEAR_COMPARED.search(folded) is not None
 
     def said(self, pos: int) -> tuple[str, bool] | None:
-        label = periods.said_before(self.folded, pos, self.context.year, self.context.published, self.found)
+        label = periods.said_before(self.found, pos)
         return (label, True) if label else None
 
     def at(self, pos: int, settled: bool) -> tuple[str, bool]:

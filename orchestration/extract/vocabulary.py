@@ -93,11 +93,13 @@ def _find_elided(vocab: Vocabulary) -> None:
 def _stems_by_alias(vocab: Vocabulary) -> None:
     """A growth or change indicator's stem that is another indicator's name is found by that indicator's aliases too:
     规模以上工业增加值增长率 is the growth of 规上工业增加值 when the level lists that alias."""
+    names_of: dict[str, list[str]] = {}
+    for name, code in vocab.names.items():
+        names_of.setdefault(code, []).append(name)
     for stems in (vocab.growth_stems, vocab.change_stems, vocab.growth_ranks):
         for stem, code in list(stems.items()):
-            level = vocab.names.get(stem)
-            for name, named in vocab.names.items():
-                if level and named == level and name != stem:
+            for name in names_of.get(vocab.names.get(stem, ""), []):
+                if name != stem:
                     stems.setdefault(name, code)
 
 

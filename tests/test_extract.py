@@ -509,3 +509,8 @@ def test_catalogue_proposals_for_the_indicators_a_release_names(tmp_path, capsys
     binary.write_bytes(b"\xff\xfe\x00\x01 not text")
     assert propose_main([str(binary), "--out", str(out), "--raw", str(REPO_RAW)]) == 2
     assert "not UTF-8" in capsys.readouterr().err
+
+
+def test_a_text_that_ends_on_a_figure():
+    """A pasted text cut after its last number (no full stop, no unit) is read, not a traceback."""
+    assert figures("全年全市地区生产总值2125.2亿元，人均生产总值93512") == {("GDP", "330800", "2023", 2125.2, "亿元", "exact")}

@@ -46,7 +46,7 @@ def figure_at(folded: str, nums: dict[int, object], pos: int, vocab: Vocabulary)
         multiplier = folded[end]
         end += 1
     unit = next((u for u in vocab.units if folded.startswith(u, end)), "")
-    if not unit and folded[end : end + 1] in CLASSIFIERS:
+    if not unit and end < len(folded) and folded[end] in CLASSIFIERS:  # (an empty slice is in every string)
         unit = folded[end]
     if multiplier:
         unit = multiplier + unit if unit and multiplier + unit in vocab.units else multiplier + (unit or "")

@@ -113,6 +113,7 @@ dev: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m tests.benchmarks.bench_refresh --sizes $(SIZES)
 	$(BIN)/python -m tests.benchmarks.bench_extract --megabytes 1
+	$(BIN)/python -m tests.benchmarks.bench_layouts --cells 100000
 
 clean:
 	rm -rf $(VENV) $(CLIENTS) dbt_project/target dbt_project/logs

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from orchestration import settings
-from orchestration.ingest.loop import FILE_STATUSES, RawFolderError, check_raw_folder, ignored_files
+from orchestration.ingest.file_snapshot import wait_until_settled
+from orchestration.ingest.loop import FILE_STATUSES, RawFolderError, check_raw_folder, ignored_files, raw_files
 from orchestration.store.disk_space import is_no_space, no_space_verdict
 from orchestration.store.files import write_text_atomically
 from orchestration.store.locks import exclusive_lock
@@ -149,7 +150,7 @@ class RefreshSummary:
             )
         lines += [f"  failed: {failure}" for failure in self.failures]
         for asset, reasons in self.quarantine_reasons.items():
-            lines.append(f"  not served in {asset}:")
+            lines.append(f"  refused in {asset} (not served, unless the line says the reading before is):")
             lines += [f"    {r}" for r in reasons]
         lines += [
             "  dbt: nothing changed since the last build: no rebuild, no new release, no new report"
@@ -362,9 +363,14 @@ def main(argv: list[str]) -> int:
     def waiting(holder: str) -> None:
         print(f"another refresh is running ({holder}); waiting for it to finish", file=sys.stderr, flush=True)
 
+    def settling(path: Path, seconds: float) -> None:
+        print(f"waiting {seconds:.1f} s for {path.name} to settle (it was written a moment ago)", file=sys.stderr, flush=True)
+
     # A second `make run` waits for the first: both would write the same warehouse and Dagster home.
     try:
         with exclusive_lock(settings.data_dir() / settings.REFRESH_LOCK_FILE, on_wait=waiting):
+            # a person started this refresh: a file copied in a moment ago is waited for, not deferred to the next one
+            wait_until_settled(raw_files(settings.raw_dir()), settling)
             summary = run_refresh()
     except (RawFolderError, settings.CannotStartError) as exc:
         print(f"Refresh FAILED before it started: {exc}", file=sys.stderr)

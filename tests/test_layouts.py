@@ -262,6 +262,10 @@ def test_a_bad_layout_is_refused_with_reasons_and_the_previous_one_stays_in_forc
         ),
         ("layout: 1\nformat: easyquery\nfiles: [observations/x.json]\nindicators: {A01: {unit: '%'}}\n", "indicator_code"),
         ("layout: 1\nfiles: [observations/x.xlsx]\nfoo: !!python/object:os.system {}\n", "not valid YAML"),
+        ("layout: 1\nfiles: [observations/a.xls\n", "not valid YAML at line 3, column 1"),
+        ('layout: 1\nfiles: [observations/a.xls]\ncolumns:\n  "D:B": {}\n', "the range runs backwards"),
+        ('layout: 1\nfiles: [observations/a.xls]\ncolumns:\n  "B:": {period: "2020"}\n', "from its header"),
+        ("layout: 1\nfiles: [observations/a.xls]\npartial: yes please\n", "partial must be true or false"),
     ],
 )
 def test_layout_mistakes_are_named(text, reason):
@@ -270,11 +274,12 @@ def test_layout_mistakes_are_named(text, reason):
     assert any(reason in r for r in refused.value.reasons), refused.value.reasons
 
 
-def test_legacy_xls_and_stray_json_are_refused_with_what_to_do(raw_copy, tmp_path):
+def test_an_xls_or_json_without_a_layout_is_refused_with_what_to_do(raw_copy, tmp_path):
     (raw_copy / "observations" / "yearbook-2019.xls").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512)
     (raw_copy / "observations" / "query.json").write_text("{}", encoding="utf-8")
     outcomes = ingest_all(raw_copy, Warehouse(tmp_path / "data"))
-    assert "save as .xlsx" in outcomes["observations/yearbook-2019.xls"].issues[0].message
+    refused = outcomes["observations/yearbook-2019.xls"].issues[0]
+    assert refused.rule == "layout_missing" and "through a layout" in refused.message
     assert "through a layout" in outcomes["observations/query.json"].issues[0].message
 
 

@@ -450,7 +450,7 @@ def test_the_run_page_says_why_a_run_published_with_warnings(warehouse):
         if e.dagster_event and e.dagster_event.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION
     }
     accepted = checks[("raw/observations", "all_files_accepted")][1].dagster_event.event_specific_data
-    assert not accepted.passed and accepted.description.startswith("1 file(s) not served: observations/malformed.csv")
+    assert not accepted.passed and accepted.description.startswith("1 file(s) not accepted: observations/malformed.csv")
     assert "line 2, column value" in accepted.description and "outside the indicator's plausible range" in accepted.description
     verdict = checks[("reports/quality_report", "published_without_warnings")][1].dagster_event.event_specific_data
     assert not verdict.passed and verdict.description.startswith("Published WITH WARNINGS: 1 quarantined")

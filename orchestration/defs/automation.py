@@ -6,10 +6,8 @@ import dagster as dg
 
 from orchestration.defs.resources import RawFilesResource
 from orchestration.ingest.file_snapshot import unsettled_reason
-from orchestration.ingest.layouts import layout_files
-from orchestration.ingest.loop import discover
+from orchestration.ingest.loop import raw_files as raw_files_of
 from orchestration.ingest.reading import sha256_of
-from orchestration.schema.families import ALL_FAMILIES
 
 refresh_job = dg.define_asset_job(
     "refresh_warehouse",
@@ -30,8 +28,7 @@ daily_refresh = dg.ScheduleDefinition(
 def raw_fingerprint(raw_files: RawFilesResource) -> str:
     """One hash over the paths and contents of every raw file the ingest reads, layouts included."""
     digest = hashlib.sha256()
-    paths = [p for family in ALL_FAMILIES for p in discover(family, raw_files.path)] + layout_files(raw_files.path)
-    for path in paths:
+    for path in raw_files_of(raw_files.path):
         digest.update(path.relative_to(raw_files.path).as_posix().encode())
         digest.update(sha256_of(path).encode())
     return digest.hexdigest()
@@ -40,13 +37,12 @@ def raw_fingerprint(raw_files: RawFilesResource) -> str:
 def unsettled_files(raw_files: RawFilesResource) -> list[str]:
     """Files still being written (younger than the settle time): a refresh now would defer them."""
     unsettled = []
-    for family in ALL_FAMILIES:
-        for path in discover(family, raw_files.path):
-            try:
-                if unsettled_reason(path):
-                    unsettled.append(path.relative_to(raw_files.path).as_posix())
-            except FileNotFoundError:  # removed since the listing: the next evaluation sees it gone
-                continue
+    for path in raw_files_of(raw_files.path):
+        try:
+            if unsettled_reason(path):
+                unsettled.append(path.relative_to(raw_files.path).as_posix())
+        except FileNotFoundError:  # removed since the listing: the next evaluation sees it gone
+            continue
     return unsettled
 
 

@@ -12,7 +12,7 @@ import dagster as dg
 from orchestration.defs import summary_keys
 from orchestration.defs.owners import WAREHOUSE_TEAM
 from orchestration.defs.resources import RawFilesResource, WarehouseResource
-from orchestration.ingest.loop import FILE_STATUSES, FileOutcome, ingest_family
+from orchestration.ingest.loop import FILE_STATUSES, KEPT_NOTE, FileOutcome, ingest_family
 from orchestration.publish.raw_zone import sync_family, zone_dir
 from orchestration.schema.families import ALL_FAMILIES, CATALOGUE_FAMILIES, Family
 from orchestration.store.restore import audit_exported, export_audit, refuse_to_erase_history
@@ -117,7 +117,7 @@ def build_ingest_asset(family: Family) -> dg.AssetsDefinition:
         quarantined = [o for o in outcomes if o.status in ("quarantined", "still_quarantined", "deferred", "held")]
         withdrawn = [o for o in outcomes if o.status == "withdrawn"]
         reasons = [
-            reason
+            reason + (f" ({KEPT_NOTE})" if o.note == KEPT_NOTE else "")
             for o in quarantined
             for reason in ([str(i) for i in o.issues] if o.issues else [f"{o.file_path}: {o.status.replace('_', ' ')}: {o.note}"])
         ]
@@ -142,7 +142,7 @@ def build_ingest_asset(family: Family) -> dg.AssetsDefinition:
             },
         )
         # after the materialization, so the checks' timestamps follow what they check
-        yield _files_check("all_files_accepted", quarantined, "not served", "every file in the raw folder is accepted", reasons)
+        yield _files_check("all_files_accepted", quarantined, "not accepted", "every file in the raw folder is accepted", reasons)
         yield _files_check("no_file_withdrawn", withdrawn, "withdrawn", "no served file disappeared")
 
     return _ingest

@@ -17,6 +17,7 @@ import pandas as pd
 
 from orchestration.schema.families import DEFAULT_EARLIEST_YEAR, REGION_LEVEL_RANK, Family
 from orchestration.schema.issues import ROW_COLUMN, Issue
+from orchestration.schema.ranges import RangeError, parse_range_by_level, range_for
 
 if TYPE_CHECKING:
     from orchestration.schema.catalogue import Catalogue
@@ -124,7 +125,21 @@ def _sources(file: str, frame: pd.DataFrame, today: date) -> list[Issue]:
     ]
 
 
-def _indicators_under_facts(file: str, frame: pd.DataFrame, in_use: pd.DataFrame) -> list[Issue]:
+def _ranges_by_level(file: str, frame: pd.DataFrame) -> list[Issue]:
+    """Each indicator's ranges by level read (the format is GX's rule; this, what a pattern cannot say: a range
+    running downwards, a level given twice)."""
+    issues = []
+    for _, row in frame.iterrows():
+        try:
+            parse_range_by_level(row.get("range_by_level"))
+        except RangeError as exc:
+            issues.append(
+                Issue(file, int(row[ROW_COLUMN]), "range_by_level", "range_by_level", str(row["range_by_level"]), str(exc))
+            )
+    return issues
+
+
+def _indicators_under_facts(file: str, frame: pd.DataFrame, in_use: pd.DataFrame, levels: dict[str, str]) -> list[Issue]:
     issues = []
     for _, new in frame.iterrows():
         rows = in_use[in_use["indicator_code"] == new["indicator_code"]]
@@ -151,11 +166,17 @@ def _indicators_under_facts(file: str, frame: pd.DataFrame, in_use: pd.DataFrame
                 str(new["value_type"]),
                 f"{code}'s value type changes while {_places(other_types)} are {sorted(set(other_types['value_type']))}",
             )
-        outside = rows[(rows["lo"] < new["range_min"]) | (rows["hi"] > new["range_max"])]
+        try:
+            by_level = parse_range_by_level(new.get("range_by_level"))
+        except RangeError:  # reported by _ranges_by_level
+            by_level = {}
+        bounds = [range_for(by_level, levels.get(region), new["range_min"], new["range_max"]) for region in rows["region_code"]]
+        low, high = [b[0] for b in bounds], [b[1] for b in bounds]
+        outside = rows[(rows["lo"] < low) | (rows["hi"] > high)]
         if len(outside):
             refuse(
                 "range_min",
-                f"{new['range_min']}..{new['range_max']}",
+                f"{new['range_min']}..{new['range_max']}" + (f" ({new['range_by_level']})" if by_level else ""),
                 f"{code}'s new range excludes {_places(outside)} (values {outside['lo'].min()}..{outside['hi'].max()})",
             )
         earliest = new.get("earliest_year")
@@ -188,8 +209,10 @@ def check_catalogue(
             file, "source_id", frame, facts_in_use, "source", served=current.source_ids
         )
     if family.name == "indicators":
+        if refused := _ranges_by_level(file, frame):
+            return refused
         return _removed_in_use(file, "indicator_code", frame, facts_in_use, "indicator") + _indicators_under_facts(
-            file, frame, facts_in_use()
+            file, frame, facts_in_use(), current.region_levels
         )
     return []
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 SETTLE_SECONDS_ENV = "QZ_SETTLE_SECONDS"
@@ -44,6 +45,41 @@ def unsettled_reason(path: Path, now: float | None = None, settle: float | None 
     if abs(age) < settle:
         return f"modified {max(age, 0):.1f} s ago (settle time {settle:g} s)"
     return None
+
+
+# How long a refresh a person started waits for files still settling before it defers them as a scheduled one does.
+MAX_SETTLE_WAIT_SECONDS = 120.0
+
+
+def wait_until_settled(
+    paths: Iterable[Path],
+    on_wait: Callable[[Path, float], None],
+    settle: float | None = None,
+    limit: float = MAX_SETTLE_WAIT_SECONDS,
+    clock: Callable[[], float] = time.time,
+    sleep: Callable[[float], None] = time.sleep,
+) -> list[Path]:
+    """Wait while any of `paths` was modified less than the settle time ago (a copy that just finished, or one still
+    growing), telling `on_wait(path, seconds)` each time; give up after `limit` seconds. Returns the paths still
+    unsettled then (the refresh defers them, as always). A person who copies a file in and runs `make run` at once
+    gets it loaded, instead of "deferred" and a second run."""
+    settle = settle_seconds() if settle is None else settle
+    paths = list(paths)
+    started = clock()
+    while True:
+        now, waiting = clock(), {}
+        for path in paths:
+            try:
+                age = now - path.stat().st_mtime
+            except OSError:
+                continue  # gone or unreadable: the refresh says so
+            if 0 <= age < settle:
+                waiting[path] = settle - age
+        if not waiting or now - started >= limit:
+            return sorted(waiting)
+        path, seconds = max(waiting.items(), key=lambda item: item[1])
+        on_wait(path, seconds)
+        sleep(min(seconds + 0.05, max(limit - (now - started), 0.05)))
 
 
 def sha256_hex(data: bytes) -> str:

@@ -29,9 +29,13 @@ SYMBOL_MEANINGS = ("missing", "skip")
 # A bureau's symbols (统计年鉴 conventions): blank = not available (no figure); "…" = not enough to show; "-" / "—" =
 # nil or below the table's unit. Loaded as a missing figure with the symbol as published, unless the layout says skip.
 DEFAULT_SYMBOLS = {"…": "missing", "……": "missing", "...": "missing", "-": "missing", "—": "missing", "——": "missing"}
+# A row whose label starts so begins the notes under the table (数据来源：国家统计局 ends every export of the
+# national data service).
+DEFAULT_NOTES_START = ("注", "资料来源", "数据来源", "说明")
 CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"  # footnote marks
 MAX_LAYOUT_BYTES = 256 * 1024
 _COLUMN = re.compile(r"^[A-Z]{1,3}$")
+_RANGE = re.compile(r"^([A-Z]{1,3}):([A-Z]{1,3})?$")  # columns by pattern: "B:" (B to the last headed column), "B:AH"
 _CELL = re.compile(r"^([A-Z]{1,3})([1-9][0-9]{0,6})$")
 
 
@@ -75,15 +79,31 @@ class ColumnSpec:
 
 
 @dataclass(frozen=True)
+class ColumnRange:
+    """Columns declared by pattern: every column from `first` to `last` (or to the last column with a header) whose
+    header states a period takes that period; each one's header is checked to state one."""
+
+    first: str
+    last: str | None
+    sets: dict[str, str]
+
+
+@dataclass(frozen=True)
 class RowSpec:
     first: int
     label: str  # column letter of the row labels
     means: str  # indicator | region | period
     last: int | None = None
     unit: str | None = None  # column letter holding each row's unit
-    notes_start: tuple[str, ...] = ("注", "资料来源", "说明")  # a label starting so begins the notes under the table
+    notes_start: tuple[str, ...] = DEFAULT_NOTES_START  # a label starting so begins the notes under the table
     skip: tuple[str, ...] = ()  # labels of rows not loaded (a total the catalogue has no region for)
     period_prefix: str = ""  # rows naming periods without their year ("1-9月"): the year, e.g. "2023年"
+    # globs of row labels whose figures run from January to their column's period (累计值, 累计增长): under
+    # 2019年第三季度 such a row holds 2019M01-09, under 2019年第四季度 the year
+    year_to_date: tuple[str, ...] = ()
+
+    def from_january(self, label: str) -> bool:
+        return any(fnmatch.fnmatchcase(label, pattern) for pattern in self.year_to_date)
 
 
 @dataclass(frozen=True)
@@ -100,6 +120,8 @@ class Layout:
     checks: dict[str, str] = field(default_factory=dict)
     rows: RowSpec | None = None
     columns: tuple[ColumnSpec, ...] = ()
+    column_ranges: tuple[ColumnRange, ...] = ()
+    partial: bool = False  # rows (codes) the layout does not name are ignored and counted, not refused
     ignore_columns: tuple[str, ...] = ()
     fixed: dict[str, str] = field(default_factory=dict)
     labels: dict[str, str] = field(default_factory=dict)
@@ -195,10 +217,11 @@ TOP_KEYS = {
     "indicators",
     "regions",
     "cumulative",
+    "partial",
 }
 TABLE_ONLY = {"sheet", "dialect", "checks", "rows", "columns", "ignore_columns", "labels", "symbols", "footnotes"}
-EASYQUERY_ONLY = {"indicators", "regions", "cumulative"}
-ROW_KEYS = {"first", "last", "label", "means", "unit", "notes_start", "skip", "period_prefix"}
+EASYQUERY_ONLY = {"indicators", "regions", "cumulative"}  # partial: both formats
+ROW_KEYS = {"first", "last", "label", "means", "unit", "notes_start", "skip", "period_prefix", "year_to_date"}
 DIALECT_KEYS = {"headerRows", "headerJoin"}  # Frictionless Table Dialect's names
 
 
@@ -209,7 +232,7 @@ def parse_layout(text: str, path: str) -> Layout:
     try:
         data = yaml.safe_load(text)  # safe_load: no tags, no Python objects; aliases are plain YAML
     except yaml.YAMLError as exc:
-        raise LayoutError([f"not valid YAML: {str(exc).splitlines()[0]}"]) from None
+        raise LayoutError([f"not valid YAML{_where(exc)}: {getattr(exc, 'problem', None) or str(exc).splitlines()[0]}"]) from None
     if not isinstance(data, dict):
         raise LayoutError(["a layout is a YAML mapping of keys (layout:, files:, …)"])
     r = _Reader(data)
@@ -248,6 +271,45 @@ def parse_layout(text: str, path: str) -> Layout:
     return Layout(**layout)
 
 
+def _where(exc: yaml.YAMLError) -> str:
+    """` at line 5, column 3` (counted from 1, as an editor shows them) when the parser knows where it stopped."""
+    mark = getattr(exc, "problem_mark", None)
+    return f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+
+
+def _partial(r: _Reader, data: dict) -> bool:
+    partial = data.get("partial", False)
+    if not isinstance(partial, bool):
+        r.fail("partial must be true or false")
+    return partial is True
+
+
+def _columns(r: _Reader, data: dict) -> tuple[list[ColumnSpec], list[ColumnRange]]:
+    """The data columns declared by letter (each with the header it must show) and by range (B:, B:AH)."""
+    columns, ranges = [], []
+    for letter, spec in r.mapping(data.get("columns"), "columns").items():
+        if m := _RANGE.fullmatch(_text(letter).strip()):
+            spec = r.mapping(spec, f"columns.{letter}")
+            if "period" in spec or "header" in spec:
+                r.fail(f"columns.{letter}: a range of columns takes each column's period from its header (no period, no header)")
+            if m.group(2) and column_index(m.group(2)) < column_index(m.group(1)):
+                r.fail(f"columns.{letter}: the range runs backwards")
+            sets = r.figure_keys({k: v for k, v in spec.items() if k not in ("period", "header")}, f"columns.{letter}")
+            ranges.append(ColumnRange(m.group(1), m.group(2), sets))
+            continue
+        checked = r.letter(letter, f"columns.{letter}")
+        spec = r.mapping(spec, f"columns.{letter}")
+        header = spec.get("header")
+        if header is None or isinstance(header, (dict, list)):
+            r.fail(f"columns.{letter}.header: the header text this column must show is required")
+        sets = r.figure_keys({k: v for k, v in spec.items() if k != "header"}, f"columns.{letter}")
+        if checked:
+            columns.append(ColumnSpec(checked, _text(header), sets))
+    if not columns and not ranges:
+        r.fail("columns: at least one data column (or range of columns, B: or B:AH) is required")
+    return columns, ranges
+
+
 def _table_parts(r: _Reader, data: dict, fixed: dict[str, str]) -> dict:
     dialect = r.mapping(data.get("dialect"), "dialect")
     for key in sorted(set(map(str, dialect)) - DIALECT_KEYS):
@@ -280,19 +342,9 @@ def _table_parts(r: _Reader, data: dict, fixed: dict[str, str]) -> dict:
             notes_start=r.strings(rows_in.get("notes_start"), "rows.notes_start") or RowSpec.notes_start,
             skip=r.strings(rows_in.get("skip"), "rows.skip"),
             period_prefix=_text(rows_in.get("period_prefix")).strip(),
+            year_to_date=tuple(normalise_label(g) for g in r.strings(rows_in.get("year_to_date"), "rows.year_to_date")),
         )
-    columns = []
-    for letter, spec in r.mapping(data.get("columns"), "columns").items():
-        checked = r.letter(letter, f"columns.{letter}")
-        spec = r.mapping(spec, f"columns.{letter}")
-        header = spec.get("header")
-        if header is None or isinstance(header, (dict, list)):
-            r.fail(f"columns.{letter}.header: the header text this column must show is required")
-        sets = r.figure_keys({k: v for k, v in spec.items() if k != "header"}, f"columns.{letter}")
-        if checked:
-            columns.append(ColumnSpec(checked, _text(header), sets))
-    if not columns:
-        r.fail("columns: at least one data column is required")
+    columns, ranges = _columns(r, data)
     ignore = tuple(
         c for c in (r.letter(v, "ignore_columns") for v in r.strings(data.get("ignore_columns"), "ignore_columns")) if c
     )
@@ -324,15 +376,16 @@ def _table_parts(r: _Reader, data: dict, fixed: dict[str, str]) -> dict:
         footnotes[_text(mark)] = r.figure_keys(spec, f"footnotes.{mark}", ("obs_status", "qualifier", "source_id", "note"))
     labels = {normalise_label(_text(k)): _text(v).strip() for k, v in r.mapping(data.get("labels"), "labels").items()}
     if row_spec:  # every figure must get each required key from somewhere
-        for column in columns:
+        for column in [*columns, *ranges]:
             given = set(fixed) | set(column.sets) | {f"{row_spec.means}_code" if row_spec.means != "period" else "period"}
+            if isinstance(column, ColumnRange):
+                given.add("period")
             if row_spec.unit:
                 given.add("unit")
             missing = [k for k in REQUIRED_KEYS if k not in given]
             if missing:
-                r.fail(
-                    f"columns.{column.letter}: its figures get no {', '.join(missing)} (set it under fixed, the column or rows)"
-                )
+                where = column.letter if isinstance(column, ColumnSpec) else f"{column.first}:{column.last or ''}"
+                r.fail(f"columns.{where}: its figures get no {', '.join(missing)} (set it under fixed, the column or rows)")
     return {
         "sheet": _text(data["sheet"]) if data.get("sheet") is not None else None,
         "header_rows": header_rows,
@@ -340,6 +393,8 @@ def _table_parts(r: _Reader, data: dict, fixed: dict[str, str]) -> dict:
         "checks": checks,
         "rows": row_spec,
         "columns": tuple(sorted(columns, key=lambda c: column_index(c.letter))),
+        "column_ranges": tuple(ranges),
+        "partial": _partial(r, data),
         "ignore_columns": ignore,
         "labels": labels,
         "symbols": symbols,
@@ -351,13 +406,17 @@ def _easyquery_parts(r: _Reader, data: dict, fixed: dict[str, str]) -> dict:
     indicators = {}
     for code, spec in r.mapping(data.get("indicators"), "indicators").items():
         spec = r.mapping(spec, f"indicators.{code}")
-        sets = r.figure_keys({k: v for k, v in spec.items() if k != "name"}, f"indicators.{code}")
+        sets = r.figure_keys({k: v for k, v in spec.items() if k not in ("name", "cumulative")}, f"indicators.{code}")
         if "indicator_code" not in sets:
             r.fail(f"indicators.{code}: indicator_code (the catalogue's code for it) is required")
         if "unit" not in sets and "unit" not in fixed:
             r.fail(f"indicators.{code}: unit is required (the unit its figures are in: checked against the response)")
         if spec.get("name") is not None:
             sets["name"] = _text(spec["name"])
+        if "cumulative" in spec:  # this code's figures run from January (or not), whatever the layout's cumulative says
+            if not isinstance(spec["cumulative"], bool):
+                r.fail(f"indicators.{code}.cumulative must be true or false")
+            sets["cumulative"] = "true" if spec["cumulative"] is True else "false"
         indicators[_text(code)] = sets
     if not indicators:
         r.fail("indicators: the data-query codes (zb) to load and the catalogue code of each are required")
@@ -367,7 +426,7 @@ def _easyquery_parts(r: _Reader, data: dict, fixed: dict[str, str]) -> dict:
     cumulative = data.get("cumulative", False)
     if not isinstance(cumulative, bool):
         r.fail("cumulative must be true or false")
-    return {"indicators": indicators, "regions": regions, "cumulative": bool(cumulative)}
+    return {"indicators": indicators, "regions": regions, "cumulative": bool(cumulative), "partial": _partial(r, data)}
 
 
 _MARKS = re.compile(f"[{CIRCLED}]")
@@ -422,6 +481,7 @@ def check_against_catalogue(layout: Layout, indicators: set[str], regions: set[s
     known = {"indicator_code": indicators, "region_code": regions, "source_id": sources}
     named: list[tuple[str, str, str]] = [(f"fixed.{k}", k, v) for k, v in layout.fixed.items()]
     named += [(f"columns.{c.letter}.{k}", k, v) for c in layout.columns for k, v in c.sets.items()]
+    named += [(f"columns.{c.first}:.{k}", k, v) for c in layout.column_ranges for k, v in c.sets.items()]
     named += [(f"footnotes.{m}.{k}", k, v) for m, spec in layout.footnotes.items() for k, v in spec.items()]
     named += [(f"indicators.{code}.{k}", k, v) for code, spec in layout.indicators.items() for k, v in spec.items()]
     named += [(f"regions.{code}", "region_code", v) for code, v in layout.regions.items()]

@@ -28,12 +28,13 @@ from orchestration.ingest.file_snapshot import settle_seconds, unsettled_reason
 from orchestration.ingest.layout_set import resolve_layouts
 from orchestration.ingest.layouts import Layout, layout_files
 from orchestration.ingest.parallel_read import Deferred, ReadJob, read_in_order
-from orchestration.ingest.reading import ParsedBatch, locate_issues, sha256_of
+from orchestration.ingest.reading import ParsedBatch, locate_issues, name_key, sha256_of
 from orchestration.ingest.table_layout import Labels
 from orchestration.ingest.validation import ValidationOutcome, validate_files
 from orchestration.schema.catalogue import Catalogue
 from orchestration.schema.families import ALL_FAMILIES, CATALOGUE_FAMILIES, FACT_FAMILIES, Family
 from orchestration.schema.issues import Issue
+from orchestration.store.load_outcomes import KEPT_NOTE, confirm_command
 from orchestration.store.warehouse import LoadRecord, Warehouse
 
 log = logging.getLogger(__name__)
@@ -115,6 +116,13 @@ def refused_path(path: Path, raw_root: Path) -> str | None:
     return None
 
 
+def raw_files(raw_root: Path) -> list[Path]:
+    """Every file a refresh reads: each family's and the layouts."""
+    if not raw_root.is_dir():
+        return []
+    return [p for family in ALL_FAMILIES for p in discover(family, raw_root)] + layout_files(raw_root)
+
+
 def ignored_files(raw_root: Path) -> list[str]:
     """Files under raw/ that no family reads (sub-folders, hidden files, stray files): listed, never loaded."""
     read = {p for family in ALL_FAMILIES for p in discover(family, raw_root)}
@@ -126,6 +134,20 @@ def ignored_files(raw_root: Path) -> list[str]:
             continue
         ignored.append(rel.as_posix())
     return ignored
+
+
+def same_names(paths: list[Path]) -> dict[Path, str]:
+    """Files whose names a person cannot tell apart (分省年度数据.xls beside its full-width or decomposed twin, or the
+    same name in another case): each is refused naming the other, never one silently chosen."""
+    by_key: dict[str, list[Path]] = {}
+    for path in paths:
+        by_key.setdefault(name_key(path.name), []).append(path)
+    return {
+        path: f"its name and {', '.join(repr(o.name) for o in group if o != path)}'s are the same after normalisation: keep one"
+        for group in by_key.values()
+        if len(group) > 1
+        for path in group
+    }
 
 
 def check_raw_folder(raw_root: Path) -> None:
@@ -196,6 +218,7 @@ def ingest_family(family: Family, raw_root: Path, warehouse: Warehouse, run_id: 
     with warehouse.session() as con:
         paths = discover(family, raw_root)
         refused = {p: reason for p in paths if (reason := refused_path(p, raw_root))}
+        refused.update(same_names(paths))
         deferred: dict[Path, str] = {}  # still being written: not read this time, and not withdrawn either
         present: dict[str, str] = {}
         now, settle = time.time(), settle_seconds()
@@ -287,9 +310,20 @@ def ingest_family(family: Family, raw_root: Path, warehouse: Warehouse, run_id: 
                 load = record(item.rel, item.sha256, item.started, item.size, batch.rows_read, batch.encoding)
                 if issues:
                     issues.sort(key=lambda i: (i.row or 0, i.column or ""))
-                    load_id = warehouse.record_quarantine(con, load, issues, results)
+                    keep = keeps_served(item.rel, batch.layout)
+                    load_id = warehouse.record_quarantine(con, load, issues, results, keep_served=keep)
                     log.warning("quarantined %s: %d issue(s); first: %s", item.rel, len(issues), issues[0])
-                    settled.append(FileOutcome(family.name, item.rel, "quarantined", batch.rows_read, issues, load_id))
+                    settled.append(
+                        FileOutcome(
+                            family.name,
+                            item.rel,
+                            "quarantined",
+                            batch.rows_read,
+                            issues,
+                            load_id,
+                            note=KEPT_NOTE if keep else None,
+                        )
+                    )
                     continue
                 replaces = family in FACT_FAMILIES and item.rel in served  # a new version of a served fact file
                 diff = warehouse.figure_diff(con, family, item.rel, batch.frame) if replaces else None
@@ -303,9 +337,9 @@ def ingest_family(family: Family, raw_root: Path, warehouse: Warehouse, run_id: 
                     )
                     continue
                 log.info("committing %s (%d rows)", item.rel, batch.rows_read)
-                load_id = warehouse.commit_load(con, load, batch.frame, results)
+                load_id = warehouse.commit_load(con, load, batch.frame, results, note=batch.note)
                 log.info("loaded %s", item.rel)
-                settled.append(FileOutcome(family.name, item.rel, "loaded", batch.rows_read, [], load_id))
+                settled.append(FileOutcome(family.name, item.rel, "loaded", batch.rows_read, [], load_id, note=batch.note))
             return settled
 
         def defer(rel: str, reason: str) -> None:
@@ -319,13 +353,20 @@ def ingest_family(family: Family, raw_root: Path, warehouse: Warehouse, run_id: 
         for rel, sha in served.items():
             if rel not in present and rel not in waiting:
                 gone_by_sha.setdefault(sha, []).append(rel)
+        kept = warehouse.kept_refusals(con, family) if family in FACT_FAMILIES else {}
         still_refused = [
             rel
             for rel, sha in present.items()
-            if previous_outcome(latest, rel, sha, fingerprint, layout_ident(rel)) == "quarantined"
+            if previous_outcome(latest, rel, sha, fingerprint, layout_ident(rel)) == "quarantined" or rel in kept
         ]
         earlier_issues = warehouse.latest_issues(con, family, still_refused)
         held = warehouse.held_versions(con, family) if family in FACT_FAMILIES else {}
+
+        def keeps_served(rel: str, layout: str | None) -> bool:
+            """A bureau's table (read through a layout, now or when last accepted) whose reading is refused keeps its
+            last accepted reading served: a layout slip or a re-saved table never empties what was published."""
+            return family in FACT_FAMILIES and rel in served and (layout is not None or latest[rel][3] is not None)
+
         guard = shrink_guard_share()
         to_read: list[ReadJob] = []
         for path in (p for p in paths if p not in refused and p not in deferred):
@@ -336,8 +377,12 @@ def ingest_family(family: Family, raw_root: Path, warehouse: Warehouse, run_id: 
                 outcomes.append(FileOutcome(family.name, rel, "skipped"))
                 continue
             if held.get(rel) == (sha, False, layout_ident(rel)):  # held, not confirmed yet: the old version is served
-                note = f"still held by the shrink guard (the previous version is served): make confirm FILE={rel}"
+                note = f"still held by the shrink guard (the previous version is served): {confirm_command(rel)}"
                 outcomes.append(FileOutcome(family.name, rel, "held", note=note))
+                continue
+            if kept.get(rel) == (sha, fingerprint, layout_ident(rel)):  # refused, unchanged: the reading before is served
+                issues = earlier_issues.get(rel, [])
+                outcomes.append(FileOutcome(family.name, rel, "still_quarantined", 0, issues, note=KEPT_NOTE))
                 continue
             if previous == "quarantined":  # refused under the same fingerprint, unchanged: still not served
                 issues = earlier_issues.get(rel, [])
@@ -355,8 +400,11 @@ def ingest_family(family: Family, raw_root: Path, warehouse: Warehouse, run_id: 
                 issue = Issue(
                     rel, None, None, "layout_ambiguous", None, f"matched by more than one layout ({names}): narrow their files"
                 )
-                load_id = warehouse.record_quarantine(con, record(rel, sha, started, _size(path)), [issue], [])
-                outcomes.append(FileOutcome(family.name, rel, "quarantined", 0, [issue], load_id))
+                keep = keeps_served(rel, "ambiguous")
+                load_id = warehouse.record_quarantine(con, record(rel, sha, started, _size(path)), [issue], [], keep_served=keep)
+                outcomes.append(
+                    FileOutcome(family.name, rel, "quarantined", 0, [issue], load_id, note=KEPT_NOTE if keep else None)
+                )
                 continue
             to_read.append(ReadJob(path, rel, sha, started, layout, _size(path)))
         # Read and parsed by a pool of processes where it pays (parallel_read.py), handed back in this order.

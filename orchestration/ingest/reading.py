@@ -11,6 +11,7 @@ import gc
 import hashlib
 import logging
 import re
+import unicodedata
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ import pandas as pd
 from orchestration.ingest.easyquery import EasyqueryRefused, reshape_easyquery
 from orchestration.ingest.layouts import Layout
 from orchestration.ingest.parsing import ParseError, parse_bool, parse_date, parse_int, parse_number, parse_period, parse_quantity
-from orchestration.ingest.sheet_grid import SheetProblem, open_checked_workbook, read_grid
+from orchestration.ingest.sheet_grid import SheetProblem, open_checked_workbook, read_grid, read_legacy_grid
 from orchestration.ingest.table_layout import Labels, reshape_table
 from orchestration.ingest.units import UnitError, to_canonical
 from orchestration.schema.families import FILE_TYPES, Family
@@ -32,18 +33,13 @@ from orchestration.schema.issues import ROW_COLUMN, Issue, excerpt
 log = logging.getLogger(__name__)
 
 MAX_LINE_BYTES = 1 << 20  # a "line" longer than 1 MiB is not a row of figures
-SAFE_FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*")
 csv.field_size_limit(MAX_LINE_BYTES)  # lines were checked against it before splitting
 
 
 # Types read only through a layout (raw/catalogue/layouts/), or not at all, and what to do instead.
 LAYOUT_ONLY_TYPES = {
     ".json": ("layout_missing", "a .json file is read only through a layout of format easyquery (raw/catalogue/layouts/)"),
-    ".xls": (
-        "xls_legacy",
-        "legacy .xls workbooks are not read (their format cannot be checked like XLSX): open it in Excel or LibreOffice "
-        "and save as .xlsx",
-    ),
+    ".xls": ("layout_missing", "an .xls workbook is read only through a layout (raw/catalogue/layouts/): describe its table"),
 }
 
 
@@ -55,6 +51,7 @@ class ParsedBatch:
     issues: list[Issue] = field(default_factory=list)
     encoding: str | None = None  # detected text encoding, or "xlsx"
     layout: str | None = None  # the layout it was read through (Layout.ident), for audit.loads
+    note: str | None = None  # what a steward should know of a file that loads (figures a partial layout passed over)
 
 
 def sha256_of(path: Path) -> str:
@@ -204,15 +201,36 @@ def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
 
 
 def check_file_name(name: str) -> tuple[str, str] | None:
-    """(rule, message) when a file name is refused. Names end up in paths, URLs, reports and shell commands."""
-    if ".." in name or not SAFE_FILE_NAME.fullmatch(name):
-        return (
-            "file_name",
-            "file names may only use ASCII letters, digits, '-', '_' and '.' (no spaces, no '..', no other scripts): rename the file",
-        )
+    """(rule, message) when a file name is refused. Names end up in paths, URLs, reports and shell commands: letters
+    of any script (分省年度数据.xls), digits, marks, `-`, `_`, `.`, single inner spaces and brackets are taken; path
+    separators, control and invisible format characters (bidi overrides, zero-width), shell and glob characters, a
+    leading dot or dash and `..` are not."""
+    if refused := _dangerous_name(name):
+        return "file_name", f"{refused}: rename the file"
     if Path(name).suffix.lower() not in FILE_TYPES:
         return "file_type", f"only {', '.join(FILE_TYPES)} files are read here"
     return None
+
+
+_NAME_PUNCTUATION = set("-_. ()（）【】·")
+
+
+def _dangerous_name(name: str) -> str | None:
+    if name.startswith((".", "-")) or ".." in name:
+        return "a file name may not start with '.' or '-' nor contain '..'"
+    if name != name.strip() or "  " in name:
+        return "a file name may not start or end with a space nor hold two in a row"
+    for char in name:
+        if char in _NAME_PUNCTUATION or unicodedata.category(char)[0] in "LNM":
+            continue
+        return f"the file name holds {char!r} (U+{ord(char):04X}), which names of files read here may not"
+    return None
+
+
+def name_key(name: str) -> str:
+    """Two names with the same key are the same name to a person (NFKC: full-width and composed forms; case): both
+    files are refused rather than one silently chosen."""
+    return unicodedata.normalize("NFKC", name).casefold()
 
 
 @contextmanager
@@ -363,11 +381,11 @@ def _read_through_layout(
     if refused_name := check_file_name(path.name):
         return refused(*refused_name)
     suffix = path.suffix.lower()
-    expected = ".json" if layout.format == "easyquery" else ".xlsx"
-    if suffix != expected:
-        if suffix in LAYOUT_ONLY_TYPES and suffix != ".json":
-            return refused(*LAYOUT_ONLY_TYPES[suffix])
-        return refused("layout_file_type", f"the layout {layout.path} reads {expected} files (format {layout.format})")
+    expected = (".json",) if layout.format == "easyquery" else (".xlsx", ".xls")
+    if suffix not in expected:
+        return refused(
+            "layout_file_type", f"the layout {layout.path} reads {' or '.join(expected)} files (format {layout.format})"
+        )
     if data is None:
         data = path.read_bytes()
     try:
@@ -375,8 +393,9 @@ def _read_through_layout(
             batch.encoding = "json"
             reshaped = reshape_easyquery(data, layout, labels)
         else:
-            batch.encoding = "xlsx"
-            reshaped = reshape_table(read_grid(data, layout.sheet, _cell_text), layout, labels)
+            batch.encoding = suffix[1:]
+            grid = read_grid(data, layout.sheet, _cell_text) if suffix == ".xlsx" else read_legacy_grid(data, layout.sheet)
+            reshaped = reshape_table(grid, layout, labels, frozenset((units or {}).values()))
     except (SheetProblem, _FileProblem) as problem:
         return refused(problem.rule, str(problem))
     except EasyqueryRefused as problem:
@@ -385,8 +404,11 @@ def _read_through_layout(
         for found in reshaped.issues:
             batch.issues.append(Issue(display_name, None, found.cell, found.rule, found.value, f"{layout.path}: {found.message}"))
         return batch
+    batch.note = reshaped.ignored_note()
     if not reshaped.records:
-        return refused("no_rows", f"no figures found through the layout {layout.path}")
+        return refused(
+            "no_rows", f"no figures found through the layout {layout.path}" + (f" ({batch.note})" if batch.note else "")
+        )
     header = family.column_names
     rows = [(n, [record.get(name, "") for name in header]) for n, record in enumerate(reshaped.records, start=1)]
     parsed, found = _parse_rows(family, header, rows, display_name, units)

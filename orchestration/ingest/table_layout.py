@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from orchestration.ingest.layouts import (
+    ColumnSpec,
     Layout,
     column_index,
     column_letters,
@@ -20,6 +21,7 @@ from orchestration.ingest.layouts import (
     split_cell,
 )
 from orchestration.ingest.parsing import MISSING_MARKERS, ParseError, parse_period
+from orchestration.ingest.stated import from_january, known_units, normalise_unit, stated_period, stated_unit
 
 
 @dataclass
@@ -83,30 +85,176 @@ class CellIssue:
 class Reshaped:
     records: list[dict[str, str]] = field(default_factory=list)  # observation columns as text, plus source_cell
     issues: list[CellIssue] = field(default_factory=list)
+    ignored: dict[str, int] = field(default_factory=dict)  # partial layouts: a label or code not named → figures passed over
+
+    def ignored_note(self) -> str | None:
+        if not self.ignored:
+            return None
+        named = ", ".join(f"{label} ({n})" for label, n in sorted(self.ignored.items())[:10])
+        more = f" and {len(self.ignored) - 10} more" if len(self.ignored) > 10 else ""
+        return f"partial: {sum(self.ignored.values())} figure(s) under {len(self.ignored)} label(s) or code(s) the layout does not name were passed over: {named}{more}"
 
 
-def reshape_table(grid: Grid, layout: Layout, labels: Labels) -> Reshaped:
+def reshape_table(grid: Grid, layout: Layout, labels: Labels, catalogue_units: frozenset[str] = frozenset()) -> Reshaped:
+    """The figures of a sheet through its layout, or (nothing and) every cell where the sheet and layout disagree.
+    `catalogue_units`: the catalogue's indicator units, read as units where a title or header writes them."""
     out = Reshaped()
-
-    def issue(row: int, col: int, rule: str, value: str | None, message: str) -> None:
-        out.issues.append(CellIssue(grid.ref(row, col), rule, value, message))
-
     rows = layout.rows
     assert rows is not None
-    top = min(layout.header_rows)
     data_rows = _data_rows(grid, layout)
-    last_row = max(data_rows, default=rows.first)
     headers = _headers(grid, layout)
+    declared = _declared_columns(grid, layout, headers, out.issues)
+    out.issues += _shape_issues(grid, layout, headers, declared, data_rows)
+    units = known_units(catalogue_units | _declared_units(layout, declared))
+    title_unit = _title_unit(grid, layout, units)
+    header_row = max(layout.header_rows)
+    column_units = {  # the unit each column's figures are stated in, and the cell stating it
+        col: ((said, grid.ref(header_row, col)) if (said := stated_unit(headers.get(col, ""), units)) else title_unit)
+        for col in declared
+    }
+    slips: dict[tuple[str, str, str], list[str]] = {}  # (stating cell, stated, declared) → the figure cells
+    out.issues += _period_issues(grid, layout, headers, declared)
+    if out.issues:  # the table does not look as declared: nothing of it is read
+        return out
 
+    label_col, unit_col = column_index(rows.label), column_index(rows.unit) if rows.unit else None
+    skip = {normalise_label(s) for s in rows.skip}
+    spans: set[str] = set()  # cells of year-to-date rows
+    for row in data_rows:
+        label_text = grid.text(row, label_col)
+        label = normalise_label(label_text)
+        cells = {col: grid.text(row, col) for col in declared}
+        if not label:
+            if any(cells.values()):
+                out.issues.append(CellIssue(grid.ref(row, label_col), "layout_label", None, "figures without a row label"))
+            continue
+        if label in skip:
+            continue
+        meaning, problem = _label_meaning(label, rows.means, rows.period_prefix, layout, labels)
+        if problem:
+            if layout.partial and rows.means != "period":
+                out.ignored[label_text] = out.ignored.get(label_text, 0) + sum(1 for text in cells.values() if text)
+            else:
+                out.issues.append(CellIssue(grid.ref(row, label_col), "layout_label", label_text, problem))
+            continue
+        row_unit = (said, grid.ref(row, label_col)) if (said := stated_unit(label_text, units)) else None
+        for col, spec in declared.items():
+            shown = cells[col]
+            figure_text, marks = footnote_marks(shown)
+            symbol = layout.symbols.get(figure_text)
+            if not shown or symbol == "skip":
+                continue
+            record = {**layout.fixed, **spec.sets, **meaning}
+            if unit_col:
+                record["unit"] = grid.text(row, unit_col) or record.get("unit", "")
+            elif (said := row_unit or column_units[col]) and normalise_unit(record.get("unit", "")) != said[0]:
+                slips.setdefault((said[1], said[0], record.get("unit", "")), []).append(grid.ref(row, col))
+                continue
+            if rows.from_january(label) and record.get("period"):
+                record["period"] = from_january(_canonical(record["period"]))
+                spans.add(grid.ref(row, col))
+            marks = [*footnote_marks(headers.get(col, ""))[1], *footnote_marks(label_text)[1], *marks]
+            _finish_record(record, layout, labels, marks, symbol, figure_text, out.issues, grid.ref(row, col), shown)
+            out.records.append(record)
+    for (cell, said, given), figures in slips.items():
+        out.issues.append(
+            CellIssue(
+                cell,
+                "layout_unit",
+                grid.text(*split_cell(cell.rsplit("!", 1)[1])),
+                f"states the unit {said!r} where the layout gives {given!r} to {len(figures)} figure(s) ({figures[0]}…): "
+                "a figure read in the wrong unit is off by its factor",
+            )
+        )
+    out.records, twins = _one_per_figure(out.records, spans)
+    out.issues += twins
+    return out
+
+
+def _finish_record(
+    record: dict[str, str],
+    layout: Layout,
+    labels: Labels,
+    marks: list[str],
+    symbol: str | None,
+    figure_text: str,
+    issues: list[CellIssue],
+    cell: str,
+    shown: str,
+) -> None:
+    """A figure's footnotes (where they stand: its header, its row label, its cell), notes, defaults and value."""
+    notes = [record.get("note", "")]
+    for mark in marks:
+        if mark not in layout.footnotes:
+            issues.append(CellIssue(cell, "layout_footnote", shown, f"footnote {mark} is not declared under footnotes"))
+            continue
+        extra = dict(layout.footnotes[mark])
+        notes.append(extra.pop("note", ""))
+        record.update(extra)
+    if symbol == "missing":
+        notes.append(f"published as {figure_text!r}: not available")
+    record["note"] = "; ".join(n for n in notes if n)
+    record.setdefault("value_type", labels.value_types.get(record.get("indicator_code", ""), ""))
+    record.setdefault("obs_status", "normal")
+    # a declared symbol the figure parser does not know as "missing" is stored as the usual marker
+    record["value"] = "—" if symbol == "missing" and figure_text not in MISSING_MARKERS else figure_text
+    record["as_published"] = shown
+    record["source_cell"] = cell
+
+
+def _declared_columns(grid: Grid, layout: Layout, headers: dict[int, str], issues: list[CellIssue]) -> dict[int, ColumnSpec]:
+    """Column index → its spec: the columns declared by letter, and each column of a declared range (B:, B:AH) with
+    the period its header states; a column of a range whose header states no period is an issue."""
+    declared = {column_index(c.letter): c for c in layout.columns}
+    header_row = max(layout.header_rows)
+    for spec in layout.column_ranges:
+        first = column_index(spec.first)
+        last = column_index(spec.last) if spec.last else max((c for c, h in headers.items() if h), default=first)
+        for col in range(first, last + 1):
+            header = headers.get(col, "")
+            period = next((p for part in header.split(layout.header_join) if (p := stated_period(part))), None)
+            if col in declared:
+                issues.append(
+                    CellIssue(grid.ref(header_row, col), "layout_column", header, "declared twice: by letter and in a range")
+                )
+            elif period is None:
+                issues.append(
+                    CellIssue(
+                        grid.ref(header_row, col),
+                        "layout_header",
+                        header,
+                        f"column {column_letters(col)} is in the range {spec.first}:{spec.last or ''} but its header "
+                        f"{header!r} states no period (2019年, 2019年第一季度, 2020年3月)",
+                    )
+                )
+                declared[col] = ColumnSpec(column_letters(col), header, dict(spec.sets))  # claimed: not "undeclared" too
+            else:
+                declared[col] = ColumnSpec(column_letters(col), header, {**spec.sets, "period": period})
+    return dict(sorted(declared.items()))
+
+
+def _shape_issues(
+    grid: Grid, layout: Layout, headers: dict[int, str], declared: dict[int, ColumnSpec], data_rows: list[int]
+) -> list[CellIssue]:
+    """The sheet against the layout's shape: checked cells, headers, columns nobody declared, merged and hidden cells."""
+    rows = layout.rows
+    assert rows is not None
+    found: list[CellIssue] = []
+
+    def issue(row: int, col: int, rule: str, value: str | None, message: str) -> None:
+        found.append(CellIssue(grid.ref(row, col), rule, value, message))
+
+    top = min(layout.header_rows)
+    last_row = max(data_rows, default=rows.first)
     for ref, expected in layout.checks.items():
         row, col = split_cell(ref)
         shown = grid.text(row, col)
         if normalise_header(shown) != normalise_header(expected):
             issue(row, col, "layout_check", shown, f"shows {shown!r} where the layout expects {expected!r}")
-    declared = {column_index(c.letter): c for c in layout.columns}
+    by_letter = {column_index(c.letter) for c in layout.columns}
     for col, spec in declared.items():
         shown = headers.get(col, "")
-        if normalise_header(shown) != normalise_header(spec.header or ""):
+        if col in by_letter and normalise_header(shown) != normalise_header(spec.header or ""):
             issue(
                 max(layout.header_rows), col, "layout_header", shown, f"header {shown!r} where the layout expects {spec.header!r}"
             )
@@ -137,54 +285,74 @@ def reshape_table(grid: Grid, layout: Layout, labels: Labels) -> Reshaped:
         issue(row, 1, "layout_hidden", None, f"row {row} is hidden: a figure nobody sees is not loaded; unhide or delete it")
     for col in sorted(c for c in grid.hidden_columns if c in read):
         issue(top, col, "layout_hidden", None, f"column {column_letters(col)} is hidden: unhide or delete it")
-    if out.issues:  # the table does not look as declared: nothing of it is read
-        return out
+    return found
 
-    label_col, unit_col = column_index(rows.label), column_index(rows.unit) if rows.unit else None
-    skip = {normalise_label(s) for s in rows.skip}
-    for row in data_rows:
-        label_text = grid.text(row, label_col)
-        label = normalise_label(label_text)
-        cells = {col: grid.text(row, col) for col in declared}
-        if not label:
-            if any(cells.values()):
-                issue(row, label_col, "layout_label", None, "figures without a row label")
-            continue
-        if label in skip:
-            continue
-        meaning, problem = _label_meaning(label, rows.means, rows.period_prefix, layout, labels)
-        if problem:
-            issue(row, label_col, "layout_label", label_text, problem)
-            continue
-        row_marks = footnote_marks(label_text)[1]
-        for col, spec in declared.items():
-            shown = cells[col]
-            figure_text, marks = footnote_marks(shown)
-            symbol = layout.symbols.get(figure_text)
-            if not shown or symbol == "skip":
-                continue
-            record = {**layout.fixed, **spec.sets, **meaning}
-            if unit_col:
-                record["unit"] = grid.text(row, unit_col) or record.get("unit", "")
-            notes = [record.get("note", "")]
-            for mark in [*footnote_marks(headers.get(col, ""))[1], *row_marks, *marks]:
-                if mark not in layout.footnotes:
-                    issue(row, col, "layout_footnote", shown, f"footnote {mark} is not declared under footnotes")
-                    continue
-                extra = dict(layout.footnotes[mark])
-                notes.append(extra.pop("note", ""))
-                record.update(extra)
-            if symbol == "missing":
-                notes.append(f"published as {figure_text!r}: not available")
-            record["note"] = "; ".join(n for n in notes if n)
-            record.setdefault("value_type", labels.value_types.get(record.get("indicator_code", ""), ""))
-            record.setdefault("obs_status", "normal")
-            # a declared symbol the figure parser does not know as "missing" is stored as the usual marker
-            record["value"] = "—" if symbol == "missing" and figure_text not in MISSING_MARKERS else figure_text
-            record["as_published"] = shown
-            record["source_cell"] = grid.ref(row, col)
-            out.records.append(record)
-    return out
+
+def _declared_units(layout: Layout, declared: dict[int, ColumnSpec]) -> frozenset[str]:
+    return frozenset(u for u in [layout.fixed.get("unit"), *(c.sets.get("unit") for c in declared.values())] if u)
+
+
+def _title_unit(grid: Grid, layout: Layout, units: frozenset[str]) -> tuple[str, str] | None:
+    """The unit the rows above the header state (单位：亿元, 指标：地区生产总值(亿元)), and its cell: every figure's,
+    unless its header or row label states its own."""
+    for (row, col), text in sorted(grid.cells.items()):
+        if row < min(layout.header_rows) and (unit := stated_unit(text, units)):
+            return unit, grid.ref(row, col)
+    return None
+
+
+def _period_issues(grid: Grid, layout: Layout, headers: dict[int, str], declared: dict[int, ColumnSpec]) -> list[CellIssue]:
+    """A column header that states a period (2019年, 2019年第四季度, 2020年3月, a part of a two-level header) must
+    state the period the layout gives its figures."""
+    if layout.rows is not None and layout.rows.means == "period":
+        return []
+    found = []
+    for col, spec in declared.items():
+        given = spec.sets.get("period", layout.fixed.get("period"))
+        for part in headers.get(col, "").split(layout.header_join):
+            said = stated_period(part)
+            if said and given and said != _canonical(given):
+                source = f"columns.{spec.letter}.period" if "period" in spec.sets else "fixed.period"
+                found.append(
+                    CellIssue(
+                        grid.ref(max(layout.header_rows), col),
+                        "layout_period",
+                        headers[col],
+                        f"header {headers[col]!r} states the period {said} where the layout gives {given!r} ({source})",
+                    )
+                )
+    return found
+
+
+def _canonical(period: str) -> str:
+    try:
+        return parse_period(period).label
+    except ParseError:
+        return period  # refused when the figure is typed, naming the cell
+
+
+def _one_per_figure(records: list[dict[str, str]], spans: set[str]) -> tuple[list[dict[str, str]], list[CellIssue]]:
+    """A year-to-date row and the period's own row give the same figure where the span is the period itself (Q1's
+    累计值 is Q1's 当季值; January's 累计 is January's): kept once when the two cells agree, refused naming both when
+    they do not."""
+    kept: dict[tuple[str, ...], dict[str, str]] = {}
+    out, issues = [], []
+    for record in records:
+        key = tuple(record.get(k, "") for k in ("region_code", "indicator_code", "period", "value_type"))
+        twin = kept.get(key)
+        if twin is None or not {twin["source_cell"], record["source_cell"]} & spans:
+            kept[key] = record  # two rows of the same kind giving one figure: validation refuses the duplicate
+            out.append(record)
+        elif twin["value"] != record["value"]:
+            issues.append(
+                CellIssue(
+                    record["source_cell"],
+                    "layout_period",
+                    record["as_published"],
+                    f"gives {key[1]} {key[2]} as {record['value']!r} where {twin['source_cell']} gives {twin['value']!r}",
+                )
+            )
+    return out, issues
 
 
 def _headers(grid: Grid, layout: Layout) -> dict[int, str]:
@@ -219,6 +387,11 @@ def _data_rows(grid: Grid, layout: Layout) -> list[int]:
     return out
 
 
+def _note_like(label: str) -> bool:
+    """A sentence rather than a name: what a notes row under a table looks like."""
+    return any(mark in label for mark in "：:。；") or len(label) > 30
+
+
 def _label_meaning(label: str, means: str, prefix: str, layout: Layout, labels: Labels) -> tuple[dict[str, str], str | None]:
     if means == "period":
         text = layout.labels.get(label, label)
@@ -232,5 +405,6 @@ def _label_meaning(label: str, means: str, prefix: str, layout: Layout, labels: 
         if label in known:
             return {}, f"row label {label!r} names more than one {means} in the catalogue: map it under labels"
         article = "an" if means == "indicator" else "a"
-        return {}, f"row label {label!r} is not {article} {means} in the catalogue nor under the layout's labels"
+        hint = " (if the notes under the table start here, add its beginning to rows.notes_start)" if _note_like(label) else ""
+        return {}, f"row label {label!r} is not {article} {means} in the catalogue nor under the layout's labels{hint}"
     return {f"{means}_code": code}, None

@@ -30,6 +30,7 @@ from orchestration.reporting.data_docs_offline import make_offline
 from orchestration.schema.catalogue import Catalogue
 from orchestration.schema.families import DEFAULT_EARLIEST_YEAR, Family
 from orchestration.schema.issues import ROW_COLUMN, Issue
+from orchestration.schema.ranges import parse_range_by_level
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # no telemetry: there is no network
 
@@ -118,20 +119,16 @@ def build_suite(family: Family, catalogue: Catalogue, frame: pd.DataFrame):
         attrs = catalogue.indicators.set_index("indicator_code") if len(catalogue.indicators) else None
         for attr in ("unit", "value_type", "range_min", "range_max"):
             frame[f"_cat_{attr}"] = _lookup(frame["indicator_code"], attrs[attr]) if attrs is not None else None
+        ranges = [("_cat_range_min", "_cat_range_max")]
+        if attrs is not None and _ranges_by_level(frame, attrs, catalogue.region_levels):
+            ranges.append((f"{LEVEL_RANGE}_min", f"{LEVEL_RANGE}_max"))
         both = "either_value_is_missing"  # an unknown code is reported once, by the in-set rule
         if not family.converts_units:  # observations: the parser converts units or reports unit_conversion
             add(E.ExpectColumnPairValuesToBeEqual(column_A="unit", column_B="_cat_unit", ignore_row_if=both))
         value = "value" if family.name == "observations" else "target_value"
-        add(
-            E.ExpectColumnPairValuesAToBeGreaterThanB(
-                column_A=value, column_B="_cat_range_min", or_equal=True, ignore_row_if=both
-            )
-        )
-        add(
-            E.ExpectColumnPairValuesAToBeGreaterThanB(
-                column_A="_cat_range_max", column_B=value, or_equal=True, ignore_row_if=both
-            )
-        )
+        for low, high in ranges:
+            add(E.ExpectColumnPairValuesAToBeGreaterThanB(column_A=value, column_B=low, or_equal=True, ignore_row_if=both))
+            add(E.ExpectColumnPairValuesAToBeGreaterThanB(column_A=high, column_B=value, or_equal=True, ignore_row_if=both))
     if family.name == "observations":
         add(
             E.ExpectColumnPairValuesToBeEqual(
@@ -205,6 +202,34 @@ _SHOWN_AS = {
 }
 
 
+LEVEL_RANGE = "_cat_level_range"  # helper columns _cat_level_range_min / _max: a row's range for its region's level
+
+
+def _ranges_by_level(frame: pd.DataFrame, attrs: pd.DataFrame, levels: dict[str, str]) -> bool:
+    """Where an indicator has ranges by region level (schema/ranges.py), a row's range is its region level's: it
+    moves from `_cat_range_*` to `_cat_level_range_*` (checked by rules of their own, whose refusals say so).
+    Looked up per distinct (indicator, region): a national batch repeats a few hundred of them. True when the
+    catalogue has ranges by level: the suite then has their rules whatever the batch holds, so that a file's results
+    do not depend on which files it was validated with."""
+    if "range_by_level" not in attrs or not attrs["range_by_level"].notna().any():
+        return False
+    ranges = {
+        f"{code}|{level}": bounds
+        for code, text in attrs["range_by_level"].dropna().items()
+        for level, bounds in parse_range_by_level(text).items()
+    }
+    low, high = np.full(len(frame), np.nan), np.full(len(frame), np.nan)
+    rows = frame["indicator_code"].isin({key.split("|")[0] for key in ranges}).to_numpy()
+    if rows.any():  # keyed per row by indicator and its region's level, looked up once per distinct key
+        level = _lookup(frame.loc[rows, "region_code"], pd.Series(levels, dtype=object)).fillna("")
+        keys = frame.loc[rows, "indicator_code"].astype(str) + "|" + level.astype(str)
+        table = pd.DataFrame(ranges.values(), index=list(ranges), columns=["low", "high"])
+        low[rows], high[rows] = _lookup(keys, table["low"]).to_numpy(), _lookup(keys, table["high"]).to_numpy()
+    frame[f"{LEVEL_RANGE}_min"], frame[f"{LEVEL_RANGE}_max"] = low, high
+    frame.loc[~np.isnan(low), ["_cat_range_min", "_cat_range_max"]] = np.nan  # the level's range replaces the indicator's
+    return True
+
+
 def _lookup(keys: pd.Series, table: pd.Series) -> pd.Series:
     """table[key] for every key, missing where the table has none. Each distinct key is looked up once: a
     national batch has a few hundred codes in a million rows, and Series.map hashes every row's text."""
@@ -243,7 +268,8 @@ def _describe_cell(rule: str, kwargs: dict[str, Any], entry: dict[str, Any]) -> 
         if rule == "expect_column_pair_values_to_be_equal":
             return column, found, f"catalogue declares {column} {expected!r} for this indicator"
         bound = "at least" if column == a else "at most"
-        return column, found, f"outside the indicator's plausible range: must be {bound} {expected}"
+        scope = " for its region's level (range_by_level)" if other.startswith(LEVEL_RANGE) else ""
+        return column, found, f"outside the indicator's plausible range{scope}: must be {bound} {expected}"
     column = kwargs.get("column")
     if column in _SHOWN_AS:  # the cell the steward wrote, not the helper column
         shown, message = _SHOWN_AS[column]

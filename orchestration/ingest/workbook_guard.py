@@ -20,6 +20,8 @@ MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024  # all parts together, as inflated
 MAX_COMPRESSION_RATIO = 100  # inflated / compressed, for any part over RATIO_CHECKED_FROM
 RATIO_CHECKED_FROM = 1024 * 1024  # small parts (styles, an empty sheet) can compress far better, harmlessly
 MAX_PARTS = 10_000
+MAX_LEGACY_BYTES = 64 * 1024 * 1024  # an .xls of a bureau's table is well under 10 MB
+MAX_LEGACY_CELLS = 2_000_000  # rows × columns of the sheet's used range, checked before a cell is read
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Excel 97-2003 .xls, and any encrypted Office file
 ZIP_MAGIC = b"PK\x03\x04"
@@ -111,3 +113,23 @@ def _refuse_dtd(archive: zipfile.ZipFile, part: zipfile.ZipInfo) -> None:
                 tail = window[-32:]
     except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError) as exc:  # bad CRC, truncated, unknown method
         raise WorkbookRefused("xlsx", f"part {part.filename[:60]!r} cannot be read ({exc})") from None
+
+
+def check_legacy_workbook(data: bytes) -> None:
+    """Raises WorkbookRefused unless `data` is an unencrypted Excel 97-2003 workbook of a bounded size. Web pages
+    saved with an .xls name (some sites' "export to Excel") and XLSX workbooks named .xls are told apart."""
+    if len(data) > MAX_LEGACY_BYTES:
+        raise WorkbookRefused(
+            "xlsx_too_large", f"the workbook is {len(data) / 2**20:,.0f} MiB (limit {MAX_LEGACY_BYTES / 2**20:,.0f} MiB)"
+        )
+    if data.startswith(ZIP_MAGIC):
+        raise WorkbookRefused("xls_renamed", "this is an XLSX workbook named .xls: rename it to .xlsx")
+    if not data.startswith(OLE2_MAGIC):
+        head = data[:512].lstrip().lower()
+        if head.startswith((b"<", b"\xef\xbb\xbf<")) and (b"<html" in data[:4096].lower() or b"<table" in data[:4096].lower()):
+            raise WorkbookRefused(
+                "xls_html", "this is a web page (HTML) saved with an .xls name: open it in Excel or LibreOffice and save as .xlsx"
+            )
+        raise WorkbookRefused("xls", "not an Excel 97-2003 workbook (.xls)")
+    if "EncryptionInfo".encode("utf-16-le") in data:
+        raise WorkbookRefused("xlsx_encrypted", "the workbook is password-protected: remove the password and save it again")

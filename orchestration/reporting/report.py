@@ -190,7 +190,7 @@ def gather(
         for row in _rows(
             con,
             """
-            select family, file_path, status, issue_count, finished_at from (
+            select family, file_path, status, issue_count, finished_at, coalesce(keeps_served, false) as keeps_served from (
                 select *, row_number() over (partition by file_path order by load_id desc) as n from audit.loads
                 where status <> 'held'
             ) where n = 1 and status = 'quarantined' order by file_path""",
@@ -305,6 +305,8 @@ def gather(
         "loaded": by_status["loaded"],
         # files in raw/ not served because they were refused, in this refresh or earlier and unchanged since
         "quarantined": len(still_quarantined),
+        # of them, tables whose last accepted reading is still served (their layout or new version was refused)
+        "quarantined_kept": sum(1 for row in still_quarantined if row["keeps_served"]),
         "quarantined_now": by_status["quarantined"],
         "held": by_status["held"],
         "deferred": deferred,

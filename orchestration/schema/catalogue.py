@@ -11,7 +11,9 @@ import pandas as pd
 class Catalogue:
     """The current catalogue in the warehouse, against which facts are validated."""
 
-    indicators: pd.DataFrame = field(default_factory=pd.DataFrame)  # indicator_code, unit, value_type, range_min, range_max
+    # indicator_code, unit, value_type, range_min, range_max, earliest_year, range_by_level
+    indicators: pd.DataFrame = field(default_factory=pd.DataFrame)
     region_codes: tuple[str, ...] = ()
     source_ids: tuple[str, ...] = ()
     sources: pd.DataFrame = field(default_factory=pd.DataFrame)  # source_id, published_on, date_precision
+    region_levels: dict[str, str] = field(default_factory=dict)  # region_code → level (country … county)

@@ -81,6 +81,9 @@ REGION_LEVEL_RANK = {"country": 0, "province": 1, "prefecture": 2, "urban_distri
 
 CODE = r"^[A-Z][A-Z0-9_]*$"
 REGION_CODE = r"^\d{6}$"
+# An indicator's plausible range per region level (schema/ranges.py reads it): `county 1..6000; province 100..150000`.
+LEVEL_RANGE = rf"({'|'.join(REGION_LEVELS)})\s+(-?[0-9]+(?:\.[0-9]+)?)\s*\.\.\s*(-?[0-9]+(?:\.[0-9]+)?)"
+RANGE_BY_LEVEL = rf"^\s*{LEVEL_RANGE}\s*(?:;\s*{LEVEL_RANGE}\s*)*;?\s*$"
 
 REGIONS = Family(
     name="regions",
@@ -126,6 +129,9 @@ INDICATORS = Family(
         # Other names of the indicator in bureau tables (地区生产总值|GDP for 生产总值), separated by |: layouts and the
         # bulletin extractor read row labels and headers through them.
         Column("aliases", required=False),
+        # Ranges by region level where one range cannot fit a county and the nation (GDP, population): a level not
+        # named takes range_min..range_max (schema/ranges.py, docs/catalogue.md).
+        Column("range_by_level", required=False, pattern=RANGE_BY_LEVEL),
     ),
     key=("indicator_code",),
     description="Indicator catalogue: one unit, value type, direction and plausible range per indicator.",

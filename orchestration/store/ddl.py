@@ -156,6 +156,8 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("alter table audit.loads add column if not exists encoding varchar")
     con.execute("alter table audit.loads add column if not exists note varchar")
     con.execute("alter table audit.loads add column if not exists layout varchar")
+    # true on a refused reading of a table that left the path's last accepted reading served (load_outcomes.py)
+    con.execute("alter table audit.loads add column if not exists keeps_served boolean")
     con.execute("alter table audit.figure_changes add column if not exists source_cell varchar")
     for column, sql_type in (("last_load_id", "bigint"), ("project_fingerprint", "varchar"), ("scope", "varchar")):
         con.execute(f"alter table audit.dbt_builds add column if not exists {column} {sql_type}")

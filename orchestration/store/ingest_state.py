@@ -21,12 +21,26 @@ class IngestState:
         """Path -> (status, content hash, fingerprint, layout) of each path's latest record: what the path serves now."""
         rows = con.execute(
             """
-            select file_path, status, file_sha256, catalogue_fingerprint, layout from audit.loads where family = ? and status <> ?
+            select file_path, status, file_sha256, catalogue_fingerprint, layout from audit.loads
+            where family = ? and status <> ? and not coalesce(keeps_served, false)
             qualify row_number() over (partition by file_path order by load_id desc) = 1
             """,
             [family.name, HELD],
         ).fetchall()
         return {path: (status, sha, fingerprint, layout) for path, status, sha, fingerprint, layout in rows}
+
+    @staticmethod
+    def kept_refusals(con: duckdb.DuckDBPyConnection, family: Family) -> dict[str, tuple[str, str, str | None]]:
+        """Path -> (content hash, fingerprint, layout) of a refused reading that left the path's last accepted reading
+        served, when it is the path's latest record: unchanged since, it is not read again."""
+        rows = con.execute(
+            """
+            select file_path, file_sha256, catalogue_fingerprint, layout from audit.loads where family = ?
+            qualify row_number() over (partition by file_path order by load_id desc) = 1 and coalesce(keeps_served, false)
+            """,
+            [family.name],
+        ).fetchall()
+        return {path: (sha, fingerprint, layout) for path, sha, fingerprint, layout in rows}
 
     @staticmethod
     def accepted_layouts(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, str]]:
@@ -155,11 +169,12 @@ class IngestState:
     def catalogue(self, con: duckdb.DuckDBPyConnection) -> Catalogue:
         current = "_superseded_by_load is null"
         indicators = con.execute(
-            f"select indicator_code, unit, value_type, range_min, range_max, earliest_year from raw.indicators where {current}"
+            "select indicator_code, unit, value_type, range_min, range_max, earliest_year, range_by_level "
+            f"from raw.indicators where {current}"
         ).df()
-        regions = tuple(r[0] for r in con.execute(f"select region_code from raw.regions where {current}").fetchall())
+        regions = dict(con.execute(f"select region_code, level from raw.regions where {current}").fetchall())
         sources = con.execute(f"select source_id, published_on, date_precision from raw.sources where {current}").df()
-        return Catalogue(indicators, regions, tuple(sources["source_id"]), sources)
+        return Catalogue(indicators, tuple(regions), tuple(sources["source_id"]), sources, regions)
 
     def facts_in_use(self, con: duckdb.DuckDBPyConnection, files: dict[str, list[str]]) -> pd.DataFrame:
         """What the served rows of the given fact files use, one row per (family, indicator, region, source, unit,

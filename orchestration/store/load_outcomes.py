@@ -17,6 +17,17 @@ from orchestration.schema.issues import ROW_COLUMN, Issue
 from orchestration.store.ddl import HELD, figure_diff_sql
 
 
+def confirm_command(file_path: str) -> str:
+    """The command a steward copies to serve a held version. A name with a space or a bracket (分省年度数据 (1).xls) is
+    double-quoted for the shell; file names never hold a quote, `$`, a backtick or a backslash (reading.check_file_name)."""
+    plain = file_path.replace("/", "").replace(".", "").replace("-", "").replace("_", "")
+    return f"make confirm FILE={file_path}" if plain.isascii() and plain.isalnum() else f'make confirm FILE="{file_path}"'
+
+
+# What a refused reading that left the path's last accepted reading served says (audit.loads.note, the verdict).
+KEPT_NOTE = "refused: the reading accepted before is still served until the table or its layout is fixed"
+
+
 @dataclass(frozen=True)
 class FigureDiff:
     """What a new version of a served fact file does to the figures its path serves."""
@@ -32,7 +43,7 @@ class FigureDiff:
         return (
             f"the new version no longer has {self.withdrawn:,} of the {self.served:,} figures this file serves "
             f"({self.withdrawn / self.served:.0%}, more than the shrink guard's {share:.0%}): held, the previous version "
-            f"is still served. If the cut is intended: make confirm FILE={file_path}"
+            f"is still served. If the cut is intended: {confirm_command(file_path)}"
         )
 
 
@@ -131,7 +142,9 @@ class LoadOutcomes:
             con.execute("rollback")
             raise
 
-    def commit_load(self, con, record: LoadRecord, frame: pd.DataFrame, results: Sequence[dict[str, Any]]) -> int:
+    def commit_load(
+        self, con, record: LoadRecord, frame: pd.DataFrame, results: Sequence[dict[str, Any]], note: str | None = None
+    ) -> int:
         """Insert the validated rows, retire the file's previous version, record the load: all or nothing."""
         stored = [name for name, _ in record.family.stored_columns()]
         batch = frame[[*stored, ROW_COLUMN]].copy()
@@ -144,23 +157,29 @@ class LoadOutcomes:
             self._retire(con, record.family, record.file_path, load_id)
             con.execute(f"insert into {table} by name select * from raw_batch")
             con.unregister("raw_batch")
-            self._insert_load(con, load_id, record, "loaded", len(batch), 0)
+            self._insert_load(con, load_id, record, "loaded", len(batch), 0, note=note)
             self._insert_results(con, load_id, record, results)
         return load_id
 
-    def record_quarantine(self, con, record: LoadRecord, issues: Sequence[Issue], results: Sequence[dict[str, Any]]) -> int:
+    def record_quarantine(
+        self, con, record: LoadRecord, issues: Sequence[Issue], results: Sequence[dict[str, Any]], keep_served: bool = False
+    ) -> int:
         """Record why a file was refused; nothing of it reaches raw.*.
 
         The path's earlier version stops being served for facts (what raw/ holds now is refused, and a
         refresh from scratch would serve nothing of it either); a refused catalogue leaves the previous
-        catalogue in force, since every fact is validated against it.
+        catalogue in force, since every fact is validated against it. `keep_served`: a bureau's table whose
+        reading through its layout (new, edited or gone) was refused keeps its last accepted reading served, as a
+        refused layout keeps its last accepted version in force (audit.loads.keeps_served).
         """
         with self._load_transaction(con) as load_id:
-            if not record.family.catalogue:
+            if not record.family.catalogue and not keep_served:
                 self._retire(
                     con, record.family, record.file_path, load_id, "the file's new version was refused (see the quality report)"
                 )
-            self._insert_load(con, load_id, record, "quarantined", 0, len(issues))
+            self._insert_load(con, load_id, record, "quarantined", 0, len(issues), note=KEPT_NOTE if keep_served else None)
+            if keep_served:
+                con.execute("update audit.loads set keeps_served = true where load_id = ?", [load_id])
             con.executemany(
                 "insert into audit.load_issues (load_id, file_path, row_number, column_name, rule, value, message) values (?, ?, ?, ?, ?, ?, ?)",
                 [[load_id, record.file_path, i.row, i.column, i.rule, i.value, i.message] for i in issues],

@@ -118,8 +118,9 @@ def _indicators() -> list[list[str]]:
                 "",
                 "" if share else "nominal",
                 "",
+                "",
             ]
-        )  # trend_method …, price_basis, aliases
+        )  # trend_method …, price_basis, aliases, range_by_level
     return rows
 
 

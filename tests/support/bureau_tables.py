@@ -25,11 +25,27 @@ LONG_HEADER = (
 )
 
 
+# Indicators the national data service's tables give that the shipped catalogue does not have (test rows).
+TEST_INDICATOR_ROWS = (
+    "IND_VA_GROWTH,规模以上工业增加值增长率,Growth of industrial value added,economy,%,avg_annual_growth,higher_better,-50,100,"
+    "Test row.,,,real,,\n",
+    "RE_INVEST,房地产开发投资,Real estate investment,economy,亿元,level,neutral,0,200000,Test row.,,,nominal,,\n",
+    "RE_INVEST_GROWTH,房地产开发投资增长率,Growth of real estate investment,economy,%,avg_annual_growth,neutral,-100,200,"
+    "Test row.,,,nominal,,\n",
+)
+
+
 def add_test_source(raw: Path) -> None:
+    """The test source, and the test indicators, in the raw folder's catalogue."""
     sources = raw / "catalogue" / "sources.csv"
     text = sources.read_text(encoding="utf-8")
     if SOURCE not in text:
         sources.write_text(text.rstrip("\n") + "\n" + SOURCE_ROW, encoding="utf-8")
+    indicators = raw / "catalogue" / "indicators.csv"
+    text = indicators.read_text(encoding="utf-8")
+    missing = [row for row in TEST_INDICATOR_ROWS if "\n" + row.split(",", 1)[0] + "," not in text]
+    if missing:
+        indicators.write_text(text.rstrip("\n") + "\n" + "".join(missing), encoding="utf-8")
 
 
 @dataclass
@@ -61,6 +77,27 @@ class Sheet:
         book.save(path)
         return path
 
+    def save_xls(self, path: Path) -> Path:
+        """The same sheet as an Excel 97-2003 workbook, as the national data service gives it (xlwt writes BIFF8)."""
+        import xlwt
+        from openpyxl.utils.cell import column_index_from_string as col_of
+        from openpyxl.utils.cell import coordinate_from_string, range_boundaries
+
+        book = xlwt.Workbook(encoding="utf-8")
+        ws = book.add_sheet(self.title)
+        merged = [range_boundaries(rng) for rng in self.merged]  # (min_col, min_row, max_col, max_row)
+        for ref, value in self.cells.items():
+            letters, row = coordinate_from_string(ref)
+            value = value[0] if isinstance(value, tuple) else value
+            span = next((m for m in merged if (m[0], m[1]) == (col_of(letters), row)), None)
+            if span:
+                ws.write_merge(span[1] - 1, span[3] - 1, span[0] - 1, span[2] - 1, value)
+            else:
+                ws.write(row - 1, col_of(letters) - 1, value)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        book.save(str(path))
+        return path
+
 
 @dataclass
 class Fixture:
@@ -77,7 +114,7 @@ class Fixture:
         (raw / "catalogue" / "layouts" / f"{self.name}.yaml").write_text(self.layout, encoding="utf-8")
         path = raw / "observations" / f"{self.name}{self.suffix}"
         if self.sheet is not None:
-            return self.sheet.save(path)
+            return self.sheet.save_xls(path) if self.suffix == ".xls" else self.sheet.save(path)
         path.write_text(json.dumps(self.response, ensure_ascii=False), encoding="utf-8")
         return path
 
@@ -320,8 +357,11 @@ fixed: {{region_code: "330800", source_id: {SOURCE}}}
 )
 
 
-def easyquery_response(nodes: list[tuple[str, str, str, float | None, int]], names: dict[str, tuple[str, str]]) -> dict:
-    """A response in the service's shape: nodes are (zb, sj, reg, value or None for hasdata false, dotcount)."""
+def easyquery_response(
+    nodes: list[tuple[str, str, str, float | None, int]], names: dict[str, tuple[str, str]], times: dict[str, str] | None = None
+) -> dict:
+    """A response in the service's shape: nodes are (zb, sj, reg, value or None for hasdata false, dotcount); names
+    the zb codes' (cname, unit), times the sj codes' cname (the service names every time code it answers for)."""
     datanodes = []
     for zb, sj, reg, value, dotcount in nodes:
         shown = "" if value is None else f"{value:.{dotcount}f}"
@@ -342,7 +382,12 @@ def easyquery_response(nodes: list[tuple[str, str, str, float | None, int]], nam
             "datanodes": datanodes,
             "freshsort": 0,
             "hasdatacount": sum(1 for n in nodes if n[3] is not None),
-            "wdnodes": [{"nodes": zb_nodes, "wdcode": "zb", "wdname": "指标"}],
+            "wdnodes": [{"nodes": zb_nodes, "wdcode": "zb", "wdname": "指标"}]
+            + (
+                [{"nodes": [{"cname": n, "code": c, "unit": ""} for c, n in times.items()], "wdcode": "sj", "wdname": "时间"}]
+                if times
+                else []
+            ),
         },
     }
 
@@ -399,4 +444,199 @@ fixed: {{region_code: "330800", source_id: {SOURCE}}}
     ),
 )
 
-FIXTURES = (REGIONS_BY_INDICATORS, INDICATORS_BY_YEARS, TWO_LEVEL_HEADER, QUARTERLY_YTD, EASYQUERY_YEARLY, EASYQUERY_QUARTERLY)
+# 6. The national data service's downloads as they come (.xls, Chinese file names, title rows above the header, notes
+# and 数据来源 under the table): regions × years (分省年度数据), 当季值 / 累计值 rows × quarters (季度数据), 同比 /
+# 累计增长 rows × months (月度数据). Regions the catalogue does not have are passed over (partial: true).
+NBS_PROVINCES = Fixture(
+    name="分省年度数据",
+    suffix=".xls",
+    sheet=Sheet(
+        "分省年度数据",
+        {
+            "A1": "数据库：分省年度数据",
+            "A2": "指标：地区生产总值(亿元)",
+            "A3": "时间：最近3年",
+            "A4": "地区",
+            "B4": "2022年",
+            "C4": "2021年",
+            "D4": "2020年",
+            "A5": "北京市",
+            "B5": 41610.9,
+            "C5": 40269.6,
+            "D5": 35943.3,
+            "A6": "浙江省",
+            "B6": 77715.4,
+            "C6": 73515.8,
+            "D6": 64613.3,
+            "A7": "江苏省",
+            "B7": 122875.6,
+            "C7": 116364.2,
+            "A8": "注：本表按当年价格计算。",
+            "A9": "数据来源：国家统计局",
+        },
+    ),
+    layout=f"""layout: 1
+files: [observations/分省年度数据*.xls]
+sheet: 分省年度数据
+dialect: {{headerRows: [4]}}
+rows: {{first: 5, label: A, means: region}}
+columns:
+  "B:": {{indicator_code: GDP, unit: 亿元}}
+partial: true
+fixed: {{source_id: {SOURCE}}}
+""",
+    long=_long(
+        [
+            f"330000,GDP,2022,77715.4,亿元,level,normal,,77715.4,{SOURCE},,分省年度数据!B6",
+            f"330000,GDP,2021,73515.8,亿元,level,normal,,73515.8,{SOURCE},,分省年度数据!C6",
+            f"330000,GDP,2020,64613.3,亿元,level,normal,,64613.3,{SOURCE},,分省年度数据!D6",
+        ]
+    ),
+)
+
+NBS_QUARTERS = Fixture(
+    name="季度数据-zj-gdp-2023",
+    suffix=".xls",
+    sheet=Sheet(
+        "季度数据",
+        {
+            "A1": "数据库：季度数据",
+            "A2": "时间：最近4季度",
+            "A3": "指标",
+            "B3": "2023年第四季度",
+            "C3": "2023年第三季度",
+            "D3": "2023年第二季度",
+            "E3": "2023年第一季度",
+            "A4": "地区生产总值当季值(亿元)",
+            "B4": 22000.1,
+            "C4": 20000.2,
+            "D4": 19500.3,
+            "E4": 18000.4,
+            "A5": "地区生产总值累计值(亿元)",
+            "B5": 79501.2,
+            "C5": 57500.9,
+            "D5": 37500.7,
+            "E5": 18000.4,
+            "A6": "注：1.地区生产总值按现价计算。",
+            "A7": "数据来源：测试数据",
+        },
+    ),
+    layout=f"""layout: 1
+files: [observations/季度数据-*.xls]
+dialect: {{headerRows: [3]}}
+rows: {{first: 4, label: A, means: indicator, year_to_date: ["*累计值*"]}}
+columns:
+  "B:": {{}}
+labels: {{地区生产总值当季值(亿元): GDP, 地区生产总值累计值(亿元): GDP}}
+fixed: {{region_code: "330000", unit: 亿元, source_id: {SOURCE}}}
+""",
+    long=_long(
+        [
+            f"330000,GDP,2023Q4,22000.1,亿元,level,normal,,22000.1,{SOURCE},,季度数据!B4",
+            f"330000,GDP,2023Q3,20000.2,亿元,level,normal,,20000.2,{SOURCE},,季度数据!C4",
+            f"330000,GDP,2023Q2,19500.3,亿元,level,normal,,19500.3,{SOURCE},,季度数据!D4",
+            f"330000,GDP,2023Q1,18000.4,亿元,level,normal,,18000.4,{SOURCE},,季度数据!E4",
+            f"330000,GDP,2023,79501.2,亿元,level,normal,,79501.2,{SOURCE},,季度数据!B5",  # Q4's 累计值: the year
+            f"330000,GDP,2023M01-09,57500.9,亿元,level,normal,,57500.9,{SOURCE},,季度数据!C5",
+            f"330000,GDP,2023H1,37500.7,亿元,level,normal,,37500.7,{SOURCE},,季度数据!D5",
+            # Q1's 累计值 is Q1's own figure (E4): kept once
+        ]
+    ),
+)
+
+NBS_MONTHS = Fixture(
+    name="月度数据-zj-industry-2023",
+    suffix=".xls",
+    sheet=Sheet(
+        "月度数据",
+        {
+            "A1": "数据库：月度数据",
+            "A2": "时间：最近3个月",
+            "A3": "指标",
+            "B3": "2023年12月",
+            "C3": "2023年11月",
+            "D3": "2023年2月",
+            "A4": "规模以上工业增加值同比增长(%)",
+            "B4": 6.8,
+            "C4": 6.6,
+            "A5": "规模以上工业增加值累计增长(%)",
+            "B5": 4.6,
+            "C5": 4.3,
+            "D5": 2.4,
+            "A6": "注：1-2月份数据一起调查，一起发布。",
+            "A7": "数据来源：测试数据",
+        },
+    ),
+    layout=f"""layout: 1
+files: [observations/月度数据-*.xls]
+dialect: {{headerRows: [3]}}
+rows: {{first: 4, label: A, means: indicator, year_to_date: ["*累计增长*"]}}
+columns:
+  "B:D": {{unit: "%"}}
+labels: {{规模以上工业增加值同比增长(%): IND_VA_GROWTH, 规模以上工业增加值累计增长(%): IND_VA_GROWTH}}
+fixed: {{region_code: "330000", source_id: {SOURCE}}}
+""",
+    long=_long(
+        [
+            f"330000,IND_VA_GROWTH,2023M12,6.8,%,avg_annual_growth,normal,,6.8,{SOURCE},,月度数据!B4",
+            f"330000,IND_VA_GROWTH,2023M11,6.6,%,avg_annual_growth,normal,,6.6,{SOURCE},,月度数据!C4",
+            f"330000,IND_VA_GROWTH,2023,4.6,%,avg_annual_growth,normal,,4.6,{SOURCE},,月度数据!B5",  # 12月's 累计: the year
+            f"330000,IND_VA_GROWTH,2023M01-11,4.3,%,avg_annual_growth,normal,,4.3,{SOURCE},,月度数据!C5",
+            f"330000,IND_VA_GROWTH,2023M01-02,2.4,%,avg_annual_growth,normal,,2.4,{SOURCE},,月度数据!D5",
+        ]
+    ),
+)
+
+# 7. A monthly data-query response as the service answers it: 累计值 and 累计增长 codes (from January), a 当期值 code
+# (the month alone), a code the layout does not name (passed over: partial), a month without data.
+EASYQUERY_MONTHLY = Fixture(
+    name="easyquery-house-zj-2023",
+    suffix=".json",
+    response=easyquery_response(
+        [
+            ("A060101", "202309", "", 9800.55, 2),
+            ("A060101", "202308", "", None, 2),
+            ("A060102", "202309", "", -5.1, 1),
+            ("A060103", "202309", "", 6800.12, 2),
+            ("A060105", "202309", "", 1100.25, 2),
+        ],
+        {
+            "A060101": ("房地产投资_累计值", "亿元"),
+            "A060102": ("房地产投资_累计增长", "%"),
+            "A060103": ("房地产住宅投资_累计值", "亿元"),
+            "A060105": ("房地产投资_当期值", "亿元"),
+        },
+        {"202309": "2023年9月", "202308": "2023年8月"},
+    ),
+    layout=f"""layout: 1
+format: easyquery
+files: [observations/easyquery-house-*.json]
+cumulative: true
+partial: true
+indicators:
+  A060101: {{indicator_code: RE_INVEST, unit: 亿元}}
+  A060102: {{indicator_code: RE_INVEST_GROWTH, unit: "%"}}
+  A060105: {{indicator_code: RE_INVEST, unit: 亿元, cumulative: false}}
+fixed: {{region_code: "330000", source_id: {SOURCE}}}
+""",
+    long=_long(
+        [
+            f"330000,RE_INVEST,2023M01-09,9800.55,亿元,level,normal,,9800.55,{SOURCE},,returndata.datanodes[0] (zb.A060101_sj.202309)",
+            f"330000,RE_INVEST_GROWTH,2023M01-09,-5.1,%,avg_annual_growth,normal,,-5.1,{SOURCE},,returndata.datanodes[2] (zb.A060102_sj.202309)",
+            f"330000,RE_INVEST,2023M09,1100.25,亿元,level,normal,,1100.25,{SOURCE},,returndata.datanodes[4] (zb.A060105_sj.202309)",
+        ]
+    ),
+)
+
+FIXTURES = (
+    REGIONS_BY_INDICATORS,
+    INDICATORS_BY_YEARS,
+    TWO_LEVEL_HEADER,
+    QUARTERLY_YTD,
+    EASYQUERY_YEARLY,
+    EASYQUERY_QUARTERLY,
+    NBS_PROVINCES,
+    NBS_QUARTERS,
+    NBS_MONTHS,
+    EASYQUERY_MONTHLY,
+)

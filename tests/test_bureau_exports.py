@@ -75,6 +75,7 @@ def test_what_a_header_or_title_states():
     assert stated_unit("工业增加值同比增长(％)", units) == "%"
     assert stated_unit("3-1 各县（市、区）主要指标（2022年）", units) is None  # a year in brackets is no unit
     assert stated_unit("农村居民（不含农户）", units) is None
+    assert stated_unit("单位：万元、%", units) is None  # names no one unit: each column's header says its own
     # a 累计 figure under its column's period runs from January to that period's end
     assert [from_january(p) for p in ("2019Q1", "2019Q2", "2019Q3", "2019Q4", "2020M02", "2020M01", "2019")] == [
         "2019Q1",
@@ -312,6 +313,13 @@ def test_dangerous_file_names_are_refused(name):
     assert refused is not None and refused[0] == "file_name"
 
 
+def test_a_layout_matches_a_name_saved_with_decomposed_characters():
+    import unicodedata
+
+    layout = parse_layout(NBS_PROVINCES.layout.replace("分省年度数据*.xls", "données-*.xls"), "catalogue/layouts/données.yaml")
+    assert layout.matches(unicodedata.normalize("NFD", "observations/données-2023.xls"))
+
+
 def test_two_names_a_person_cannot_tell_apart_are_both_refused(tmp_path):
     paths = [tmp_path / "ＧＤＰ-2023.csv", tmp_path / "gdp-2023.csv", tmp_path / "other.csv"]
     refused = same_names(paths)
@@ -484,3 +492,27 @@ def test_the_exports_load_through_a_refresh_with_their_year_to_date_figures_apar
         "2023": "year",  # Q4's 累计值: the year's figure, the one the comparable series takes
     }
     assert outcomes["observations/分省年度数据.xls"].note.startswith("partial:")
+
+
+@pytest.mark.slow
+def test_a_catalogue_edit_respects_the_figures_a_kept_reading_serves(raw_copy, tmp_path):
+    NBS_MONTHS.write(raw_copy)
+    rel = "observations/月度数据-zj-industry-2023.xls"
+    warehouse = Warehouse(tmp_path / "data")
+    assert ingest_all(raw_copy, warehouse, "first")[rel].status == "loaded"
+    # a new download whose row label the layout does not know: refused, its last accepted reading still served
+    _cells(NBS_MONTHS, A4="工业增加值同比增长(%)").write(raw_copy)
+    assert ingest_all(raw_copy, warehouse, "relabelled")[rel].note == KEPT_NOTE
+    # the indicator those served figures are under cannot be removed from the catalogue meanwhile
+    indicators = raw_copy / "catalogue" / "indicators.csv"
+    indicators.write_text(
+        "".join(
+            line
+            for line in indicators.read_text(encoding="utf-8").splitlines(keepends=True)
+            if not line.startswith("IND_VA_GROWTH,")
+        ),
+        encoding="utf-8",
+    )
+    edited = ingest_all(raw_copy, warehouse, "removed")["catalogue/indicators.csv"]
+    assert edited.status == "quarantined" and any("IND_VA_GROWTH" in i.message for i in edited.issues), edited.issues
+    assert len(_served(warehouse, rel)) == 5

@@ -12,6 +12,7 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -137,7 +138,9 @@ class Layout:
         return f"{self.path}@{self.sha256[:16]}"
 
     def matches(self, rel: str) -> bool:
-        return any(fnmatch.fnmatchcase(rel, pattern) for pattern in self.files)
+        """Compared in NFC: a name saved with decomposed characters (as macOS writes them) is the same name."""
+        rel = unicodedata.normalize("NFC", rel)
+        return any(fnmatch.fnmatchcase(rel, unicodedata.normalize("NFC", pattern)) for pattern in self.files)
 
 
 def _text(value: Any) -> str:

@@ -193,14 +193,16 @@ def _family_fingerprint(warehouse: Warehouse, con, family: Family, raw_root: Pat
 
 
 def _unchanged_fact_files(warehouse: Warehouse, con, raw_root: Path) -> dict[str, list[str]]:
-    """Fact files served now whose file is still present with the same content: what a catalogue edit must respect."""
+    """Fact files served now whose file is still present with the same content, and tables serving their last accepted
+    reading: what a catalogue edit must respect."""
     out: dict[str, list[str]] = {}
     for family in FACT_FAMILIES:
-        served = warehouse.served_files(con, family)
+        served, kept = warehouse.served_files(con, family), warehouse.kept_refusals(con, family)
         out[family.name] = [
             rel
             for rel, sha in served.items()
-            if (raw_root / rel).is_file() and not (raw_root / rel).is_symlink() and sha256_of(raw_root / rel) == sha
+            if rel in kept  # a table whose new reading was refused serves its last accepted one, whatever raw/ holds
+            or ((raw_root / rel).is_file() and not (raw_root / rel).is_symlink() and sha256_of(raw_root / rel) == sha)
         ]
     return out
 

@@ -54,7 +54,8 @@ def stated_unit(text: str, units: frozenset[str]) -> str | None:
     (`指标：国内生产总值(亿元)`, `常住人口（万人）`, `工业增加值同比增长(%)`)."""
     text = (text or "").strip()
     if m := _UNIT_ROW.search(text):
-        return normalise_unit(m.group(1))
+        unit = normalise_unit(m.group(1))
+        return None if any(sep in unit for sep in "、，,；;") else unit  # 单位：万元、% names no one unit
     if m := _TRAILING_BRACKET.search(text):
         unit = normalise_unit(m.group(1))
         return unit if unit in units else None

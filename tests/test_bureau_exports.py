@@ -136,6 +136,23 @@ def test_a_unit_slip_is_refused_naming_the_cell_that_states_the_unit(raw_copy):
     assert {(i.column, i.rule) for i in quarters.issues} == {("季度数据!A4", "layout_unit"), ("季度数据!A5", "layout_unit")}
 
 
+def test_a_title_unit_covers_the_columns_that_measure_the_same_thing(raw_copy):
+    from support.bureau_tables import REGIONS_BY_INDICATORS
+
+    # 单位：亿元 above the table: a share column without a unit in its header is in % (not the title's subject) …
+    with_share = _cells(REGIONS_BY_INDICATORS, E3="城镇化率", E4=59.3, E5=70.1, E6=80.2)
+    d_line = next(line for line in REGIONS_BY_INDICATORS.layout.splitlines() if line.startswith("  D:"))
+    layout = REGIONS_BY_INDICATORS.layout.replace(
+        d_line, d_line + '\n  E: {header: 城镇化率, indicator_code: URBANISATION, unit: "%"}'
+    )
+    batch = through_layout(replace(with_share, layout=layout), raw_copy)
+    assert batch.issues == [] and {"表3-1!E4", "表3-1!B4"} <= set(batch.frame["source_cell"])
+    # … while a money column declared in 万元 under it is a slip, refused naming the title
+    slip = layout.replace("indicator_code: GDP, unit: 亿元", "indicator_code: GDP, unit: 万元")
+    refused = through_layout(replace(with_share, layout=slip), raw_copy)
+    assert [(i.column, i.rule) for i in refused.issues] == [("表3-1!A2", "layout_unit")]
+
+
 def test_a_column_of_a_range_must_state_its_period(raw_copy):
     blank_header = _cells(NBS_PROVINCES, C4="GDP")
     batch = through_layout(blank_header, raw_copy)

@@ -22,6 +22,7 @@ from orchestration.ingest.layouts import (
 )
 from orchestration.ingest.parsing import MISSING_MARKERS, ParseError, parse_period
 from orchestration.ingest.stated import from_january, known_units, normalise_unit, stated_period, stated_unit
+from orchestration.ingest.units import UNITS
 
 
 @dataclass
@@ -108,9 +109,8 @@ def reshape_table(grid: Grid, layout: Layout, labels: Labels, catalogue_units: f
     units = known_units(catalogue_units | _declared_units(layout, declared))
     title_unit = _title_unit(grid, layout, units)
     header_row = max(layout.header_rows)
-    column_units = {  # the unit each column's figures are stated in, and the cell stating it
-        col: ((said, grid.ref(header_row, col)) if (said := stated_unit(headers.get(col, ""), units)) else title_unit)
-        for col in declared
+    header_units = {  # the unit a column's header states, and its cell
+        col: (said, grid.ref(header_row, col)) for col in declared if (said := stated_unit(headers.get(col, ""), units))
     }
     slips: dict[tuple[str, str, str], list[str]] = {}  # (stating cell, stated, declared) → the figure cells
     out.issues += _period_issues(grid, layout, headers, declared)
@@ -147,7 +147,9 @@ def reshape_table(grid: Grid, layout: Layout, labels: Labels, catalogue_units: f
             record = {**layout.fixed, **spec.sets, **meaning}
             if unit_col:
                 record["unit"] = grid.text(row, unit_col) or record.get("unit", "")
-            elif (said := row_unit or column_units[col]) and normalise_unit(record.get("unit", "")) != said[0]:
+            elif (said := row_unit or header_units.get(col) or _title_covers(title_unit, record.get("unit", ""))) and (
+                normalise_unit(record.get("unit", "")) != said[0]
+            ):
                 slips.setdefault((said[1], said[0], record.get("unit", "")), []).append(grid.ref(row, col))
                 continue
             if rows.from_january(label) and record.get("period"):
@@ -299,6 +301,17 @@ def _title_unit(grid: Grid, layout: Layout, units: frozenset[str]) -> tuple[str,
         if row < min(layout.header_rows) and (unit := stated_unit(text, units)):
             return unit, grid.ref(row, col)
     return None
+
+
+def _title_covers(title_unit: tuple[str, str] | None, given: str) -> tuple[str, str] | None:
+    """A title's unit (单位：亿元) is the unit of the figures whose declared unit measures the same thing (万元 or 亿元,
+    人 or 万人): a column of shares or growth rates under it gives its own (城镇化率, in %), which the title does not
+    cover. A header's or a row label's unit is the column's or the row's, whatever it measures."""
+    if title_unit is None:
+        return None
+    stated, declared = UNITS.get(title_unit[0]), UNITS.get(normalise_unit(given))
+    same_kind = title_unit[0] == normalise_unit(given) or (stated and declared and stated[0] == declared[0])
+    return title_unit if same_kind else None
 
 
 def _period_issues(grid: Grid, layout: Layout, headers: dict[int, str], declared: dict[int, ColumnSpec]) -> list[CellIssue]:

@@ -312,7 +312,7 @@ def ingest_family(family: Family, raw_root: Path, warehouse: Warehouse, run_id: 
                 load = record(item.rel, item.sha256, item.started, item.size, batch.rows_read, batch.encoding)
                 if issues:
                     issues.sort(key=lambda i: (i.row or 0, i.column or ""))
-                    keep = keeps_served(item.rel, batch.layout)
+                    keep = keeps_served(item.rel, batch.layout is not None)
                     load_id = warehouse.record_quarantine(con, load, issues, results, keep_served=keep)
                     log.warning("quarantined %s: %d issue(s); first: %s", item.rel, len(issues), issues[0])
                     settled.append(
@@ -364,10 +364,10 @@ def ingest_family(family: Family, raw_root: Path, warehouse: Warehouse, run_id: 
         earlier_issues = warehouse.latest_issues(con, family, still_refused)
         held = warehouse.held_versions(con, family) if family in FACT_FAMILIES else {}
 
-        def keeps_served(rel: str, layout: str | None) -> bool:
+        def keeps_served(rel: str, through_layout: bool) -> bool:
             """A bureau's table (read through a layout, now or when last accepted) whose reading is refused keeps its
             last accepted reading served: a layout slip or a re-saved table never empties what was published."""
-            return family in FACT_FAMILIES and rel in served and (layout is not None or latest[rel][3] is not None)
+            return family in FACT_FAMILIES and rel in served and (through_layout or latest[rel][3] is not None)
 
         guard = shrink_guard_share()
         to_read: list[ReadJob] = []
@@ -402,7 +402,7 @@ def ingest_family(family: Family, raw_root: Path, warehouse: Warehouse, run_id: 
                 issue = Issue(
                     rel, None, None, "layout_ambiguous", None, f"matched by more than one layout ({names}): narrow their files"
                 )
-                keep = keeps_served(rel, "ambiguous")
+                keep = keeps_served(rel, True)
                 load_id = warehouse.record_quarantine(con, record(rel, sha, started, _size(path)), [issue], [], keep_served=keep)
                 outcomes.append(
                     FileOutcome(family.name, rel, "quarantined", 0, [issue], load_id, note=KEPT_NOTE if keep else None)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 from datetime import date, time, timedelta
 
+from orchestration.ingest.layouts import column_letters
 from orchestration.ingest.table_layout import Grid
 from orchestration.ingest.workbook_guard import MAX_LEGACY_CELLS, WorkbookRefused, check_legacy_workbook, check_workbook
 
@@ -116,12 +117,10 @@ def read_legacy_grid(data: bytes, sheet_name: str | None) -> Grid:
         raise
     except Exception as exc:
         raise SheetProblem("xls", f"the sheet {sheet_name!r} cannot be read: {type(exc).__name__}: {str(exc)[:80]}") from None
-    from openpyxl.utils import get_column_letter
-
     cells = {}
     for r, row in enumerate(rows, start=1):
         for c, value in enumerate(row, start=1):
             if value is None or value == "":
                 continue
-            cells[(r, c)] = legacy_cell_text(value, f"{sheet_name}!{get_column_letter(c)}{r}")
+            cells[(r, c)] = legacy_cell_text(value, f"{sheet_name}!{column_letters(c)}{r}")
     return Grid(sheet_name, cells, merged)

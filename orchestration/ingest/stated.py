@@ -14,7 +14,7 @@ from orchestration.ingest.parsing import ParseError, parse_period
 from orchestration.ingest.units import UNITS
 
 # Units a bureau's table writes beside a name that units.py does not convert (counts, ratios): still units, so a
-# title `(个)` where the layout says 万个 is a disagreement. Anything else in brackets (不含农户, 2018年修订) is not.
+# header `(张)` where the layout says 万张 is a disagreement. Anything else in brackets (不含农户, 2018年修订) is not.
 COUNT_UNITS = (
     "个",
     "张",
@@ -40,7 +40,7 @@ _PERIOD_WORDS = re.compile(r"(当季值|当月值|当期值|累计值|累计增�
 
 
 def normalise_unit(text: str) -> str:
-    return text.strip().replace("％", "%").replace("‰", "‰").replace("μg/m3", "μg/m³")
+    return text.strip().replace("％", "%").replace("μg/m3", "μg/m³")
 
 
 def known_units(extra: set[str] | frozenset[str] = frozenset()) -> frozenset[str]:

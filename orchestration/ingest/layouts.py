@@ -21,6 +21,9 @@ import yaml
 
 LAYOUT_FOLDER = "catalogue/layouts"
 LAYOUT_FORMAT_VERSION = 1
+# Raised when a table is checked by new rules (2: the periods and units a table states against its layout): every
+# table served is read once more, so a slip the earlier rules let through is caught (and its reading kept meanwhile).
+TABLE_RULES_VERSION = 2
 FORMATS = ("table", "easyquery")
 MEANINGS = ("indicator", "region", "period")  # what a table's row labels name
 # The observation columns a layout may set (fixed, per column, per footnote): the long file's own names.
@@ -134,8 +137,9 @@ class Layout:
 
     @property
     def ident(self) -> str:
-        """What a file read through this layout was read with (audit.loads.layout): a new version reads it again."""
-        return f"{self.path}@{self.sha256[:16]}"
+        """What a file read through this layout was read with (audit.loads.layout): a new version of the layout, or of
+        the rules tables are read by, reads it again."""
+        return f"{self.path}@{self.sha256[:16]}/r{TABLE_RULES_VERSION}"
 
     def matches(self, rel: str) -> bool:
         """Compared in NFC: a name saved with decomposed characters (as macOS writes them) is the same name."""

@@ -307,3 +307,42 @@ def test_the_shipped_workbook_loads_through_its_layout_and_no_figure_twice(tmp_p
         ).fetchall()
     assert rows[0] >= 20 and rows[0] == rows[1]
     assert twice == []
+
+
+# --- hostile layouts and responses: bounded before anything expands (issue 33) ---------------------------------------
+
+
+def test_a_layout_that_would_expand_or_nest_is_refused_before_it_is_built():
+    import time
+
+    laughs = "layout: 1\nfiles: [observations/x.xlsx]\na: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(9)
+    )  # ~600 bytes that safe_load would build into 9^10 (3.5 billion) strings
+    started = time.perf_counter()
+    with pytest.raises(LayoutError) as refused:
+        parse_layout(laughs, "catalogue/layouts/laughs.yaml")
+    assert "anchors and aliases" in refused.value.reasons[0] and time.perf_counter() - started < 2
+    deep = "layout: 1\nfiles: [observations/x.xlsx]\nrows: " + "[" * 100_000 + "]" * 100_000 + "\n"
+    with pytest.raises(LayoutError) as refused:
+        parse_layout(deep, "catalogue/layouts/deep.yaml")
+    assert "nested deeper than" in refused.value.reasons[0]
+
+
+def test_a_declared_last_row_far_beyond_the_sheet_reads_to_the_sheets_end(raw_copy):
+    import tracemalloc
+
+    huge = replace(INDICATORS_BY_YEARS, layout=INDICATORS_BY_YEARS.layout.replace("first: 3,", "first: 3, last: 100000000,"))
+    tracemalloc.start()
+    batch = through_layout(huge, raw_copy)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert batch.issues == [] and batch.rows_read == 9 and peak < 50 * 2**20
+
+
+def test_a_response_nested_beyond_the_parsers_depth_is_refused_as_that_files_problem(raw_copy):
+    path = raw_copy / "observations" / "easyquery-zj-deep.json"
+    path.write_text('{"returndata": ' + "[" * 200_000 + "]" * 200_000 + "}", encoding="utf-8")
+    layout = parse_layout(EASYQUERY_YEARLY.layout, "catalogue/layouts/easyquery-zj-gdp.yaml")
+    labels, units = catalogue_of(raw_copy)
+    batch = read_batch(OBSERVATIONS, path, "observations/easyquery-zj-deep.json", units, layout=layout, labels=labels)
+    assert batch.rows_read == 0 and [i.rule for i in batch.issues] == ["json"]

@@ -237,7 +237,8 @@ def parse_layout(text: str, path: str) -> Layout:
     if len(text.encode("utf-8")) > MAX_LAYOUT_BYTES:
         raise LayoutError([f"the layout is larger than {MAX_LAYOUT_BYTES // 1024} KiB: not a table description"])
     try:
-        data = yaml.safe_load(text)  # safe_load: no tags, no Python objects; aliases are plain YAML
+        _refuse_expanding_yaml(text)
+        data = yaml.safe_load(text)  # safe_load: no tags, no Python objects
     except yaml.YAMLError as exc:
         raise LayoutError([f"not valid YAML{_where(exc)}: {getattr(exc, 'problem', None) or str(exc).splitlines()[0]}"]) from None
     if not isinstance(data, dict):
@@ -276,6 +277,26 @@ def parse_layout(text: str, path: str) -> Layout:
     if r.reasons:
         raise LayoutError(r.reasons)
     return Layout(**layout)
+
+
+MAX_LAYOUT_DEPTH = 10  # mappings and lists inside each other: a layout needs four (columns → B → a key's value)
+
+
+def _refuse_expanding_yaml(text: str) -> None:
+    """Walk the YAML's events (a streaming parse: bounded work per byte) before anything is built from them. An anchor
+    or alias would let a few hundred bytes expand into gigabytes ("billion laughs"), and nesting a hundred thousand
+    deep exhausts the builder's recursion: a layout needs neither, so both are refused with where they are."""
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        line = event.start_mark.line + 1 if event.start_mark else "?"
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise LayoutError([f"line {line}: anchors and aliases (&name, *name) are not read in a layout: write each value out"])
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_LAYOUT_DEPTH:
+                raise LayoutError([f"line {line}: nested deeper than {MAX_LAYOUT_DEPTH} levels: not a table description"])
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
 
 
 def _where(exc: yaml.YAMLError) -> str:

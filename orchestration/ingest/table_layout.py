@@ -390,7 +390,7 @@ def _data_rows(grid: Grid, layout: Layout) -> list[int]:
     """rows.first to rows.last, or to the row before the notes (注：…, 资料来源：…) or the sheet's end."""
     rows = layout.rows
     assert rows is not None
-    end = rows.last or grid.max_row
+    end = min(rows.last or grid.max_row, grid.max_row)  # a declared last row beyond the sheet reads to its end
     out = []
     for row in range(rows.first, end + 1):
         first_text = grid.text(row, 1) or grid.text(row, column_index(rows.label))

@@ -346,3 +346,24 @@ def test_a_response_nested_beyond_the_parsers_depth_is_refused_as_that_files_pro
     labels, units = catalogue_of(raw_copy)
     batch = read_batch(OBSERVATIONS, path, "observations/easyquery-zj-deep.json", units, layout=layout, labels=labels)
     assert batch.rows_read == 0 and [i.rule for i in batch.issues] == ["json"]
+
+
+def test_a_layouts_labels_never_give_a_catalogue_name_another_meaning(raw_copy):
+    # 城镇 and 农村 swapped under labels: refused naming the cells, never served swapped with a green run
+    swapped = replace(
+        TWO_LEVEL_HEADER,
+        layout=TWO_LEVEL_HEADER.layout.replace("fixed:", 'labels: {衢州市: "330822"}\nfixed:'),
+    )
+    batch = through_layout(swapped, raw_copy)
+    assert batch.rows_read == 0
+    assert [(i.column, i.rule) for i in batch.issues] == [("表5!A4", "layout_label")]
+    assert "the catalogue's name of 330800" in batch.issues[0].message
+    # two keys that are one label once read: refused naming both
+    with pytest.raises(LayoutError) as refused:
+        parse_layout(
+            REGIONS_BY_INDICATORS.layout.replace(
+                'labels: {全市: "330800", 市区: "330801"}', 'labels: {全市: "330800", "全  市": "330801"}'
+            ),
+            "catalogue/layouts/x.yaml",
+        )
+    assert any("'全市' and '全  市' are the same label" in r for r in refused.value.reasons), refused.value.reasons

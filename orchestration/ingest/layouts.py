@@ -402,7 +402,13 @@ def _table_parts(r: _Reader, data: dict, fixed: dict[str, str]) -> dict:
         if _text(mark) not in CIRCLED:
             r.fail(f"footnotes: {mark!r} is not a footnote mark (①, ②, …)")
         footnotes[_text(mark)] = r.figure_keys(spec, f"footnotes.{mark}", ("obs_status", "qualifier", "source_id", "note"))
-    labels = {normalise_label(_text(k)): _text(v).strip() for k, v in r.mapping(data.get("labels"), "labels").items()}
+    labels: dict[str, str] = {}
+    written: dict[str, str] = {}  # normalised label → the key as written
+    for key, code in r.mapping(data.get("labels"), "labels").items():
+        label = normalise_label(_text(key))
+        if label in labels:
+            r.fail(f"labels: {written[label]!r} and {_text(key)!r} are the same label once spaces, 其中 and marks are read")
+        labels[label], written[label] = _text(code).strip(), _text(key)
     if row_spec:  # every figure must get each required key from somewhere
         for column in [*columns, *ranges]:
             given = set(fixed) | set(column.sets) | {f"{row_spec.means}_code" if row_spec.means != "period" else "period"}

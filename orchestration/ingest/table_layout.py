@@ -413,7 +413,13 @@ def _label_meaning(label: str, means: str, prefix: str, layout: Layout, labels: 
         except ParseError as exc:
             return {}, f"row label is not a period: {exc}"
     known = labels.indicators if means == "indicator" else labels.regions
-    code = layout.labels.get(label) or known.get(label)
+    named, mapped = known.get(label), layout.labels.get(label)
+    if named and mapped and mapped != named:  # the catalogue's names first: a layout never gives a name another meaning
+        return {}, (
+            f"row label {label!r} is the catalogue's name of {named}, but the layout's labels map it to {mapped}: "
+            "remove it from labels (or fix the catalogue's names)"
+        )
+    code = named or mapped
     if code is None:
         if label in known:
             return {}, f"row label {label!r} names more than one {means} in the catalogue: map it under labels"

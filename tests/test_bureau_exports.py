@@ -533,3 +533,36 @@ def test_a_catalogue_edit_respects_the_figures_a_kept_reading_serves(raw_copy, t
     edited = ingest_all(raw_copy, warehouse, "removed")["catalogue/indicators.csv"]
     assert edited.status == "quarantined" and any("IND_VA_GROWTH" in i.message for i in edited.issues), edited.issues
     assert len(_served(warehouse, rel)) == 5
+
+
+# --- names (issue 33): one name, one code; a name edit reads the tables again ----------------------------------------
+
+
+@pytest.mark.slow
+def test_a_catalogue_name_taken_twice_is_refused_and_a_name_edit_reads_the_tables_again(raw_copy, tmp_path):
+    from support.bureau_tables import TWO_LEVEL_HEADER
+
+    TWO_LEVEL_HEADER.write(raw_copy)
+    rel = "observations/yearbook-incomes-2022.xlsx"
+    warehouse = Warehouse(tmp_path / "data")
+    assert ingest_all(raw_copy, warehouse, "first")[rel].status == "loaded"
+    served = _served(warehouse, rel)
+    regions = raw_copy / "catalogue" / "regions.csv"
+    original = regions.read_text(encoding="utf-8")
+    # 开化县 given 常山县 as an alias: a table's 常山县 row could go under either code; the catalogue is refused
+    regions.write_text(
+        original.replace("330800,钱江源国家公园", "330800,钱江源国家公园|常山县"),
+        encoding="utf-8",
+    )
+    outcomes = ingest_all(raw_copy, warehouse, "alias")
+    refused = outcomes["catalogue/regions.csv"]
+    assert refused.status == "quarantined" and [i.rule for i in refused.issues] == ["name_taken"]
+    assert "already names 330822" in refused.issues[0].message
+    assert outcomes[rel].status == "skipped" and _served(warehouse, rel) == served  # the names in force did not change
+    # 常山县 renamed: the table relies on the old name, so it is read again, refused, and its reading kept
+    regions.write_text(original.replace("330822,常山县,", "330822,常山县城,"), encoding="utf-8")
+    outcomes = ingest_all(raw_copy, warehouse, "renamed")
+    assert outcomes["catalogue/regions.csv"].status == "loaded"
+    assert (outcomes[rel].status, outcomes[rel].note) == ("quarantined", KEPT_NOTE)
+    assert any(i.rule == "layout_label" and "常山县" in i.message for i in outcomes[rel].issues)
+    assert _served(warehouse, rel) == served

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from orchestration.ingest.layouts import normalise_label
 from orchestration.schema.families import DEFAULT_EARLIEST_YEAR, REGION_LEVEL_RANK, Family
 from orchestration.schema.issues import ROW_COLUMN, Issue
 from orchestration.schema.ranges import RangeError, parse_range_by_level, range_for
@@ -125,6 +126,36 @@ def _sources(file: str, frame: pd.DataFrame, today: date) -> list[Issue]:
     ]
 
 
+def _names_once(file: str, frame: pd.DataFrame, code_column: str) -> list[Issue]:
+    """Each name (the code itself, name_zh and every alias, read as layouts and the extractor read labels) names one
+    code: an alias equal to another row's name or alias would let a table or a bulletin put a figure under the wrong
+    code."""
+    first: dict[str, tuple[str, int, str]] = {}  # name → (code, line, column) of its first use
+    issues = []
+    for _, row in frame.iterrows():
+        code, line = str(row[code_column]), int(row[ROW_COLUMN])
+        aliases = [] if row.get("aliases") is None or pd.isna(row.get("aliases")) else str(row["aliases"]).split("|")
+        for column, name in [(code_column, code), ("name_zh", row["name_zh"]), *(("aliases", a) for a in aliases)]:
+            key = normalise_label(str(name or ""))
+            if not key:
+                continue
+            if key in first and first[key][0] != code:
+                other, other_line, other_column = first[key]
+                issues.append(
+                    Issue(
+                        file,
+                        line,
+                        column,
+                        "name_taken",
+                        str(name),
+                        f"{name!r} already names {other} (line {other_line}, {other_column}): a name names one "
+                        f"{code_column.split('_')[0]}; drop it here or there",
+                    )
+                )
+            first.setdefault(key, (code, line, column))
+    return issues
+
+
 def _ranges_by_level(file: str, frame: pd.DataFrame) -> list[Issue]:
     """Each indicator's ranges by level read (the format is GX's rule; this, what a pattern cannot say: a range
     running downwards, a level given twice)."""
@@ -201,15 +232,17 @@ def check_catalogue(
     does not, an indicator version always does (any edit of a definition may contradict the facts under it)."""
     today = today or date.today()
     if family.name == "regions":
-        return _regions(file, frame) + _removed_in_use(
-            file, "region_code", frame, facts_in_use, "region", served=current.region_codes
+        return (
+            _regions(file, frame)
+            + _names_once(file, frame, "region_code")
+            + _removed_in_use(file, "region_code", frame, facts_in_use, "region", served=current.region_codes)
         )
     if family.name == "sources":
         return _sources(file, frame, today) + _removed_in_use(
             file, "source_id", frame, facts_in_use, "source", served=current.source_ids
         )
     if family.name == "indicators":
-        if refused := _ranges_by_level(file, frame):
+        if refused := _ranges_by_level(file, frame) + _names_once(file, frame, "indicator_code"):
             return refused
         return _removed_in_use(file, "indicator_code", frame, facts_in_use, "indicator") + _indicators_under_facts(
             file, frame, facts_in_use(), current.region_levels

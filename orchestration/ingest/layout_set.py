@@ -35,8 +35,10 @@ def resolve_layouts(
             layout = parse_layout(text, rel)
             if problems := check_against_catalogue(layout, *codes):
                 raise LayoutError(problems)
-        except (LayoutError, OSError) as exc:
-            refused[rel] = exc.reasons if isinstance(exc, LayoutError) else [f"the layout cannot be read ({exc})"]
+        except Exception as exc:  # a layout that cannot be read is that layout's refusal, never the refresh's failure
+            refused[rel] = (
+                exc.reasons if isinstance(exc, LayoutError) else [f"the layout cannot be read ({type(exc).__name__}: {exc})"]
+            )
             if rel in accepted:
                 layouts.append(parse_layout(accepted[rel][1], rel))
                 kept.add(rel)

@@ -261,8 +261,9 @@ def ingest_family(family: Family, raw_root: Path, warehouse: Warehouse, run_id: 
             return layouts.for_file(rel) if layouts else None
 
         def layout_ident(rel: str) -> str | None:
+            """The layout version and the catalogue's names a table is read with: either changing reads it again."""
             found = layout_of(rel)
-            return found.ident if isinstance(found, Layout) else None
+            return f"{found.ident}#{labels.fingerprint}" if isinstance(found, Layout) and labels else None
 
         def record(
             rel: str, sha: str, started: datetime, size: int = 0, rows: int = 0, encoding: str | None = None

@@ -8,6 +8,7 @@ the file is refused as a whole. Pure: the sheet arrives as a Grid of the texts a
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 from orchestration.ingest.layouts import (
@@ -72,6 +73,13 @@ class Labels:
             return out
 
         return cls(names(indicators), names(regions), {code: vt for code, _, _, vt in indicators})
+
+    @property
+    def fingerprint(self) -> str:
+        """Changes whenever a name, an alias or a default value type changes: a table read through these names is read
+        again (what a row label means may have changed)."""
+        text = repr(sorted(self.indicators.items())) + repr(sorted(self.regions.items())) + repr(sorted(self.value_types.items()))
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
 
 
 @dataclass(frozen=True)

@@ -514,3 +514,69 @@ def test_catalogue_proposals_for_the_indicators_a_release_names(tmp_path, capsys
 def test_a_text_that_ends_on_a_figure():
     """A pasted text cut after its last number (no full stop, no unit) is read, not a traceback."""
     assert figures("全年全市地区生产总值2125.2亿元，人均生产总值93512") == {("GDP", "330800", "2023", 2125.2, "亿元", "exact")}
+
+
+# --- hostile texts and careless reviews (issue 33) --------------------------------------------------------------------
+
+HOSTILE_ARGS = ["--source", "test-bulletin-style", "--region", "330800", "--period", "2023", "--published", "2024"]
+
+
+@pytest.mark.parametrize(
+    ("data", "words"),
+    [
+        ("全市生产总值2003.4亿元。".encode("gb18030"), "is not UTF-8"),
+        (b"%PDF-1.7\x00\x01\x02 binary", "NUL bytes"),
+    ],
+    ids=["gbk", "binary"],
+)
+def test_a_text_that_is_not_utf8_is_refused_with_what_to_do(tmp_path, capsys, data, words):
+    text = tmp_path / "bulletin.txt"
+    text.write_bytes(data)
+    out = tmp_path / "reviews" / "bulletin.csv"
+    assert extract_main([str(text), *HOSTILE_ARGS, "--out", str(out), "--raw", str(REPO_RAW)]) == 2
+    assert words in capsys.readouterr().err and not out.exists()
+
+
+def test_a_pasted_table_without_full_stops_stays_linear(tmp_path):
+    # 3,000 figures in one "sentence": every candidate keeps a bounded piece of it, not the whole text again
+    text = tmp_path / "pasted.txt"
+    text.write_text("，".join(f"全市生产总值{1000 + i}.5亿元" for i in range(3000)), encoding="utf-8")
+    out = tmp_path / "reviews" / "pasted.csv"
+    assert extract_main([str(text), *HOSTILE_ARGS, "--out", str(out), "--raw", str(REPO_RAW)]) == 0
+    rows = read_rows(out)
+    assert len(rows) >= 2900
+    assert max(len(r["sentence"]) for r in rows) <= 600
+    assert out.stat().st_size < 5_000 * len(rows)  # before: each row repeated the whole 100 KB text, twice
+
+
+def test_out_never_overwrites_anything_but_a_review_file(tmp_path, capsys):
+    raw = tmp_path / "raw"
+    shutil.copytree(REPO_RAW / "catalogue", raw / "catalogue")
+    regions = raw / "catalogue" / "regions.csv"
+    before = regions.read_bytes()
+    text = TEXTS / "bulletin-style-2023.txt"
+    assert extract_main([str(text), *HOSTILE_ARGS, "--out", str(regions), "--raw", str(raw)]) == 2
+    assert "inside raw/catalogue/" in capsys.readouterr().err and regions.read_bytes() == before
+    publication = tmp_path / "elsewhere.csv"
+    publication.write_text("region_code,indicator_code\n330800,GDP\n", encoding="utf-8")
+    assert extract_main([str(text), *HOSTILE_ARGS, "--out", str(publication), "--raw", str(raw)]) == 2
+    assert "not a review file" in capsys.readouterr().err and publication.read_text(encoding="utf-8").startswith("region_code,")
+
+
+def test_an_accept_whose_row_was_edited_since_is_refused_and_formulas_stay_text(tmp_path, capsys):
+    from orchestration.extract.review import main as review_main
+
+    text = tmp_path / "bulletin.txt"
+    text.write_text('=HYPERLINK("http://x")全市生产总值2003.4亿元，比上年增长5.1%。\n', encoding="utf-8")
+    out = tmp_path / "reviews" / "bulletin.csv"
+    assert extract_main([str(text), *HOSTILE_ARGS, "--out", str(out), "--raw", str(REPO_RAW)]) == 0
+    with out.open(encoding="utf-8", newline="") as handle:
+        cells = [cell for row in csv.reader(handle) for cell in row]
+    assert not [c for c in cells if c.startswith("=")] and any(c.startswith("'=HYPERLINK") for c in cells)  # kept as text
+    assert read_rows(out)[0]["sentence"].startswith("=HYPERLINK")  # and read back as written in the text
+    _decide(out, lambda row: row.update(decision="accept"))
+    assert review_main([str(out), "--out", str(tmp_path / "obs.csv")]) == 0  # accepted as proposed: written
+    # the value edited after it was accepted: no longer what the sentence says
+    _decide(out, lambda row: row.update(value="3003.4") if row["indicator_code"] == "GDP" else None)
+    assert review_main([str(out), "--out", str(tmp_path / "obs.csv")]) == 2
+    assert "accepted as proposed, but its" in capsys.readouterr().err

@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 from orchestration.ingest import distinct_rows
 from orchestration.ingest.loop import ingest_family
 from orchestration.ingest.reading import read_batch
-from orchestration.ingest.validation import FILE_COLUMN, FORMULA_LIKE, _batch_definition, build_suite, validate_files
+from orchestration.ingest.spreadsheet_cells import FORMULA_LIKE
+from orchestration.ingest.validation import FILE_COLUMN, _batch_definition, build_suite, validate_files
 from orchestration.schema.catalogue import Catalogue
 from orchestration.schema.families import ALL_FAMILIES, OBSERVATIONS
 from orchestration.schema.issues import ROW_COLUMN

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from orchestration import settings
 from orchestration.extract.periods import text_period
-from orchestration.extract.review import ReviewError, merge, read_rows, tally, write_rows
+from orchestration.extract.review import CANDIDATE_COLUMNS, ReviewError, merge, read_rows, tally, write_rows
 from orchestration.extract.rules import Context, extract
 from orchestration.extract.vocabulary import load
 from orchestration.ingest.parsing import ParseError
@@ -34,6 +34,38 @@ def published_year(raw: Path, source: str) -> int | None:
         for row in csv.DictReader(handle):
             if row["source_id"] == source and (row.get("published_on") or "")[:4].isdigit():
                 return int(row["published_on"][:4])
+    return None
+
+
+def read_text(path: Path) -> str:
+    """The text, UTF-8 (with or without its byte-order mark); raises ValueError with what to do otherwise."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ValueError(f"cannot be read ({exc.strerror or exc})") from None
+    if b"\x00" in data:
+        raise ValueError("holds NUL bytes: a binary file (a PDF or a Word document?), not a text; save the text as UTF-8")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"is not UTF-8 (byte {exc.start}): save the text as UTF-8 (GBK texts: re-save them as UTF-8)") from None
+
+
+def out_problem(out: Path, raw: Path) -> str | None:
+    """Why --out may not be written: it exists and is not a review file (a catalogue, a publication, any other file),
+    or it is inside the raw folder's catalogue or observations (where a review file would be read as data)."""
+    resolved = out.resolve()
+    for folder in ("catalogue", "observations", "targets"):
+        if resolved.is_relative_to((raw / folder).resolve()):
+            return f"is inside raw/{folder}/: write review files to raw/reviews/ (only `review --out` writes observations)"
+    if out.exists():
+        try:
+            with out.open(encoding="utf-8-sig", newline="") as handle:
+                header = next(csv.reader(handle), [])
+        except (OSError, UnicodeDecodeError, csv.Error):
+            header = []
+        if header != CANDIDATE_COLUMNS:
+            return "exists and is not a review file (its header is not the candidates' columns): it is never overwritten"
     return None
 
 
@@ -62,7 +94,15 @@ def main(argv: list[str] | None = None) -> int:
             f"note: {args.source} has no publication date in sources.csv: 今年 stays unread (pass --published)", file=sys.stderr
         )
     context = Context(args.source, args.region, args.period, args.since, published)
-    candidates = extract(args.text.read_text(encoding="utf-8-sig"), vocab, context)
+    try:
+        text = read_text(args.text)
+    except ValueError as exc:
+        print(f"{args.text}: {exc}", file=sys.stderr)
+        return 2
+    if problem := out_problem(args.out, args.raw):
+        print(f"--out {args.out}: {problem}", file=sys.stderr)
+        return 2
+    candidates = extract(text, vocab, context)
     try:
         previous = read_rows(args.out) if args.out.exists() else []
     except ReviewError as exc:

@@ -29,6 +29,7 @@ from orchestration.extract.numerals import fold, numbers
 from orchestration.extract.periods import PHRASE
 from orchestration.extract.rules import sentences
 from orchestration.extract.vocabulary import CLASSIFIERS, Vocabulary, load
+from orchestration.ingest.spreadsheet_cells import as_text_cell
 from orchestration.schema.families import INDICATORS
 from orchestration.store.files import write_text_atomically
 
@@ -123,14 +124,14 @@ def catalogue_columns(raw: Path) -> list[str]:
             header = next(csv.reader(handle), [])
     except (OSError, UnicodeDecodeError, csv.Error):
         header = []
-    return header if {"name_zh", "unit", "value_type"} <= set(header) else INDICATORS.column_names()
+    return header if {"name_zh", "unit", "value_type"} <= set(header) else INDICATORS.column_names
 
 
 def _csv(columns: list[str], rows: list[dict[str, object]]) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=[*columns, *_OWN_COLUMNS], lineterminator="\n")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({k: as_text_cell(v) for k, v in row.items()} for row in rows)  # opened in a spreadsheet
     return out.getvalue()
 
 

@@ -27,6 +27,7 @@ from collections import Counter
 from pathlib import Path
 
 from orchestration.extract.rules import Candidate
+from orchestration.ingest.spreadsheet_cells import as_text_cell, from_text_cell
 from orchestration.schema.families import OBSERVATIONS
 from orchestration.store.files import write_text_atomically
 
@@ -41,16 +42,20 @@ class ReviewError(ValueError):
     pass
 
 
-def candidate_id(candidate: Candidate) -> str:
-    """The proposal's identity: its sentence, span text and what was proposed (the same for an unchanged sentence)."""
-    parts = (candidate.sentence, candidate.as_published, candidate.indicator_code, candidate.period, candidate.value)
-    key = "\x1f".join(parts)
+IDENTITY = ("sentence", "as_published", "indicator_code", "period", "value")  # what a candidate_id is made of
+
+
+def candidate_id(candidate: Candidate | dict[str, str]) -> str:
+    """The proposal's identity: its sentence, span text and what was proposed (the same for an unchanged sentence).
+    Of a review row too: an `accept` row whose columns no longer give its id was edited after it was proposed."""
+    row = candidate if isinstance(candidate, dict) else candidate.row()
+    key = "\x1f".join(str(row.get(column) or "") for column in IDENTITY)
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
 
 
 def read_rows(path: Path) -> list[dict[str, str]]:
     with path.open(encoding="utf-8-sig", newline="") as handle:
-        rows = list(csv.DictReader(handle))
+        rows = [{k: from_text_cell(v) if isinstance(v, str) else v for k, v in row.items()} for row in csv.DictReader(handle)]
     for number, row in enumerate(rows, start=2):
         decision = (row.get("decision") or "").strip().lower()
         if decision and decision not in DECISIONS:
@@ -78,12 +83,16 @@ def merge(candidates: list[Candidate], previous: list[dict[str, str]]) -> list[d
     return out
 
 
-def write_rows(path: Path, rows: list[dict[str, object]], columns: list[str] = CANDIDATE_COLUMNS) -> None:
-    """Written beside, then moved into place: a refresh or a spreadsheet never sees half a file."""
+def write_rows(
+    path: Path, rows: list[dict[str, object]], columns: list[str] = CANDIDATE_COLUMNS, for_steward: bool = True
+) -> None:
+    """Written beside, then moved into place: a refresh or a spreadsheet never sees half a file. A file a steward
+    opens in a spreadsheet (`for_steward`) keeps every formula-like cell as text (a sentence starting with =, +, @);
+    an observation file is data, whose own rules refuse such a cell naming it."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({k: as_text_cell(v) for k, v in row.items()} for row in rows) if for_steward else writer.writerows(rows)
     write_text_atomically(path, buffer.getvalue())
 
 
@@ -124,6 +133,11 @@ def observations(rows: list[dict[str, str]], allow_undecided: bool = False) -> l
         )
     seen: dict[tuple[str, str, str], int] = {}
     for number, row in enumerate(rows, start=2):
+        if row["decision"] == "accept" and row.get("candidate_id") and candidate_id(row) != row["candidate_id"]:
+            raise ReviewError(
+                f"line {number} is accepted as proposed, but its {', '.join(IDENTITY[1:])} or sentence changed since: "
+                "mark an edited row `correct` (and check it against its sentence), or re-run the extractor"
+            )
         if row["decision"] in PUBLISHED:
             key = (row.get("region_code", ""), row.get("indicator_code", ""), row.get("period", ""))
             if key in seen:
@@ -159,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     except ReviewError as exc:
         print(f"review refused: {exc}", file=sys.stderr)
         return 2
-    write_rows(args.out, figures, OBSERVATION_COLUMNS)
+    write_rows(args.out, figures, OBSERVATION_COLUMNS, for_steward=False)
     counts = tally(rows)
     print(
         f"{args.out}: {len(figures)} figure(s) written ({counts['accepted']} accepted, {counts['corrected']} corrected, "

@@ -125,6 +125,13 @@ class Context:
 _BREAK = re.compile(r"[。！？!?；;]|\n[ \t\u3000]*\n")
 
 
+# A bulletin's longest sentences run to ~130 characters. A "sentence" longer than this is a pasted table or a text
+# without full stops: it is cut at clause marks, so that the work and the review file stay linear in the text (each
+# candidate keeps its sentence).
+MAX_SENTENCE_CHARS = 600
+_CLAUSE_END = re.compile(r"[，,、：:\s]")
+
+
 def sentences(text: str) -> list[tuple[int, int]]:
     """(start, end) of each sentence, the end after its full stop. A blank line ends a heading or a caption (a line
     without a comma), not a sentence a digitised page broke in two."""
@@ -133,11 +140,23 @@ def sentences(text: str) -> list[tuple[int, int]]:
         if m.group().startswith("\n") and ("，" in text[start : m.start()] or "," in text[start : m.start()]):
             continue
         if text[start : m.end()].strip():
-            out.append((start, m.end()))
+            out += _bounded(text, start, m.end())
         start = m.end()
     if text[start:].strip():
-        out.append((start, len(text)))
+        out += _bounded(text, start, len(text))
     return out
+
+
+def _bounded(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """A sentence cut after its last clause mark before every MAX_SENTENCE_CHARS (or at the cap, if it has none)."""
+    out = []
+    while end - start > MAX_SENTENCE_CHARS:
+        window = text[start : start + MAX_SENTENCE_CHARS]
+        marks = [m.end() for m in _CLAUSE_END.finditer(window)]
+        cut = start + (marks[-1] if marks and marks[-1] > MAX_SENTENCE_CHARS // 2 else MAX_SENTENCE_CHARS)
+        out.append((start, cut))
+        start = cut
+    return [*out, (start, end)]
 
 
 def _counted(indicator) -> bool:

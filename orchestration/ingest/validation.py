@@ -26,6 +26,7 @@ import pandas as pd
 
 from orchestration.ingest.distinct_rows import DISTINCT_ROW, DistinctBatch, columns_read, reduce_batch
 from orchestration.ingest.rule_texts import rule_message
+from orchestration.ingest.spreadsheet_cells import FORMULA_LIKE
 from orchestration.reporting.data_docs_offline import make_offline
 from orchestration.schema.catalogue import Catalogue
 from orchestration.schema.families import DEFAULT_EARLIEST_YEAR, Family
@@ -38,20 +39,6 @@ FILE_COLUMN = "_file"  # which file a row of a combined batch came from
 # True on a row whose key another row of the same file has too. The uniqueness rule runs on this helper, not as GX's
 # compound-unique rule over the key columns: those are distinct on nearly every row, and GX sees distinct values only.
 KEY_REPEATED = "_key_repeated"
-# OWASP CSV injection: a cell that starts with = + - @ tab or carriage return (or their full-width forms) is run
-# as a formula by spreadsheet programs, so it is refused in every text column, unless it is a plain signed
-# number as printed ("-3.2", "+4.8%") or only signs: "-" and "--" are the yearbooks' nil marker (parsing.MISSING_MARKERS),
-# and a spreadsheet shows a cell of signs alone as text. "-2+3+cmd|' /C calc'!A0" and "+1+cmd|..." are refused.
-# Written without a look-ahead so that pandas runs it on Arrow text with RE2, not Python's re cell by cell (3.5 s
-# per million rows): a sign followed by a character that is neither a digit nor a sign, by signs then anything
-# else, or by digits then anything but an optional % and an optional final newline.
-# tests/test_validation_scale.py holds it equal to the look-ahead form:
-#   ^(?![+\-－＋]?[0-9０-９.,．，]+[%％‰]?$)(?![+\-＋－]+$)[=+\-@\t\r＝＋－＠]
-_DIGITS, _PERCENT, _SIGNS = "0-9０-９.,．，", "%％‰", "+\\-＋－"
-FORMULA_LIKE = (
-    rf"^(?:[=@\t\r＝＠]|[{_SIGNS}](?:[^{_DIGITS}{_SIGNS}\n]|[{_SIGNS}]*\n(?:.|\n)|[{_SIGNS}]+[^{_SIGNS}\n]|[{_DIGITS}]+"
-    rf"(?:[^{_DIGITS}{_PERCENT}\n]|[{_PERCENT}](?:[^\n]|\n(?:.|\n))|\n(?:.|\n))))"
-)
 
 
 @dataclass

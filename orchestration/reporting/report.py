@@ -8,7 +8,6 @@ from __future__ import annotations
 import csv
 import json
 import os
-import re
 import shutil
 from collections import defaultdict
 from collections.abc import Collection
@@ -21,7 +20,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from orchestration import settings
 from orchestration.ingest.rule_texts import RULE_TITLES
-from orchestration.ingest.validation import FORMULA_LIKE
+from orchestration.ingest.spreadsheet_cells import as_text_cell
 from orchestration.reporting.charts import STATUS_COLOURS, format_number, progress_chart
 from orchestration.reporting.data_docs_history import read_manifest
 from orchestration.store.files import write_text_atomically
@@ -86,7 +85,6 @@ EXPECTATIONS_SQL = """
     where {in_scope} order by e.file_path, e.success, e.expectation_type, e.column_name"""
 # The full lists behind the capped tables of a report page, as CSV files a spreadsheet opens (UTF-8 with a BOM).
 EXPORTS = {"loads": LOADS_SQL, "issues": ISSUES_SQL, "figure_changes": FIGURE_CHANGES_SQL, "expectations": EXPECTATIONS_SQL}
-_FORMULA = re.compile(FORMULA_LIKE)
 
 
 def export(con, folder: Path, in_scope: str, scope: dict[str, Any]) -> dict[str, str]:
@@ -101,7 +99,7 @@ def export(con, folder: Path, in_scope: str, scope: dict[str, Any]) -> dict[str,
             writer = csv.writer(handle)
             writer.writerow([d[0] for d in cursor.description])
             while batch := cursor.fetchmany(10_000):
-                writer.writerows([f"'{v}" if isinstance(v, str) and _FORMULA.search(v) else v for v in row] for row in batch)
+                writer.writerows([as_text_cell(v) for v in row] for row in batch)
         written[name] = path.name
     return written
 

@@ -91,13 +91,19 @@ $(SUPERSET_STAMP): tests/clients/superset-requirements.txt
 	touch $(SUPERSET_STAMP)
 
 # A steward accepts a version the shrink guard held (docs/quality-rules.md): make confirm FILE=observations/x.csv
+# FILE, NOTE and FROM reach the command as environment variables ("$$FILE"), never spliced into the shell's text,
+# and are taken as text, never as make code (the overrides below): a name with a quote, $(…) or $(shell …) in it
+# stays one argument and runs nothing.
+override FILE := $(value FILE)
+override NOTE := $(value NOTE)
+override FROM := $(value FROM)
 confirm: $(STAMP)
-	$(BIN)/python -m orchestration.confirm "$(FILE)" $(if $(NOTE),--note "$(NOTE)")
+	$(BIN)/python -m orchestration.confirm $(if $(value NOTE),--note "$$NOTE") -- "$$FILE"
 
 # Rebuild a lost or damaged warehouse from the raw zone, history included, then refresh (docs/operations.md);
 # FROM=data/backups/warehouse-….duckdb puts a backup back instead.
 restore: $(STAMP)
-	$(BIN)/python -m orchestration.store.restore $(FROM)
+	$(BIN)/python -m orchestration.store.restore $(if $(value FROM),-- "$$FROM")
 
 # Check the serving copy and the raw zone against their checksums (reads only; exit 1 when a file is damaged).
 verify: $(STAMP)

@@ -486,3 +486,28 @@ def test_make_docs_builds_dbt_documentation_as_one_offline_page(warehouse):
     text = page.read_text(encoding="utf-8")
     assert page.name == "static_index.html" and "mart_indicator_progress" in text and "plan_base_year" in text
     assert not re.search(r"""<(script|link)\b[^>]*(src|href)=["']https?://""", text)
+
+
+def test_make_arguments_are_text_never_code(tmp_path):
+    """FILE, NOTE and FROM go to the commands as text: quotes, $(…), `…` and make's $(shell …) run nothing."""
+    import os
+    import subprocess
+
+    from orchestration.settings import REPO_ROOT
+
+    marks = [tmp_path / f"ran-{n}" for n in range(4)]
+    payloads = {
+        "FILE": f'a"; touch {marks[0]}; echo "',
+        "NOTE": f"$(shell touch {marks[1]})",
+        "FROM": f"`touch {marks[2]}`$(touch {marks[3]})",
+    }
+    env = {**os.environ, "QZ_DATA_DIR": str(tmp_path / "data")}
+    for target in ("confirm", "restore"):
+        subprocess.run(
+            ["make", "-s", target, *(f"{k}={v}" for k, v in payloads.items())],
+            cwd=REPO_ROOT,
+            env=env,
+            capture_output=True,
+            timeout=120,
+        )
+    assert not [m.name for m in marks if m.exists()]

@@ -102,3 +102,61 @@ def test_a_backup_is_kept_after_each_publication_and_can_be_put_back(tmp_path, r
     again = run_refresh(data, raw, instance)
     assert again.success and again.files["loaded"] == 0
     assert {m: rows for m, rows in state(data).items() if m in before} == before
+
+
+# --- operator commands under attack (issue 33) ------------------------------------------------------------------------
+
+
+def test_a_restore_checks_its_backup_and_the_raw_zones_audit_before_touching_the_warehouse(tmp_path, restore_environ):
+    from orchestration.publish.verify import verify
+    from orchestration.store.backups import put_back
+    from orchestration.store.warehouse import Warehouse
+
+    raw, data = tmp_path / "raw", tmp_path / "data"
+    shutil.copytree(REPO_RAW, raw)
+    assert run_refresh(data, raw, DagsterInstance.ephemeral()).success
+    warehouse = data / "warehouse.duckdb"
+    before = warehouse.read_bytes()
+    not_a_backup = tmp_path / "notes.duckdb"
+    not_a_backup.write_text("a steward's notes, saved with the wrong name", encoding="utf-8")
+    empty = tmp_path / "empty.duckdb"
+    duckdb.connect(str(empty)).close()
+    for backup, words in (
+        (warehouse, "is the warehouse itself"),
+        (not_a_backup, "not a warehouse backup"),
+        (empty, "not a warehouse backup"),
+    ):
+        with pytest.raises(RuntimeError, match=words):
+            put_back(Warehouse(data), backup)
+        assert warehouse.read_bytes() == before and not list(data.glob("warehouse.damaged-*"))
+    # the raw zone's audit files are under checksums: make verify names a damaged one, and a restore refuses to use it
+    loads = zone_dir(data) / "_audit" / "audit.loads.parquet"
+    loads.write_bytes(loads.read_bytes()[:-64] + b"\0" * 64)
+    assert "raw_zone/_audit/audit.loads.parquet" in verify(data)
+    with pytest.raises(RuntimeError, match="differ from their checksums"):
+        restore(data)
+    assert warehouse.read_bytes() == before
+
+
+def test_a_restore_waits_for_a_refresh_under_way(tmp_path, restore_environ, monkeypatch):
+    import threading
+    import time
+
+    from orchestration import settings
+    from orchestration.store import restore as restore_module
+    from orchestration.store.locks import exclusive_lock
+
+    raw, data = tmp_path / "raw", tmp_path / "data"
+    shutil.copytree(REPO_RAW, raw)
+    assert run_refresh(data, raw, DagsterInstance.ephemeral()).success
+    monkeypatch.setenv(settings.DATA_DIR_ENV, str(data))
+    monkeypatch.setenv(settings.RAW_DIR_ENV, str(raw))
+    monkeypatch.setattr("orchestration.refresh.run_refresh", lambda: run_refresh(data, raw, DagsterInstance.ephemeral()))
+    codes: list[int] = []
+    with exclusive_lock(data / settings.REFRESH_LOCK_FILE):  # a `make run` under way
+        worker = threading.Thread(target=lambda: codes.append(restore_module.main([])))
+        worker.start()
+        time.sleep(2)
+        assert worker.is_alive() and not list(data.glob("warehouse.damaged-*"))  # waiting, nothing moved yet
+    worker.join(timeout=300)
+    assert codes == [0] and list(data.glob("warehouse.damaged-*"))  # then restored (the old file set aside)

@@ -16,6 +16,8 @@ import shutil
 from datetime import datetime
 from pathlib import Path
 
+import duckdb
+
 from orchestration.store.warehouse import Warehouse
 
 KEPT_ENV = "QZ_BACKUPS_KEPT"
@@ -49,10 +51,27 @@ def back_up(warehouse: Warehouse) -> Path | None:
     return target
 
 
+def check_backup(warehouse: Warehouse, backup: Path) -> None:
+    """Raises RuntimeError unless `backup` is a warehouse copy to put back: a file, not the warehouse itself, that
+    DuckDB opens (read-only) and whose audit holds loads. Checked before anything of the current warehouse moves."""
+    if not backup.is_file():
+        raise RuntimeError(f"no backup at {backup} (they are in {backups_dir(warehouse.data_dir)})")
+    if warehouse.path.exists() and backup.resolve() == warehouse.path.resolve():
+        raise RuntimeError(f"{backup} is the warehouse itself: name a copy from {backups_dir(warehouse.data_dir)}")
+    try:
+        with duckdb.connect(str(backup), read_only=True) as con:
+            loads = con.execute("select count(*) from audit.loads").fetchone()[0]
+    except duckdb.Error as exc:
+        raise RuntimeError(f"{backup} is not a warehouse backup ({str(exc).splitlines()[0][:120]})") from None
+    if not loads:
+        raise RuntimeError(f"{backup} holds no load: not a backup of a warehouse that served anything")
+
+
 def put_back(warehouse: Warehouse, backup: Path) -> Path | None:
     """Make `backup` the warehouse; the current file, if any, is set aside (never deleted). Returns where it went."""
     from orchestration.store.restore import set_aside_damaged
 
+    check_backup(warehouse, backup)
     with warehouse.lock():
         set_aside = set_aside_damaged(warehouse)
         partial = warehouse.path.with_name(warehouse.path.name + ".partial")

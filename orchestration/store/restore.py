@@ -20,6 +20,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration import settings
+from orchestration.publish.checksums import CHECKSUMS_FILE, damaged, read_checksums, write_checksums
 from orchestration.publish.raw_zone import PART_FILE, PARTITION_COLUMN, zone_dir
 from orchestration.schema.families import ALL_FAMILIES
 from orchestration.store.warehouse import Warehouse
@@ -54,6 +55,7 @@ def export_audit(con: duckdb.DuckDBPyConnection, data_dir: Path) -> None:
         writing = folder / f".{table}.writing"
         con.execute(f"copy (select * from {table}) to '{writing.as_posix()}' (format parquet, compression zstd)")
         os.replace(writing, target)
+    write_checksums(folder, [f"{table}.parquet" for table in AUDIT_TABLES])  # verified by make verify and restore
 
 
 def audit_exported(data_dir: Path) -> bool:
@@ -86,6 +88,12 @@ def restore(data_dir: Path) -> Restored:
     zone = zone_dir(data_dir)
     if not zone_loads(data_dir):
         raise RuntimeError(f"the raw zone {zone} holds no load: nothing to restore from")
+    audit = zone / AUDIT_FOLDER
+    if (sums := read_checksums(audit / CHECKSUMS_FILE)) and (broken := damaged(audit, sums)):
+        raise RuntimeError(
+            f"the raw zone's audit files {', '.join(broken)} differ from their checksums: the history they hold cannot be "
+            "trusted (restore a backup instead: make restore FROM=…)"
+        )
     warehouse = Warehouse(data_dir)
     with warehouse.lock():
         set_aside = set_aside_damaged(warehouse)
@@ -127,30 +135,39 @@ def set_aside_damaged(warehouse: Warehouse) -> Path | None:
 
 
 def main(argv: list[str]) -> int:
-    """`make restore` (from the raw zone) or `make restore FROM=<backup>` (a copy from <data>/backups/)."""
+    """`make restore` (from the raw zone) or `make restore FROM=<backup>` (a copy from <data>/backups/). The whole of
+    it, the refresh after it included, holds the refresh lock: a `make run` started meanwhile waits for it, and it
+    waits for a refresh under way, so a restore never swaps the warehouse under a refresh that writes it."""
+    import argparse
     import sys
 
     from orchestration.refresh import EXIT_FAILED, EXIT_PUBLISHED, run_refresh
     from orchestration.store.backups import put_back
+    from orchestration.store.locks import exclusive_lock
 
+    parser = argparse.ArgumentParser(prog="python -m orchestration.store.restore", description=main.__doc__.splitlines()[0])
+    parser.add_argument("backup", nargs="?", type=Path, help="a warehouse copy from <data>/backups/ (default: the raw zone)")
+    args = parser.parse_args(argv)
     data_dir = settings.data_dir()
-    try:
-        if argv:
-            backup = Path(argv[0])
-            if not backup.is_file():
-                raise RuntimeError(f"no backup at {backup} (they are in {data_dir / 'backups'})")
-            set_aside = put_back(Warehouse(data_dir), backup)
-            print(f"the warehouse is the backup {backup} again")
-        else:
-            restored = restore(data_dir)
-            set_aside = restored.set_aside
-            print("restored from the raw zone: " + ", ".join(f"{t} {n:,}" for t, n in restored.rows.items()))
-    except (RuntimeError, OSError, duckdb.Error) as exc:
-        print(f"Restore FAILED: {exc}", file=sys.stderr)
-        return EXIT_FAILED
-    if set_aside:
-        print(f"the previous warehouse was set aside as {set_aside} (delete it once the restore is checked)")
-    summary = run_refresh()  # every mart rebuilt from the restored history, published and reported
+
+    def waiting(holder: str) -> None:
+        print(f"a refresh is running ({holder}); the restore waits for it to finish", file=sys.stderr, flush=True)
+
+    with exclusive_lock(data_dir / settings.REFRESH_LOCK_FILE, on_wait=waiting):
+        try:
+            if args.backup:
+                set_aside = put_back(Warehouse(data_dir), args.backup)
+                print(f"the warehouse is the backup {args.backup} again")
+            else:
+                restored = restore(data_dir)
+                set_aside = restored.set_aside
+                print("restored from the raw zone: " + ", ".join(f"{t} {n:,}" for t, n in restored.rows.items()))
+        except (RuntimeError, OSError, duckdb.Error) as exc:
+            print(f"Restore FAILED (the warehouse is as it was): {exc}", file=sys.stderr)
+            return EXIT_FAILED
+        if set_aside:
+            print(f"the previous warehouse was set aside as {set_aside} (delete it once the restore is checked)")
+        summary = run_refresh()  # every mart rebuilt from the restored history, published and reported
     print(summary.render())
     return EXIT_PUBLISHED if summary.success else EXIT_FAILED
 

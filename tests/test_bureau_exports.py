@@ -566,3 +566,21 @@ def test_a_catalogue_name_taken_twice_is_refused_and_a_name_edit_reads_the_table
     assert (outcomes[rel].status, outcomes[rel].note) == ("quarantined", KEPT_NOTE)
     assert any(i.rule == "layout_label" and "常山县" in i.message for i in outcomes[rel].issues)
     assert _served(warehouse, rel) == served
+
+
+@pytest.mark.slow
+def test_a_steward_can_let_a_refused_table_stop_serving(raw_copy, tmp_path, monkeypatch):
+    from orchestration import settings
+    from orchestration.confirm import confirm
+
+    NBS_PROVINCES.write(raw_copy)
+    rel = "observations/分省年度数据.xls"
+    warehouse = Warehouse(tmp_path / "data")
+    ingest_all(raw_copy, warehouse, "first")
+    (raw_copy / "catalogue" / "layouts" / "分省年度数据.yaml").unlink()  # the table is no longer wanted this way
+    assert ingest_all(raw_copy, warehouse, "deleted")[rel].note == KEPT_NOTE and _served(warehouse, rel)
+    monkeypatch.setenv(settings.DATA_DIR_ENV, str(tmp_path / "data"))
+    monkeypatch.setenv(settings.RAW_DIR_ENV, str(raw_copy))
+    assert "stops serving the last accepted reading" in confirm(rel)
+    outcome = ingest_all(raw_copy, warehouse, "confirmed")[rel]
+    assert outcome.status == "quarantined" and outcome.note is None and _served(warehouse, rel) == {}

@@ -32,6 +32,7 @@ from support.bureau_tables import INDICATORS_BY_YEARS, add_test_source
 from orchestration.ingest.loop import ingest_family
 from orchestration.ingest.validation import validate_files
 from orchestration.schema.families import ALL_FAMILIES, FACT_FAMILIES
+from orchestration.store.ingest_state import emptying_key, family_folder
 from orchestration.store.warehouse import Warehouse
 
 EXAMPLES = int(os.environ.get("QZ_INVARIANT_EXAMPLES", "200" if os.environ.get("CI") else "25"))
@@ -219,18 +220,33 @@ class RawFolderChanges(RuleBasedStateMachine):
             fixture = replace(TABLE, sheet=replace(TABLE.sheet, cells={**TABLE.sheet.cells, "C2": "2019", "C3": 1}))
         aged(fixture.sheet.save(self._new_name("observations", ".xlsx")))
 
-    @rule(variant=st.sampled_from(["every year", "without 2022", "deleted"]))
+    @rule(variant=st.sampled_from(["every year", "without 2022", "deleted", "twice", "once"]))
     def edit_layout(self, variant):
-        """Layout edits a refresh from scratch sees the same way: a column more or less, the layout gone."""
+        """Layout edits: a column more or less, the layout gone, a second layout reading the same files (ambiguous)
+        and back to one. A table its layout stops reading keeps its last accepted reading until a steward confirms."""
         path = self.raw / "catalogue" / "layouts" / "tables.yaml"
+        twin = path.with_name("tables-again.yaml")
         if variant == "deleted":
             path.unlink(missing_ok=True)
+            return
+        if variant in ("twice", "once"):
+            if variant == "twice" and path.exists():
+                self._write(twin, path.read_text(encoding="utf-8"))
+            else:
+                twin.unlink(missing_ok=True)
             return
         text = TABLE_LAYOUT
         if variant == "without 2022":
             text = text.replace('  E: {header: "2022", period: "2022"}\n', "").replace("fixed:", "ignore_columns: [E]\nfixed:")
         path.parent.mkdir(exist_ok=True)
         path.write_text(text, encoding="utf-8")
+
+    @rule(known=st.booleans())
+    def edit_catalogue_names(self, known):
+        """A name tables are read with dropped from the catalogue, or given back: 地区生产总值 as GDP's alias."""
+        path = self.raw / "catalogue" / "indicators.csv"
+        text = path.read_text(encoding="utf-8").replace("地区生产总值|全市生产总值", "全市生产总值")
+        self._write(path, text.replace("全市生产总值", "地区生产总值|全市生产总值", 1) if known else text)
 
     @rule(add=st.booleans(), text=st.sampled_from(["Urbanisation rate", "Urban share"]))
     def edit_indicator_catalogue(self, add, text):
@@ -245,10 +261,18 @@ class RawFolderChanges(RuleBasedStateMachine):
         try:
             self.finish_copies()
             self.refresh()
-            # A steward confirms every version the shrink guard held; what is served then follows raw/ alone.
+            # A steward confirms what the warehouse asks about: every version the shrink guard held, every refused
+            # table still serving its last accepted reading, a family whose every file is gone. What is served then
+            # follows raw/ alone.
             with self.warehouse.session() as con:
-                held = [(p, sha) for f in FACT_FAMILIES for p, (sha, *_) in self.warehouse.held_versions(con, f).items()]
-            for path, sha in held:
+                asked = [(p, sha) for f in FACT_FAMILIES for p, (sha, *_) in self.warehouse.held_versions(con, f).items()]
+                asked += [(p, sha) for f in FACT_FAMILIES for p, (sha, *_) in self.warehouse.kept_refusals(con, f).items()]
+                for family in FACT_FAMILIES:
+                    served = self.warehouse.served_files(con, family)
+                    gone = {rel: sha for rel, sha in served.items() if not (self.raw / rel).is_file()}
+                    if served and set(gone) == set(served):
+                        asked.append((family_folder(family), emptying_key(gone)))
+            for path, sha in asked:
                 self.warehouse.confirm(path, sha, "invariant", None)
             self.refresh()
             incremental = served_state(self.warehouse)

@@ -345,3 +345,31 @@ def test_incremental_refreshes_serve_what_a_refresh_from_scratch_serves(tmp_path
     assert run_refresh(tmp_path / "inc", raw, instance).success
     assert dbt_scopes(tmp_path / "inc")[-1].startswith("incremental: figures of 1 changed")
     assert_same_as_from_scratch(tmp_path, raw, instance, "incremental builds")
+
+
+def test_a_family_is_never_emptied_without_a_stewards_confirmation(raw_copy, tmp_path, monkeypatch):
+    """Every observation file gone at once (a folder emptied by mistake): nothing is withdrawn until a steward confirms
+    exactly that set; then the next refresh withdraws them all (issue 33)."""
+    from orchestration import settings
+    from orchestration.confirm import confirm
+
+    warehouse = Warehouse(tmp_path / "data")
+    ingest_all(raw_copy, warehouse, "first")
+    with warehouse.connect(read_only=True) as con:
+        served = con.execute("select count(*) from raw.observations where _superseded_by_load is null").fetchone()[0]
+    files = sorted((raw_copy / "observations").iterdir())
+    for path in files:
+        path.unlink()
+    outcomes = ingest_all(raw_copy, warehouse, "emptied")
+    observations = [o for p, o in outcomes.items() if p.startswith("observations/")]
+    assert len(observations) == len(files) and {o.status for o in observations} == {"held"}
+    assert "make confirm FILE=observations/" in observations[0].note
+    with warehouse.connect(read_only=True) as con:
+        assert con.execute("select count(*) from raw.observations where _superseded_by_load is null").fetchone()[0] == served
+    monkeypatch.setenv(settings.DATA_DIR_ENV, str(tmp_path / "data"))
+    monkeypatch.setenv(settings.RAW_DIR_ENV, str(raw_copy))
+    assert "withdraws all" in confirm("observations/", "the bureau took the series down")
+    after = ingest_all(raw_copy, warehouse, "confirmed")
+    assert {o.status for p, o in after.items() if p.startswith("observations/")} == {"withdrawn"}
+    with warehouse.connect(read_only=True) as con:
+        assert con.execute("select count(*) from raw.observations where _superseded_by_load is null").fetchone()[0] == 0

@@ -34,6 +34,7 @@ from orchestration.ingest.validation import ValidationOutcome, validate_files
 from orchestration.schema.catalogue import Catalogue
 from orchestration.schema.families import ALL_FAMILIES, CATALOGUE_FAMILIES, FACT_FAMILIES, Family
 from orchestration.schema.issues import Issue
+from orchestration.store.ingest_state import emptying_key, family_folder
 from orchestration.store.load_outcomes import KEPT_NOTE, confirm_command
 from orchestration.store.warehouse import LoadRecord, Warehouse
 
@@ -367,8 +368,10 @@ def ingest_family(family: Family, raw_root: Path, warehouse: Warehouse, run_id: 
 
         def keeps_served(rel: str, through_layout: bool) -> bool:
             """A bureau's table (read through a layout, now or when last accepted) whose reading is refused keeps its
-            last accepted reading served: a layout slip or a re-saved table never empties what was published."""
-            return family in FACT_FAMILIES and rel in served and (through_layout or latest[rel][3] is not None)
+            last accepted reading served: a layout slip or a re-saved table never empties what was published. Unless a
+            steward confirmed that this refused version serves nothing (make confirm FILE=…)."""
+            table = through_layout or (rel in latest and latest[rel][3] is not None)
+            return family in FACT_FAMILIES and rel in served and table and not warehouse.is_confirmed(con, rel, present[rel])
 
         guard = shrink_guard_share()
         to_read: list[ReadJob] = []
@@ -383,7 +386,7 @@ def ingest_family(family: Family, raw_root: Path, warehouse: Warehouse, run_id: 
                 note = f"still held by the shrink guard (the previous version is served): {confirm_command(rel)}"
                 outcomes.append(FileOutcome(family.name, rel, "held", note=note))
                 continue
-            if kept.get(rel) == (sha, fingerprint, layout_ident(rel)):  # refused, unchanged: the reading before is served
+            if kept.get(rel) == (sha, fingerprint, layout_ident(rel)) and not warehouse.is_confirmed(con, rel, sha):
                 issues = earlier_issues.get(rel, [])
                 outcomes.append(FileOutcome(family.name, rel, "still_quarantined", 0, issues, note=KEPT_NOTE))
                 continue
@@ -423,6 +426,18 @@ def ingest_family(family: Family, raw_root: Path, warehouse: Warehouse, run_id: 
         if pending:
             outcomes += settle(pending)
 
+        gone = {rel: sha for sha, rels in gone_by_sha.items() for rel in rels}
+        if family in FACT_FAMILIES and gone and set(served) <= set(gone):
+            folder = family_folder(family)
+            if not warehouse.is_confirmed(con, folder, emptying_key(gone)):  # a folder emptied by mistake?
+                note = (
+                    f"every one of the {len(gone)} file(s) {folder} served is gone: withdrawing them all would leave the "
+                    f"release without a figure of {family.name}, so nothing is withdrawn. Put the files back, or confirm: "
+                    f"{confirm_command(folder)}"
+                )
+                log.warning("held the withdrawal of every %s file: %s", family.name, note)
+                outcomes += [FileOutcome(family.name, rel, "held", note=note) for rel in gone]
+                gone_by_sha = {}
         for sha, rels in gone_by_sha.items():
             for rel in rels:
                 reason = "the file is no longer in the raw folder (deleted, or renamed with changed content)"

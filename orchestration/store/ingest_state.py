@@ -4,6 +4,7 @@ confirmation and an accepted layout. A part of Warehouse (warehouse.py), which h
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 
 import duckdb
@@ -14,6 +15,18 @@ from orchestration.schema.families import FACT_FAMILIES, Family
 from orchestration.schema.issues import Issue
 from orchestration.store.ddl import AUDIT_DDL, HELD, figure_diff_sql
 from orchestration.store.load_outcomes import FigureDiff
+
+
+def family_folder(family: Family) -> str:
+    """The folder a family's files are in, as a steward names it: observations/."""
+    return family.pattern.split("/")[0] + "/"
+
+
+def emptying_key(gone: dict[str, str]) -> str:
+    """What a steward confirms when every file a family served is gone at once: exactly these files at these versions
+    (audit.confirmations.file_sha256 beside the folder). Another set gone later needs its own confirmation."""
+    listing = "\n".join(f"{path} {sha}" for path, sha in sorted(gone.items()))
+    return "withdraw-all:" + hashlib.sha256(listing.encode("utf-8")).hexdigest()[:40]
 
 
 class IngestState:

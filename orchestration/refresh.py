@@ -109,10 +109,12 @@ class RefreshSummary:
 
     @property
     def verdict(self) -> str:
-        if not self.success and self.out_of_space and self.data_dir is not None:
-            return no_space_verdict(self.data_dir)
         if not self.success:
-            return "Refresh FAILED"
+            failed = no_space_verdict(self.data_dir) if self.out_of_space and self.data_dir is not None else "Refresh FAILED"
+            # what readers see: the snapshot step ran in this run only when it swapped this run's release in
+            if self.snapshot is not None and not self.unchanged:
+                return f"{failed} after publishing: readers see this refresh's release; a step after it failed"
+            return f"{failed}: readers keep the release they had"
         repaired = f"; repaired {len(self.repaired)} damaged file(s): {', '.join(self.repaired[:3])}" if self.repaired else ""
         if self.flags:
             return "Refresh published WITH WARNINGS: " + ", ".join(self.flags) + " (see the quality report)" + repaired

@@ -511,3 +511,15 @@ def test_make_arguments_are_text_never_code(tmp_path):
             timeout=120,
         )
     assert not [m.name for m in marks if m.exists()]
+
+
+def test_a_failed_refresh_says_what_readers_see(tmp_path):
+    """With the disk full after the release was swapped in (the report or the backup ran out), the verdict says the
+    release is published; failed before it, that readers keep the release they had (issue 33)."""
+    from orchestration.refresh import RefreshSummary
+
+    full = ["reports__quality_report: [Errno 28] No space left on device"]
+    after = RefreshSummary("r", False, 1.0, failures=full, snapshot=tmp_path / "snapshot.duckdb", data_dir=tmp_path)
+    before = RefreshSummary("r", False, 1.0, failures=["quzhou_dbt_models: dbt build failed"], data_dir=tmp_path)
+    assert after.verdict.startswith("Refresh FAILED: no space left") and "readers see this refresh's release" in after.verdict
+    assert before.verdict == "Refresh FAILED: readers keep the release they had"

@@ -432,6 +432,12 @@ def _label_meaning(label: str, means: str, prefix: str, layout: Layout, labels: 
         if label in known:
             return {}, f"row label {label!r} names more than one {means} in the catalogue: map it under labels"
         article = "an" if means == "indicator" else "a"
-        hint = " (if the notes under the table start here, add its beginning to rows.notes_start)" if _note_like(label) else ""
+        hint = ""
+        if _note_like(label):  # a sentence, not a name: the notes under the table, read as a row
+            hint = (
+                f" (rows.last, {layout.rows.last}, reaches past the table into its notes?)"
+                if layout.rows and layout.rows.last
+                else " (if the notes under the table start here, add its beginning to rows.notes_start)"
+            )
         return {}, f"row label {label!r} is not {article} {means} in the catalogue nor under the layout's labels{hint}"
     return {f"{means}_code": code}, None

@@ -121,10 +121,12 @@ def test_a_restore_checks_its_backup_and_the_raw_zones_audit_before_touching_the
     not_a_backup.write_text("a steward's notes, saved with the wrong name", encoding="utf-8")
     empty = tmp_path / "empty.duckdb"
     duckdb.connect(str(empty)).close()
+    snapshot = data / "serving" / "current" / "snapshot.duckdb"  # the marts readers open: no audit, not a backup
     for backup, words in (
         (warehouse, "is the warehouse itself"),
         (not_a_backup, "not a warehouse backup"),
         (empty, "not a warehouse backup"),
+        (snapshot, "not a warehouse backup"),
     ):
         with pytest.raises(RuntimeError, match=words):
             put_back(Warehouse(data), backup)

@@ -163,7 +163,7 @@ def main(argv: list[str]) -> int:
                 set_aside = restored.set_aside
                 print("restored from the raw zone: " + ", ".join(f"{t} {n:,}" for t, n in restored.rows.items()))
         except (RuntimeError, OSError, duckdb.Error) as exc:
-            print(f"Restore FAILED (the warehouse is as it was): {exc}", file=sys.stderr)
+            print(f"Restore FAILED: {exc}", file=sys.stderr)
             return EXIT_FAILED
         if set_aside:
             print(f"the previous warehouse was set aside as {set_aside} (delete it once the restore is checked)")

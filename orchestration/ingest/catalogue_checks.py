@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from orchestration.ingest.layouts import normalise_label
+from orchestration.ingest.layouts import catalogue_names
 from orchestration.schema.families import DEFAULT_EARLIEST_YEAR, REGION_LEVEL_RANK, Family
 from orchestration.schema.issues import ROW_COLUMN, Issue
 from orchestration.schema.ranges import RangeError, parse_range_by_level, range_for
@@ -134,11 +134,9 @@ def _names_once(file: str, frame: pd.DataFrame, code_column: str) -> list[Issue]
     issues = []
     for _, row in frame.iterrows():
         code, line = str(row[code_column]), int(row[ROW_COLUMN])
-        aliases = [] if row.get("aliases") is None or pd.isna(row.get("aliases")) else str(row["aliases"]).split("|")
-        for column, name in [(code_column, code), ("name_zh", row["name_zh"]), *(("aliases", a) for a in aliases)]:
-            key = normalise_label(str(name or ""))
-            if not key:
-                continue
+        aliases = None if pd.isna(row.get("aliases")) else str(row["aliases"])
+        for column, name, key in catalogue_names(code, row["name_zh"], aliases):
+            column = code_column if column == "code" else column
             if key in first and first[key][0] != code:
                 other, other_line, other_column = first[key]
                 issues.append(
@@ -156,7 +154,7 @@ def _names_once(file: str, frame: pd.DataFrame, code_column: str) -> list[Issue]
     return issues
 
 
-def _ranges_by_level(file: str, frame: pd.DataFrame) -> list[Issue]:
+def _unreadable_ranges(file: str, frame: pd.DataFrame) -> list[Issue]:
     """Each indicator's ranges by level read (the format is GX's rule; this, what a pattern cannot say: a range
     running downwards, a level given twice)."""
     issues = []
@@ -199,7 +197,7 @@ def _indicators_under_facts(file: str, frame: pd.DataFrame, in_use: pd.DataFrame
             )
         try:
             by_level = parse_range_by_level(new.get("range_by_level"))
-        except RangeError:  # reported by _ranges_by_level
+        except RangeError:  # reported by _unreadable_ranges
             by_level = {}
         bounds = [range_for(by_level, levels.get(region), new["range_min"], new["range_max"]) for region in rows["region_code"]]
         low, high = [b[0] for b in bounds], [b[1] for b in bounds]
@@ -242,7 +240,7 @@ def check_catalogue(
             file, "source_id", frame, facts_in_use, "source", served=current.source_ids
         )
     if family.name == "indicators":
-        if refused := _ranges_by_level(file, frame) + _names_once(file, frame, "indicator_code"):
+        if refused := _unreadable_ranges(file, frame) + _names_once(file, frame, "indicator_code"):
             return refused
         return _removed_in_use(file, "indicator_code", frame, facts_in_use, "indicator") + _indicators_under_facts(
             file, frame, facts_in_use(), current.region_levels

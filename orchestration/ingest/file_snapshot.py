@@ -37,13 +37,19 @@ def settle_seconds() -> float:
         return DEFAULT_SETTLE_SECONDS
 
 
+def seconds_to_settle(path: Path, now: float, settle: float) -> float:
+    """How long until the file counts as settled (0: it does now). A modification time far in the future (clock
+    skew, an archive's dates) is not "being written": waiting would never end."""
+    age = now - path.stat().st_mtime
+    return settle - age if abs(age) < settle else 0.0
+
+
 def unsettled_reason(path: Path, now: float | None = None, settle: float | None = None) -> str | None:
-    """Why the file may still be being written, or None. A modification time far in the future (clock skew, an
-    archive's dates) is not "being written": waiting would never end."""
+    """Why the file may still be being written, or None."""
     settle = settle_seconds() if settle is None else settle
-    age = (time.time() if now is None else now) - path.stat().st_mtime
-    if abs(age) < settle:
-        return f"modified {max(age, 0):.1f} s ago (settle time {settle:g} s)"
+    now = time.time() if now is None else now
+    if seconds_to_settle(path, now, settle):
+        return f"modified {max(now - path.stat().st_mtime, 0):.1f} s ago (settle time {settle:g} s)"
     return None
 
 
@@ -70,11 +76,10 @@ def wait_until_settled(
         now, waiting = clock(), {}
         for path in paths:
             try:
-                age = now - path.stat().st_mtime
+                if seconds := seconds_to_settle(path, now, settle):
+                    waiting[path] = seconds
             except OSError:
                 continue  # gone or unreadable: the refresh says so
-            if 0 <= age < settle:
-                waiting[path] = settle - age
         if not waiting or now - started >= limit:
             return sorted(waiting)
         path, seconds = max(waiting.items(), key=lambda item: item[1])

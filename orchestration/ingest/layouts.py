@@ -480,6 +480,14 @@ def normalise_label(text: str) -> str:
     return re.sub(r"\s+", "", label)
 
 
+def catalogue_names(code: str, name: str | None, aliases: str | None) -> list[tuple[str, str, str]]:
+    """(column, name as written, name as a row label is read) of every name a catalogue row gives its code: the code
+    itself, name_zh and each alias (|-separated). Layouts read labels through them, and the catalogue checks that each
+    names one code: both read them here, the same way."""
+    written = [("code", code), ("name_zh", name), *(("aliases", alias) for alias in (aliases or "").split("|"))]
+    return [(column, str(text), key) for column, text in written if (key := normalise_label(str(text or "")))]
+
+
 def normalise_header(text: str) -> str:
     return re.sub(r"\s+", " ", footnote_marks(text.replace("\u3000", " "))[0]).strip()
 

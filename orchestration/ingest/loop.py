@@ -126,12 +126,11 @@ def raw_files(raw_root: Path) -> list[Path]:
 
 def ignored_files(raw_root: Path) -> list[str]:
     """Files under raw/ that no family reads (sub-folders, hidden files, stray files): listed, never loaded."""
-    read = {p for family in ALL_FAMILIES for p in discover(family, raw_root)}
-    layouts = set(layout_files(raw_root))
+    read = set(raw_files(raw_root))
     ignored = []
     for path in sorted(raw_root.rglob("*")):
         rel = path.relative_to(raw_root)
-        if rel.parts[0] in REFERENCE_FOLDERS or path in read or path.is_dir() or path in layouts:
+        if rel.parts[0] in REFERENCE_FOLDERS or path in read or path.is_dir():
             continue
         ignored.append(rel.as_posix())
     return ignored

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from orchestration.ingest.layouts import (
     ColumnSpec,
     Layout,
+    catalogue_names,
     column_index,
     column_letters,
     footnote_marks,
@@ -66,15 +68,13 @@ class Labels:
         def names(rows) -> dict[str, str | None]:
             out: dict[str, str | None] = {}
             for code, name, aliases, *_ in rows:
-                for label in {code, name, *(aliases or "").split("|")}:
-                    key = normalise_label(label or "")
-                    if key:
-                        out[key] = code if out.get(key, code) == code else None
+                for _, _, key in catalogue_names(code, name, aliases):
+                    out[key] = code if out.get(key, code) == code else None
             return out
 
         return cls(names(indicators), names(regions), {code: vt for code, _, _, vt in indicators})
 
-    @property
+    @cached_property  # asked for every table of every refresh: the names are hashed once
     def fingerprint(self) -> str:
         """Changes whenever a name, an alias or a default value type changes: a table read through these names is read
         again (what a row label means may have changed)."""
@@ -117,10 +117,12 @@ def reshape_table(grid: Grid, layout: Layout, labels: Labels, catalogue_units: f
     units = known_units(catalogue_units | _declared_units(layout, declared))
     title_unit = _title_unit(grid, layout, units)
     header_row = max(layout.header_rows)
-    header_units = {  # the unit a column's header states, and its cell
-        col: (said, grid.ref(header_row, col)) for col in declared if (said := stated_unit(headers.get(col, ""), units))
+    header_units = {  # the unit a column's header states, the cell stating it and its text
+        col: (said, grid.ref(header_row, col), grid.text(header_row, col))
+        for col in declared
+        if (said := stated_unit(headers.get(col, ""), units))
     }
-    slips: dict[tuple[str, str, str], list[str]] = {}  # (stating cell, stated, declared) → the figure cells
+    slips: dict[tuple[str, str, str, str], list[str]] = {}  # (stated, stating cell, its text, declared) → figure cells
     out.issues += _period_issues(grid, layout, headers, declared)
     if out.issues:  # the table does not look as declared: nothing of it is read
         return out
@@ -145,7 +147,7 @@ def reshape_table(grid: Grid, layout: Layout, labels: Labels, catalogue_units: f
             else:
                 out.issues.append(CellIssue(grid.ref(row, label_col), "layout_label", label_text, problem))
             continue
-        row_unit = (said, grid.ref(row, label_col)) if (said := stated_unit(label_text, units)) else None
+        row_unit = (said, grid.ref(row, label_col), label_text) if (said := stated_unit(label_text, units)) else None
         for col, spec in declared.items():
             shown = cells[col]
             figure_text, marks = footnote_marks(shown)
@@ -158,7 +160,7 @@ def reshape_table(grid: Grid, layout: Layout, labels: Labels, catalogue_units: f
             elif (said := row_unit or header_units.get(col) or _title_covers(title_unit, record.get("unit", ""))) and (
                 normalise_unit(record.get("unit", "")) != said[0]
             ):
-                slips.setdefault((said[1], said[0], record.get("unit", "")), []).append(grid.ref(row, col))
+                slips.setdefault((*said, record.get("unit", "")), []).append(grid.ref(row, col))
                 continue
             if rows.from_january(label) and record.get("period"):
                 record["period"] = from_january(_canonical(record["period"]))
@@ -166,12 +168,12 @@ def reshape_table(grid: Grid, layout: Layout, labels: Labels, catalogue_units: f
             marks = [*footnote_marks(headers.get(col, ""))[1], *footnote_marks(label_text)[1], *marks]
             _finish_record(record, layout, labels, marks, symbol, figure_text, out.issues, grid.ref(row, col), shown)
             out.records.append(record)
-    for (cell, said, given), figures in slips.items():
+    for (said, cell, text, given), figures in slips.items():
         out.issues.append(
             CellIssue(
                 cell,
                 "layout_unit",
-                grid.text(*split_cell(cell.rsplit("!", 1)[1])),
+                text,
                 f"states the unit {said!r} where the layout gives {given!r} to {len(figures)} figure(s) ({figures[0]}…): "
                 "a figure read in the wrong unit is off by its factor",
             )
@@ -302,16 +304,16 @@ def _declared_units(layout: Layout, declared: dict[int, ColumnSpec]) -> frozense
     return frozenset(u for u in [layout.fixed.get("unit"), *(c.sets.get("unit") for c in declared.values())] if u)
 
 
-def _title_unit(grid: Grid, layout: Layout, units: frozenset[str]) -> tuple[str, str] | None:
-    """The unit the rows above the header state (单位：亿元, 指标：地区生产总值(亿元)), and its cell: every figure's,
-    unless its header or row label states its own."""
+def _title_unit(grid: Grid, layout: Layout, units: frozenset[str]) -> tuple[str, str, str] | None:
+    """The unit the rows above the header state (单位：亿元, 指标：地区生产总值(亿元)), its cell and text: every
+    figure's, unless its header or row label states its own."""
     for (row, col), text in sorted(grid.cells.items()):
         if row < min(layout.header_rows) and (unit := stated_unit(text, units)):
-            return unit, grid.ref(row, col)
+            return unit, grid.ref(row, col), grid.text(row, col)
     return None
 
 
-def _title_covers(title_unit: tuple[str, str] | None, given: str) -> tuple[str, str] | None:
+def _title_covers(title_unit: tuple[str, str, str] | None, given: str) -> tuple[str, str, str] | None:
     """A title's unit (单位：亿元) is the unit of the figures whose declared unit measures the same thing (万元 or 亿元,
     人 or 万人): a column of shares or growth rates under it gives its own (城镇化率, in %), which the title does not
     cover. A header's or a row label's unit is the column's or the row's, whatever it measures."""

@@ -200,13 +200,10 @@ def _ranges_by_level(frame: pd.DataFrame, attrs: pd.DataFrame, levels: dict[str,
     do not depend on which files it was validated with."""
     if "range_by_level" not in attrs or not attrs["range_by_level"].notna().any():
         return False
-    ranges = {
-        f"{code}|{level}": bounds
-        for code, text in attrs["range_by_level"].dropna().items()
-        for level, bounds in parse_range_by_level(text).items()
-    }
+    given = attrs["range_by_level"].dropna()
+    ranges = {f"{code}|{level}": bounds for code, text in given.items() for level, bounds in parse_range_by_level(text).items()}
     low, high = np.full(len(frame), np.nan), np.full(len(frame), np.nan)
-    rows = frame["indicator_code"].isin({key.split("|")[0] for key in ranges}).to_numpy()
+    rows = frame["indicator_code"].isin(set(given.index)).to_numpy()
     if rows.any():  # keyed per row by indicator and its region's level, looked up once per distinct key
         level = _lookup(frame.loc[rows, "region_code"], pd.Series(levels, dtype=object)).fillna("")
         keys = frame.loc[rows, "indicator_code"].astype(str) + "|" + level.astype(str)

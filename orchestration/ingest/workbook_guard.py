@@ -39,14 +39,21 @@ class WorkbookRefused(Exception):
         self.rule = rule
 
 
+def _encrypted(data: bytes) -> WorkbookRefused | None:
+    """An Office file saved with a password is an OLE2 container holding an EncryptionInfo stream."""
+    if "EncryptionInfo".encode("utf-16-le") not in data:
+        return None
+    return WorkbookRefused(
+        "xlsx_encrypted",
+        "the workbook is password-protected (encrypted): remove the password in Excel "
+        "(File › Info › Protect Workbook) and save it again",
+    )
+
+
 def _not_a_zip(data: bytes) -> WorkbookRefused:
     if data.startswith(OLE2_MAGIC):
-        if "EncryptionInfo".encode("utf-16-le") in data:
-            return WorkbookRefused(
-                "xlsx_encrypted",
-                "the workbook is password-protected (encrypted): remove the password in Excel "
-                "(File › Info › Protect Workbook) and save it again",
-            )
+        if refused := _encrypted(data):
+            return refused
         return WorkbookRefused(
             "xlsx_legacy", "this is an Excel 97-2003 workbook (.xls) under an .xlsx name: open it in Excel and save as .xlsx"
         )
@@ -131,5 +138,5 @@ def check_legacy_workbook(data: bytes) -> None:
                 "xls_html", "this is a web page (HTML) saved with an .xls name: open it in Excel or LibreOffice and save as .xlsx"
             )
         raise WorkbookRefused("xls", "not an Excel 97-2003 workbook (.xls)")
-    if "EncryptionInfo".encode("utf-16-le") in data:
-        raise WorkbookRefused("xlsx_encrypted", "the workbook is password-protected: remove the password and save it again")
+    if refused := _encrypted(data):
+        raise refused

@@ -4,6 +4,7 @@ A part of Warehouse (warehouse.py), which holds the connection."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -20,8 +21,8 @@ from orchestration.store.ddl import HELD, figure_diff_sql
 def confirm_command(file_path: str) -> str:
     """The command a steward copies to serve a held version. A name with a space or a bracket (分省年度数据 (1).xls) is
     double-quoted for the shell; file names never hold a quote, `$`, a backtick or a backslash (reading.check_file_name)."""
-    plain = file_path.replace("/", "").replace(".", "").replace("-", "").replace("_", "")
-    return f"make confirm FILE={file_path}" if plain.isascii() and plain.isalnum() else f'make confirm FILE="{file_path}"'
+    plain = re.fullmatch(r"[A-Za-z0-9/._-]+", file_path)
+    return f"make confirm FILE={file_path}" if plain else f'make confirm FILE="{file_path}"'
 
 
 # What a refused reading that left the path's last accepted reading served says (audit.loads.note, the verdict).
@@ -63,15 +64,24 @@ class LoadRecord:
 
 class LoadOutcomes:
     def _insert_load(
-        self, con, load_id: int, record: LoadRecord, status: str, rows_loaded: int, issue_count: int, note: str | None = None
+        self,
+        con,
+        load_id: int,
+        record: LoadRecord,
+        status: str,
+        rows_loaded: int,
+        issue_count: int,
+        note: str | None = None,
+        keeps_served: bool | None = None,
     ) -> None:
         finished = datetime.now()
         con.execute(
             """
             insert into audit.loads (
                 load_id, run_id, family, file_path, file_sha256, file_bytes, encoding, status, rows_read,
-                rows_loaded, issue_count, catalogue_fingerprint, started_at, finished_at, duration_ms, note, layout
-            ) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                rows_loaded, issue_count, catalogue_fingerprint, started_at, finished_at, duration_ms, note, layout,
+                keeps_served
+            ) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             [
                 load_id,
@@ -91,6 +101,7 @@ class LoadOutcomes:
                 (finished - record.started_at).total_seconds() * 1000,
                 note,
                 record.layout,
+                keeps_served,
             ],
         )
 
@@ -177,9 +188,8 @@ class LoadOutcomes:
                 self._retire(
                     con, record.family, record.file_path, load_id, "the file's new version was refused (see the quality report)"
                 )
-            self._insert_load(con, load_id, record, "quarantined", 0, len(issues), note=KEPT_NOTE if keep_served else None)
-            if keep_served:
-                con.execute("update audit.loads set keeps_served = true where load_id = ?", [load_id])
+            note = KEPT_NOTE if keep_served else None
+            self._insert_load(con, load_id, record, "quarantined", 0, len(issues), note=note, keeps_served=keep_served or None)
             con.executemany(
                 "insert into audit.load_issues (load_id, file_path, row_number, column_name, rule, value, message) values (?, ?, ?, ?, ?, ?, ?)",
                 [[load_id, record.file_path, i.row, i.column, i.rule, i.value, i.message] for i in issues],

@@ -32,7 +32,7 @@ $(STAMP): pyproject.toml constraints.txt
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/python -m orchestration.refresh
+	$(BIN)/python -m orchestration.commands.refresh
 
 # Two lanes: the fast one first (about 5 minutes on 2 cores; its goal is 3), then the slow one; both are the suite.
 test: lint $(CLIENTS_STAMP)
@@ -98,23 +98,23 @@ override FILE := $(value FILE)
 override NOTE := $(value NOTE)
 override FROM := $(value FROM)
 confirm: $(STAMP)
-	$(BIN)/python -m orchestration.confirm $(if $(value NOTE),--note "$$NOTE") -- "$$FILE"
+	$(BIN)/python -m orchestration.commands.confirm $(if $(value NOTE),--note "$$NOTE") -- "$$FILE"
 
 # Rebuild a lost or damaged warehouse from the raw zone, history included, then refresh (docs/operations.md);
 # FROM=data/backups/warehouse-….duckdb puts a backup back instead.
 restore: $(STAMP)
-	$(BIN)/python -m orchestration.store.restore $(if $(value FROM),-- "$$FROM")
+	$(BIN)/python -m orchestration.commands.restore $(if $(value FROM),-- "$$FROM")
 
 # Check the serving copy and the raw zone against their checksums (reads only; exit 1 when a file is damaged).
 verify: $(STAMP)
-	$(BIN)/python -m orchestration.publish.verify
+	$(BIN)/python -m orchestration.commands.verify
 
 docs: $(STAMP)
-	$(BIN)/python -m orchestration.dbt_tools.dbt_docs
+	$(BIN)/python -m orchestration.commands.docs
 
-# exec: make's SIGTERM reaches the UI's process itself, which stops its children (orchestration/dev.py says why).
+# exec: make's SIGTERM reaches the UI's process itself, which stops its children (orchestration/commands/dev.py says why).
 dev: $(STAMP)
-	exec $(BIN)/python -m orchestration.dev --port $(PORT)
+	exec $(BIN)/python -m orchestration.commands.dev --port $(PORT)
 
 bench: $(STAMP)
 	$(BIN)/python -m tests.benchmarks.bench_refresh --sizes $(SIZES)

@@ -14,6 +14,8 @@ import dagster as dg
 from orchestration import settings
 from orchestration.dbt_tools.dbt_guard import data_dir_flag, spark_thrift_flag
 from orchestration.defs.resources import DbtResource, RawFilesResource, WarehouseResource
+from orchestration.engines.spark_cluster import ClusterError
+from orchestration.engines.spark_thrift import thrift_endpoint
 
 
 def build_definitions(data_dir: Path | None = None, raw_dir: Path | None = None, engine: str | None = None) -> dg.Definitions:
@@ -23,9 +25,6 @@ def build_definitions(data_dir: Path | None = None, raw_dir: Path | None = None,
     engine = engine or settings.engine()
     flags, endpoint = [data_dir_flag(data)], None  # the same folder, passed to dbt explicitly (qz-dbt)
     if engine == "spark":
-        from orchestration.engines.spark_cluster import ClusterError
-        from orchestration.engines.spark_thrift import thrift_endpoint
-
         try:
             endpoint = str(thrift_endpoint(data))
             flags.append(spark_thrift_flag(endpoint))

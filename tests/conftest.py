@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from orchestration import settings
-from orchestration.ingest.file_snapshot import SETTLE_SECONDS_ENV
+from orchestration.read.file_snapshot import SETTLE_SECONDS_ENV
 
 # Tests write a file and refresh at once: no settle time, except where a test sets one (test_torn_reads.py).
 # Child refreshes (refresh_process) inherit it.
@@ -114,11 +114,11 @@ def chromium_command(binary: str, profile: Path, *args: str) -> list[str]:
 
 
 def refresh_process(data: Path, raw: Path, extra_env: dict[str, str] | None = None, **kwargs) -> subprocess.Popen:
-    """`python -m orchestration.refresh` in a child process, as `make run` starts it, on the given folders (and with
+    """`python -m orchestration.commands.refresh` in a child process, as `make run` starts it, on the given folders (and with
     `extra_env`, e.g. QZ_ENGINE)."""
     env = {**os.environ, settings.DATA_DIR_ENV: str(data), settings.RAW_DIR_ENV: str(raw), **(extra_env or {})}
     return subprocess.Popen(
-        [sys.executable, "-m", "orchestration.refresh"],
+        [sys.executable, "-m", "orchestration.commands.refresh"],
         cwd=settings.REPO_ROOT,
         env=env,
         text=True,

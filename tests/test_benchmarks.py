@@ -4,8 +4,8 @@ import csv
 
 import pytest
 
-from orchestration.ingest.loop import ingest_family
-from orchestration.schema.families import ALL_FAMILIES
+from orchestration.domain.families import ALL_FAMILIES
+from orchestration.reconcile.family import ingest_family
 from orchestration.store.warehouse import Warehouse
 from tests.benchmarks import bench_refresh
 from tests.benchmarks.generate import generate, write_publication

@@ -20,9 +20,9 @@ from conftest import MARTS, REPO_RAW
 from dagster import DagsterInstance
 
 from orchestration import settings
+from orchestration.commands.refresh import run_refresh
 from orchestration.dbt_tools.contract_doc import DUCKDB_NAMES
 from orchestration.publish.serving import current_snapshot
-from orchestration.refresh import run_refresh
 
 CLIENTS = settings.REPO_ROOT / ".bi-clients"
 PYTHON_CLIENT = CLIENTS / "python" / "bin" / "python"

@@ -22,14 +22,15 @@ from support.bureau_tables import (
 from test_ingest import ingest_all
 from test_layouts import catalogue_of, through_layout
 
-from orchestration.ingest import sheet_grid, workbook_guard
-from orchestration.ingest.file_snapshot import wait_until_settled
-from orchestration.ingest.layouts import parse_layout
-from orchestration.ingest.loop import KEPT_NOTE, same_names
-from orchestration.ingest.reading import check_file_name, read_batch
-from orchestration.ingest.stated import from_january, stated_period, stated_unit
-from orchestration.schema.families import OBSERVATIONS
-from orchestration.schema.ranges import RangeError, parse_range_by_level
+from orchestration.domain.families import OBSERVATIONS
+from orchestration.domain.ranges import RangeError, parse_range_by_level
+from orchestration.read import sheet_grid, workbook_guard
+from orchestration.read.file_snapshot import wait_until_settled
+from orchestration.read.layouts import parse_layout
+from orchestration.read.reading import check_file_name, read_batch
+from orchestration.read.stated import from_january, stated_period, stated_unit
+from orchestration.reconcile.listing import same_names
+from orchestration.store.load_outcomes import KEPT_NOTE
 from orchestration.store.warehouse import Warehouse
 
 PROVINCES_BY_LETTER = f"""layout: 1
@@ -571,7 +572,7 @@ def test_a_catalogue_name_taken_twice_is_refused_and_a_name_edit_reads_the_table
 @pytest.mark.slow
 def test_a_steward_can_let_a_refused_table_stop_serving(raw_copy, tmp_path, monkeypatch):
     from orchestration import settings
-    from orchestration.confirm import confirm
+    from orchestration.commands.confirm import confirm
 
     NBS_PROVINCES.write(raw_copy)
     rel = "observations/分省年度数据.xls"

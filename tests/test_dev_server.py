@@ -1,6 +1,6 @@
 """`make dev` (the Dagster UI) stops on SIGTERM, what `kill` and service managers send, within seconds and with every
 child (webserver, daemon, code servers) — even when started in the background, where SIGINT is ignored and dagster
-dev alone would ignore SIGTERM too (orchestration/dev.py)."""
+dev alone would ignore SIGTERM too (orchestration/commands/dev.py)."""
 
 from __future__ import annotations
 

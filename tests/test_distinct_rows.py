@@ -1,12 +1,12 @@
 """The reduction GX validates: each group of columns a rule reads, as its distinct combinations, and every row
-behind a refused combination found again (orchestration/ingest/distinct_rows.py). Milliseconds: no GX."""
+behind a refused combination found again (orchestration/validate/distinct_rows.py). Milliseconds: no GX."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from orchestration.ingest.distinct_rows import DISTINCT_ROW, columns_read, reduce_batch
+from orchestration.validate.distinct_rows import DISTINCT_ROW, columns_read, reduce_batch
 
 
 def test_rules_that_share_a_column_are_one_group_and_each_group_keeps_its_distinct_combinations():

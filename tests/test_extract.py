@@ -12,11 +12,11 @@ import pytest
 from conftest import REPO_RAW
 from test_ingest import ingest_all
 
-from orchestration.extract import measure
-from orchestration.extract.__main__ import main as extract_main
-from orchestration.extract.review import ReviewError, merge, observations, read_rows, tally_folder
-from orchestration.extract.rules import Context, extract
-from orchestration.extract.vocabulary import load
+from orchestration.bulletins.review import ReviewError, merge, observations, read_rows, tally_folder
+from orchestration.bulletins.rules import Context, extract
+from orchestration.bulletins.vocabulary import load
+from orchestration.commands import extract_measure as measure
+from orchestration.commands.extract import main as extract_main
 from orchestration.store.warehouse import Warehouse
 
 TEXTS = Path(__file__).parent / "extract"
@@ -293,7 +293,7 @@ def test_extract_decide_load_the_figures_carry_their_span_and_sentence(raw_copy,
     assert extract_main([str(text), *args, "--raw", str(raw_copy)]) == 0
     _decide(candidates, lambda row: row.update(decision="reject" if row["indicator_code"] == "RD_INTENSITY" else "accept"))
     out = raw_copy / "observations" / "test-bulletin-style-2023.csv"
-    from orchestration.extract.review import main as review_main
+    from orchestration.commands.extract_review import main as review_main
 
     assert review_main([str(candidates), "--out", str(out)]) == 0
     outcomes = ingest_all(raw_copy, Warehouse(tmp_path / "data"))
@@ -318,7 +318,7 @@ def test_the_report_shows_each_review_files_decisions(tmp_path, restore_environ)
 
     from dagster import DagsterInstance
 
-    from orchestration.refresh import run_refresh
+    from orchestration.commands.refresh import run_refresh
 
     raw = tmp_path / "raw"
     shutil.copytree(REPO_RAW, raw)
@@ -484,7 +484,7 @@ def test_period_argument_takes_any_period_the_warehouse_knows(tmp_path, capsys):
 def test_catalogue_proposals_for_the_indicators_a_release_names(tmp_path, capsys):
     """The steward's catalogue work: every level, growth and rank a release names that the catalogue lacks, once,
     with its unit and value type; names the catalogue knows left out; never written over the catalogue."""
-    from orchestration.extract.propose import main as propose_main
+    from orchestration.commands.extract_propose import main as propose_main
 
     out = tmp_path / "reviews" / "release.catalogue-proposals.csv"
     text = TEXTS / "city-release-style-2024Q1.txt"
@@ -564,7 +564,7 @@ def test_out_never_overwrites_anything_but_a_review_file(tmp_path, capsys):
 
 
 def test_an_accept_whose_row_was_edited_since_is_refused_and_formulas_stay_text(tmp_path, capsys):
-    from orchestration.extract.review import main as review_main
+    from orchestration.commands.extract_review import main as review_main
 
     text = tmp_path / "bulletin.txt"
     text.write_text('=HYPERLINK("http://x")全市生产总值2003.4亿元，比上年增长5.1%。\n', encoding="utf-8")

@@ -14,8 +14,8 @@ from dagster import DagsterInstance
 from support.big_publication import write_big_publication
 
 from orchestration import settings
+from orchestration.commands.refresh import run_refresh
 from orchestration.dbt_tools.build_scope import BuildScope
-from orchestration.refresh import run_refresh
 from orchestration.store.warehouse import Warehouse
 
 pytestmark = pytest.mark.slow  # the slow lane: subprocesses, faults, repeated refreshes

@@ -10,9 +10,9 @@ from openpyxl import Workbook
 from test_ingest import SRC, ingest_all
 
 from orchestration import settings
-from orchestration.ingest.parsing import ParseError, parse_number, parse_period
-from orchestration.ingest.reading import read_batch
-from orchestration.schema.families import OBSERVATIONS
+from orchestration.domain.families import OBSERVATIONS
+from orchestration.domain.parsing import ParseError, parse_number, parse_period
+from orchestration.read.reading import read_batch
 from orchestration.store.warehouse import Warehouse
 
 ROW = ["330800", "URBANISATION", "2021", None, "%", "level", "normal", "exact", "60.6%", SRC, ""]

@@ -13,7 +13,7 @@ from conftest import write_obs
 from test_hostile_files import workbook
 from test_ingest import SRC, ingest_all
 
-from orchestration.ingest import workbook_guard
+from orchestration.read import workbook_guard
 from orchestration.store.warehouse import Warehouse
 
 BILLION_LAUGHS = (
@@ -129,7 +129,8 @@ def test_a_truncated_workbook_is_refused(raw_copy, tmp_path):
 
 def test_any_exception_while_reading_or_validating_one_file_quarantines_that_file(raw_copy, tmp_path, monkeypatch):
     """A parser's or validator's surprise is the file's problem: quarantined with the error, the family goes on."""
-    from orchestration.ingest import loop, reading
+    from orchestration.read import reading
+    from orchestration.reconcile import family as loop
 
     parse_rows = reading._parse_rows
 

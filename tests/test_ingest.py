@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 from conftest import write_obs
 
-from orchestration.ingest.loop import ingest_family
-from orchestration.schema.families import ALL_FAMILIES
+from orchestration.domain.families import ALL_FAMILIES
+from orchestration.reconcile.family import ingest_family
 from orchestration.store.warehouse import Warehouse, WarehouseLockedError
 
 SRC = "zjrb-2022-quzhou-decade"
@@ -166,7 +166,7 @@ def test_a_target_must_say_its_base_year_provenance_and_reach_or_is_refused(raw_
 
 def test_files_are_validated_and_committed_slice_by_slice_with_the_same_outcome(raw_copy, tmp_path, monkeypatch):
     """Slicing bounds memory; it must not change a verdict, a reason, a stored row or a stored rule result."""
-    from orchestration.ingest import loop
+    from orchestration.reconcile import family as loop
 
     write_obs(raw_copy, "bad.csv", f"330800,NOPE,2021,1,%,level,normal,exact,x,{SRC},")
     write_obs(raw_copy, "good.csv", f"330802,URBANISATION,2021,70,%,level,normal,exact,70%,{SRC},")

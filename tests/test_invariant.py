@@ -29,11 +29,11 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
 from support.bureau_tables import INDICATORS_BY_YEARS, add_test_source
 
-from orchestration.ingest.loop import ingest_family
-from orchestration.ingest.validation import validate_files
-from orchestration.schema.families import ALL_FAMILIES, FACT_FAMILIES
+from orchestration.domain.families import ALL_FAMILIES, FACT_FAMILIES
+from orchestration.reconcile.family import ingest_family
 from orchestration.store.ingest_state import emptying_key, family_folder
 from orchestration.store.warehouse import Warehouse
+from orchestration.validate.validation import validate_files
 
 EXAMPLES = int(os.environ.get("QZ_INVARIANT_EXAMPLES", "200" if os.environ.get("CI") else "25"))
 TARGET_HEADER = (
@@ -120,8 +120,8 @@ def ingest_all(raw: Path, warehouse: Warehouse) -> None:
     warehouse.data_dir.mkdir(parents=True, exist_ok=True)
     with (
         warehouse.held(),
-        patch("orchestration.ingest.loop.validate_files", validate_each_file_once),
-        patch("orchestration.ingest.loop.settle_seconds", lambda: SETTLE),
+        patch("orchestration.reconcile.family.validate_files", validate_each_file_once),
+        patch("orchestration.reconcile.listing.settle_seconds", lambda: SETTLE),
     ):
         warehouse.ensure_schema()
         for family in ALL_FAMILIES:

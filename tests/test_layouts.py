@@ -26,11 +26,12 @@ from support.bureau_tables import (
 )
 from test_ingest import ingest_all
 
-from orchestration.ingest.layouts import LayoutError, parse_layout
-from orchestration.ingest.reading import read_batch, sha256_of
-from orchestration.ingest.table_layout import Labels
-from orchestration.schema.families import OBSERVATIONS
-from orchestration.schema.issues import ROW_COLUMN
+from orchestration.domain.families import OBSERVATIONS
+from orchestration.domain.issues import ROW_COLUMN
+from orchestration.read.layouts import LayoutError, parse_layout
+from orchestration.read.reading import read_batch
+from orchestration.read.table_layout import Labels
+from orchestration.store.files import sha256_of
 from orchestration.store.warehouse import Warehouse
 
 COMPARED = [name for name, _ in OBSERVATIONS.stored_columns()]

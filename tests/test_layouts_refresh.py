@@ -11,7 +11,7 @@ from conftest import REPO_RAW
 from dagster import DagsterInstance
 from support.bureau_tables import EASYQUERY_YEARLY, QUARTERLY_YTD
 
-from orchestration.refresh import run_refresh
+from orchestration.commands.refresh import run_refresh
 
 pytestmark = pytest.mark.slow
 

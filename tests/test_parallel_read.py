@@ -7,10 +7,10 @@ from datetime import datetime
 import pandas as pd
 import pytest
 
-from orchestration.ingest import parallel_read
-from orchestration.ingest.parallel_read import Deferred, ReadJob, read_in_order
-from orchestration.ingest.reading import sha256_of
-from orchestration.schema.families import OBSERVATIONS
+from orchestration.domain.families import OBSERVATIONS
+from orchestration.read import parallel_read
+from orchestration.read.parallel_read import Deferred, ReadJob, read_in_order
+from orchestration.store.files import sha256_of
 from tests.benchmarks.generate import generate
 
 UNITS = {f"SYN_{i:03d}": ("%" if i % 2 == 0 else "亿元") for i in range(1, 300)}
@@ -58,7 +58,7 @@ def test_a_file_changed_after_it_was_listed_is_deferred_by_the_pool_too(files, t
 
 
 def test_files_are_read_ahead_within_a_byte_budget_and_a_large_one_alone():
-    from orchestration.ingest.parallel_read import READ_AHEAD_BYTES, may_read_ahead
+    from orchestration.read.parallel_read import READ_AHEAD_BYTES, may_read_ahead
 
     mib = 1024 * 1024
     assert may_read_ahead([], 267 * mib, workers=2)  # nothing waits: even a file over the budget is read

@@ -5,8 +5,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from orchestration.ingest.parsing import ParseError, parse_bool, parse_int, parse_number, parse_period, parse_quantity
-from orchestration.ingest.units import Converted, UnitError, to_canonical
+from orchestration.domain.parsing import ParseError, parse_bool, parse_int, parse_number, parse_period, parse_quantity
+from orchestration.domain.units import Converted, UnitError, to_canonical
 
 
 @pytest.mark.parametrize(

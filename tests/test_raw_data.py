@@ -8,9 +8,9 @@ import pytest
 from conftest import REPO_RAW
 from test_layouts import catalogue_of
 
-from orchestration.ingest.layouts import LayoutSet, layout_files, parse_layout
-from orchestration.ingest.reading import read_batch
-from orchestration.schema.families import ALL_FAMILIES, OBSERVATIONS
+from orchestration.domain.families import ALL_FAMILIES, OBSERVATIONS
+from orchestration.read.layouts import LayoutSet, layout_files, parse_layout
+from orchestration.read.reading import read_batch
 
 ARTICLE = REPO_RAW / "articles" / "zjrb-2022-quzhou-decade.txt"
 SEED_OBS = REPO_RAW / "observations" / "zjrb-2022-quzhou-decade.csv"

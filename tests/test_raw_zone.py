@@ -4,9 +4,9 @@ import duckdb
 from conftest import write_obs
 from test_ingest import SRC, ingest_all
 
-from orchestration.ingest.loop import SHRINK_GUARD_ENV
+from orchestration.domain.families import ALL_FAMILIES, OBSERVATIONS
 from orchestration.publish.raw_zone import PART_FILE, STATE_FILE, sync_family, zone_dir
-from orchestration.schema.families import ALL_FAMILIES, OBSERVATIONS
+from orchestration.reconcile.family import SHRINK_GUARD_ENV
 from orchestration.store.warehouse import Warehouse
 
 

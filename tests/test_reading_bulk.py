@@ -17,9 +17,9 @@ from conftest import REPO_RAW
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from orchestration.ingest.reading import _parse_rows, read_batch
-from orchestration.schema.families import OBSERVATIONS
-from orchestration.schema.issues import ROW_COLUMN
+from orchestration.domain.families import OBSERVATIONS
+from orchestration.domain.issues import ROW_COLUMN
+from orchestration.read.reading import _parse_rows, read_batch
 from tests.benchmarks.generate import generate
 
 TESTS = Path(__file__).parent
@@ -113,7 +113,7 @@ def all_test_files() -> list[Path]:
 def test_a_file_read_in_chunks_gives_what_it_gives_read_whole(monkeypatch, tmp_path):
     """read_batch types a file READ_CHUNK_ROWS rows at a time (memory follows the typed file): with chunks of 2
     rows, every file gives the same rows, types and issues, line numbers included, as read in one chunk."""
-    from orchestration.ingest import reading
+    from orchestration.read import reading
 
     generate(tmp_path / "raw", 2_000)
     national = sorted((tmp_path / "raw" / "observations").glob("synthetic-bulletin-*.csv"))[0]

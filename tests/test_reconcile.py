@@ -15,8 +15,9 @@ from conftest import write_obs
 from dagster import DagsterInstance
 from test_ingest import SRC, ingest_all
 
-from orchestration.ingest.loop import SHRINK_GUARD_ENV, RawFolderError, check_raw_folder, ignored_files
-from orchestration.refresh import run_refresh
+from orchestration.commands.refresh import run_refresh
+from orchestration.reconcile.family import SHRINK_GUARD_ENV
+from orchestration.reconcile.listing import RawFolderError, check_raw_folder, ignored_files
 from orchestration.store.warehouse import Warehouse
 
 pytestmark = pytest.mark.slow  # the slow lane: subprocesses, faults, repeated refreshes
@@ -351,7 +352,7 @@ def test_a_family_is_never_emptied_without_a_stewards_confirmation(raw_copy, tmp
     """Every observation file gone at once (a folder emptied by mistake): nothing is withdrawn until a steward confirms
     exactly that set; then the next refresh withdraws them all (issue 33)."""
     from orchestration import settings
-    from orchestration.confirm import confirm
+    from orchestration.commands.confirm import confirm
 
     warehouse = Warehouse(tmp_path / "data")
     ingest_all(raw_copy, warehouse, "first")

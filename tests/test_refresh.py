@@ -12,7 +12,7 @@ from conftest import MARTS, REPO_RAW, write_obs
 from dagster import DagsterInstance
 from test_raw_zone import assert_zone_is_raw
 
-from orchestration.refresh import run_refresh
+from orchestration.commands.refresh import run_refresh
 from orchestration.store.warehouse import Warehouse
 
 
@@ -434,7 +434,7 @@ def test_the_run_page_says_why_a_run_published_with_warnings(warehouse):
     check follows the materialization it checks, and no tag is an internal one (a pid)."""
     import dagster as dg
 
-    from orchestration.refresh import RUN_MARKERS
+    from orchestration.commands.refresh import RUN_MARKERS
 
     instance = warehouse["instance"]
     run_id = warehouse["runs"][2].run_id
@@ -480,7 +480,7 @@ def test_the_refreshes_left_their_environment_alone(warehouse):
 
 
 def test_make_docs_builds_dbt_documentation_as_one_offline_page(warehouse):
-    from orchestration.dbt_tools.dbt_docs import build_dbt_docs
+    from orchestration.commands.docs import build_dbt_docs
 
     page = build_dbt_docs(warehouse["data"])
     text = page.read_text(encoding="utf-8")
@@ -516,7 +516,7 @@ def test_make_arguments_are_text_never_code(tmp_path):
 def test_a_failed_refresh_says_what_readers_see(tmp_path):
     """With the disk full after the release was swapped in (the report or the backup ran out), the verdict says the
     release is published; failed before it, that readers keep the release they had (issue 33)."""
-    from orchestration.refresh import RefreshSummary
+    from orchestration.commands.refresh import RefreshSummary
 
     full = ["reports__quality_report: [Errno 28] No space left on device"]
     after = RefreshSummary("r", False, 1.0, failures=full, snapshot=tmp_path / "snapshot.duckdb", data_dir=tmp_path)

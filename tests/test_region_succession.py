@@ -12,7 +12,7 @@ from conftest import REPO_RAW, write_obs
 from dagster import DagsterInstance
 from test_ingest import ingest_all
 
-from orchestration.refresh import run_refresh
+from orchestration.commands.refresh import run_refresh
 from orchestration.store.warehouse import Warehouse
 
 SOURCE = "qzct-2025-12-08-qz-15fyp"

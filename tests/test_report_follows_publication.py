@@ -9,9 +9,9 @@ import pytest
 from conftest import REPO_RAW, write_obs
 from dagster import DagsterInstance
 
+from orchestration.commands.refresh import run_refresh
 from orchestration.defs import serving_assets
 from orchestration.publish.serving import published_run_id
-from orchestration.refresh import run_refresh
 
 pytestmark = pytest.mark.slow
 ROW = "330802,URBANISATION,2021,70.1,%,level,normal,exact,70.1%,zjrb-2022-quzhou-decade,"
@@ -64,7 +64,7 @@ def test_make_run_waits_for_a_refresh_the_daemon_started(tmp_path, restore_envir
 
     import dagster as dg
 
-    from orchestration.refresh import wait_for_runs_in_progress
+    from orchestration.commands.refresh import wait_for_runs_in_progress
 
     instance = DagsterInstance.ephemeral()
 
@@ -89,7 +89,7 @@ def test_make_run_waits_for_a_refresh_the_daemon_started(tmp_path, restore_envir
 def test_a_run_stuck_in_progress_is_not_waited_for_forever(monkeypatch):
     import dagster as dg
 
-    from orchestration.refresh import RUN_WAIT_ENV, wait_for_runs_in_progress
+    from orchestration.commands.refresh import RUN_WAIT_ENV, wait_for_runs_in_progress
 
     instance = DagsterInstance.ephemeral()
     stuck = instance.create_run_for_job(dg.GraphDefinition(name="stuck", node_defs=[]).to_job())
@@ -109,7 +109,7 @@ def test_a_killed_make_run_is_marked_failed_and_a_daemon_run_is_not():
 
     import dagster as dg
 
-    from orchestration.refresh import RUN_MARKERS, fail_dead_refresh_runs
+    from orchestration.commands.refresh import RUN_MARKERS, fail_dead_refresh_runs
 
     instance = DagsterInstance.ephemeral()
     job = dg.GraphDefinition(name="refresh", node_defs=[]).to_job()

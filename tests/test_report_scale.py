@@ -11,7 +11,7 @@ import pytest
 from conftest import REPO_RAW
 from dagster import DagsterInstance
 
-from orchestration.refresh import run_refresh
+from orchestration.commands.refresh import run_refresh
 from orchestration.reporting.report import MAX_LISTED
 from tests.benchmarks.bench_report import one_row_publications
 

@@ -11,9 +11,10 @@ import pytest
 from conftest import MARTS, REPO_RAW, write_obs
 from dagster import DagsterInstance
 
+from orchestration.commands.refresh import run_refresh
+from orchestration.commands.restore import restore
+from orchestration.publish.audit_zone import zone_loads
 from orchestration.publish.raw_zone import zone_dir
-from orchestration.refresh import run_refresh
-from orchestration.store.restore import restore, zone_loads
 
 pytestmark = pytest.mark.slow
 SRC = "zjrb-2022-quzhou-decade"
@@ -108,7 +109,7 @@ def test_a_backup_is_kept_after_each_publication_and_can_be_put_back(tmp_path, r
 
 
 def test_a_restore_checks_its_backup_and_the_raw_zones_audit_before_touching_the_warehouse(tmp_path, restore_environ):
-    from orchestration.publish.verify import verify
+    from orchestration.commands.verify import verify
     from orchestration.store.backups import put_back
     from orchestration.store.warehouse import Warehouse
 
@@ -145,7 +146,7 @@ def test_a_restore_waits_for_a_refresh_under_way(tmp_path, restore_environ, monk
     import time
 
     from orchestration import settings
-    from orchestration.store import restore as restore_module
+    from orchestration.commands import restore as restore_module
     from orchestration.store.locks import exclusive_lock
 
     raw, data = tmp_path / "raw", tmp_path / "data"
@@ -153,7 +154,7 @@ def test_a_restore_waits_for_a_refresh_under_way(tmp_path, restore_environ, monk
     assert run_refresh(data, raw, DagsterInstance.ephemeral()).success
     monkeypatch.setenv(settings.DATA_DIR_ENV, str(data))
     monkeypatch.setenv(settings.RAW_DIR_ENV, str(raw))
-    monkeypatch.setattr("orchestration.refresh.run_refresh", lambda: run_refresh(data, raw, DagsterInstance.ephemeral()))
+    monkeypatch.setattr("orchestration.commands.refresh.run_refresh", lambda: run_refresh(data, raw, DagsterInstance.ephemeral()))
     codes: list[int] = []
     with exclusive_lock(data / settings.REFRESH_LOCK_FILE):  # a `make run` under way
         worker = threading.Thread(target=lambda: codes.append(restore_module.main([])))

@@ -11,8 +11,9 @@ from conftest import REPO_RAW, write_obs
 from dagster import DagsterInstance
 from test_refresh import query
 
-from orchestration import confirm, settings
-from orchestration.refresh import run_refresh
+from orchestration import settings
+from orchestration.commands import confirm
+from orchestration.commands.refresh import run_refresh
 
 pytestmark = pytest.mark.slow
 DECADE = "observations/zjrb-2022-quzhou-decade.csv"

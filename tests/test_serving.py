@@ -12,8 +12,8 @@ import pytest
 from conftest import MARTS, REPO_RAW, write_obs
 from dagster import DagsterInstance
 
+from orchestration.commands.refresh import run_refresh
 from orchestration.publish.serving import current_snapshot
-from orchestration.refresh import run_refresh
 
 pytestmark = pytest.mark.slow  # the slow lane: subprocesses, faults, repeated refreshes
 

@@ -1,5 +1,5 @@
 """Superset 6.1 as installed by following docs/operations.md, driven through its REST API: the snapshot registered
-by `python -m orchestration.publish.superset`, SQL Lab with an unqualified mart name, datasets with their table
+by `python -m orchestration.commands.superset`, SQL Lab with an unqualified mart name, datasets with their table
 and column descriptions, chart data, and a new release seen with no query error and no error in Superset's log.
 
 Superset lives in .bi-clients/superset (`make bi-clients`, which `make test` runs first): skipped locally without
@@ -18,9 +18,9 @@ from conftest import REPO_RAW, free_port, wait_for_http, write_obs
 from dagster import DagsterInstance
 
 from orchestration import settings
-from orchestration.publish import superset
+from orchestration.commands import superset
+from orchestration.commands.refresh import run_refresh
 from orchestration.publish.serving import current_snapshot
-from orchestration.refresh import run_refresh
 
 pytestmark = pytest.mark.slow
 

@@ -12,10 +12,11 @@ import pytest
 from conftest import OBS_HEADER, write_obs
 from test_ingest import SRC, ingest_all
 
-from orchestration.ingest import loop
-from orchestration.ingest.file_snapshot import SETTLE_SECONDS_ENV, StillBeingWritten, read_whole, sha256_hex
-from orchestration.ingest.loop import ingest_family
-from orchestration.schema.families import OBSERVATIONS
+from orchestration.domain.families import OBSERVATIONS
+from orchestration.read.file_snapshot import SETTLE_SECONDS_ENV, StillBeingWritten, read_whole
+from orchestration.reconcile import listing
+from orchestration.reconcile.family import ingest_family
+from orchestration.store.files import sha256_hex
 from orchestration.store.warehouse import Warehouse
 
 REGIONS = ("330800", "330802", "330803", "330822", "330824")
@@ -97,7 +98,7 @@ def test_a_file_that_changed_between_listing_and_reading_is_deferred_not_recorde
     loaded under the old hash (which would make every later refresh skip the file as unchanged)."""
     warehouse = Warehouse(tmp_path / "data")
     path = write_obs(raw_copy, "growing.csv", *rows(2))
-    real_hash = loop.sha256_of
+    real_hash = listing.sha256_of
 
     def hash_then_grow(p: Path) -> str:
         digest = real_hash(p)
@@ -105,10 +106,10 @@ def test_a_file_that_changed_between_listing_and_reading_is_deferred_not_recorde
             write_obs(raw_copy, "growing.csv", *rows(4))
         return digest
 
-    monkeypatch.setattr(loop, "sha256_of", hash_then_grow)
+    monkeypatch.setattr(listing, "sha256_of", hash_then_grow)
     outcome = ingest_all(raw_copy, warehouse)["observations/growing.csv"]
     assert outcome.status == "deferred" and "changed between the listing" in outcome.note
-    monkeypatch.setattr(loop, "sha256_of", real_hash)
+    monkeypatch.setattr(listing, "sha256_of", real_hash)
     again = ingest_all(raw_copy, warehouse, "next")["observations/growing.csv"]
     assert (again.status, again.rows) == ("loaded", 4)
     with warehouse.connect(read_only=True) as con:
@@ -120,7 +121,7 @@ def test_a_file_that_changed_between_listing_and_reading_is_deferred_not_recorde
 
 def test_a_file_that_vanishes_while_the_folder_is_read_is_deferred_and_an_unreadable_one_refused(raw_copy, tmp_path, monkeypatch):
     write_obs(raw_copy, "vanishing.csv", *rows(1))
-    real_hash = loop.sha256_of
+    real_hash = listing.sha256_of
 
     def vanish(p: Path) -> str:
         if p.name == "vanishing.csv":
@@ -130,7 +131,7 @@ def test_a_file_that_vanishes_while_the_folder_is_read_is_deferred_and_an_unread
         return real_hash(p)
 
     write_obs(raw_copy, "locked.csv", *rows(1))
-    monkeypatch.setattr(loop, "sha256_of", vanish)
+    monkeypatch.setattr(listing, "sha256_of", vanish)
     outcomes = ingest_all(raw_copy, Warehouse(tmp_path / "data"))
     assert outcomes["observations/vanishing.csv"].status == "deferred"
     locked = outcomes["observations/locked.csv"]

@@ -14,15 +14,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from orchestration.ingest import distinct_rows
-from orchestration.ingest.loop import ingest_family
-from orchestration.ingest.reading import read_batch
-from orchestration.ingest.spreadsheet_cells import FORMULA_LIKE
-from orchestration.ingest.validation import FILE_COLUMN, _batch_definition, build_suite, validate_files
-from orchestration.schema.catalogue import Catalogue
-from orchestration.schema.families import ALL_FAMILIES, OBSERVATIONS
-from orchestration.schema.issues import ROW_COLUMN
+from orchestration.domain.catalogue import Catalogue
+from orchestration.domain.families import ALL_FAMILIES, OBSERVATIONS
+from orchestration.domain.issues import ROW_COLUMN
+from orchestration.domain.spreadsheet_cells import FORMULA_LIKE
+from orchestration.read.reading import read_batch
+from orchestration.reconcile.family import ingest_family
 from orchestration.store.warehouse import Warehouse
+from orchestration.validate import distinct_rows
+from orchestration.validate.validation import FILE_COLUMN, _batch_definition, build_suite, validate_files
 from tests.benchmarks.generate import generate
 
 

@@ -10,9 +10,9 @@ from conftest import REPO_RAW
 from dagster import DagsterInstance
 from test_raw_zone import assert_zone_is_raw
 
+from orchestration.commands.refresh import run_refresh
+from orchestration.commands.verify import verify
 from orchestration.publish.serving import published_run_id, serving_root
-from orchestration.publish.verify import verify
-from orchestration.refresh import run_refresh
 from orchestration.store.warehouse import Warehouse
 
 pytestmark = pytest.mark.slow

@@ -7,7 +7,7 @@ import pytest
 from conftest import REPO_RAW, write_obs
 from dagster import DagsterInstance
 
-from orchestration.refresh import run_refresh
+from orchestration.commands.refresh import run_refresh
 
 pytestmark = pytest.mark.slow  # the slow lane: subprocesses, faults, repeated refreshes
 

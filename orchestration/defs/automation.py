@@ -5,9 +5,9 @@ import hashlib
 import dagster as dg
 
 from orchestration.defs.resources import RawFilesResource
-from orchestration.ingest.file_snapshot import unsettled_reason
-from orchestration.ingest.loop import raw_files as raw_files_of
-from orchestration.ingest.reading import sha256_of
+from orchestration.read.file_snapshot import unsettled_reason
+from orchestration.reconcile.listing import raw_files as raw_files_of
+from orchestration.store.files import sha256_of
 
 refresh_job = dg.define_asset_job(
     "refresh_warehouse",

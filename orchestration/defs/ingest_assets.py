@@ -12,10 +12,10 @@ import dagster as dg
 from orchestration.defs import summary_keys
 from orchestration.defs.owners import WAREHOUSE_TEAM
 from orchestration.defs.resources import RawFilesResource, WarehouseResource
-from orchestration.ingest.loop import FILE_STATUSES, KEPT_NOTE, FileOutcome, ingest_family
+from orchestration.domain.families import ALL_FAMILIES, CATALOGUE_FAMILIES, Family
+from orchestration.publish.audit_zone import audit_exported, export_audit, refuse_to_erase_history
 from orchestration.publish.raw_zone import sync_family, zone_dir
-from orchestration.schema.families import ALL_FAMILIES, CATALOGUE_FAMILIES, Family
-from orchestration.store.restore import audit_exported, export_audit, refuse_to_erase_history
+from orchestration.reconcile.family import FILE_STATUSES, KEPT_NOTE, FileOutcome, ingest_family
 
 GROUP = "ingest"
 MAX_REASONS_SHOWN = 50  # per check, in the UI; every reason is in audit.load_issues

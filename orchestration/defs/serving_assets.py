@@ -2,16 +2,16 @@
 
 import dagster as dg
 
+from orchestration.bulletins.review import tally_folder
 from orchestration.defs import summary_keys
 from orchestration.defs.dbt_assets import quzhou_dbt_models
 from orchestration.defs.ingest_assets import VERDICT_TAG, WITH_WARNINGS
 from orchestration.defs.owners import BI_TEAM, STEWARDS
 from orchestration.defs.resources import RawFilesResource, WarehouseResource
-from orchestration.extract.review import tally_folder
-from orchestration.ingest.loop import discover, ignored_files
+from orchestration.domain.families import ALL_FAMILIES
 from orchestration.publish.serving import current_snapshot, publish, published_run_id, verify_current
+from orchestration.reconcile.listing import discover, ignored_files
 from orchestration.reporting.report import write_report
-from orchestration.schema.families import ALL_FAMILIES
 from orchestration.store.backups import back_up
 
 MART_KEYS = [key for key in quzhou_dbt_models.keys if key.path[0] == "marts"]

@@ -1,5 +1,5 @@
 """Checksums of what is served and of the raw zone: written with the files, verified by every refresh and by
-`python -m orchestration.publish.verify` (a check a reader can run), so a damaged file is found and rewritten
+`python -m orchestration.commands.verify` (a check a reader can run), so a damaged file is found and rewritten
 instead of being served on. No Dagster, no DuckDB.
 """
 
@@ -8,8 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from orchestration.ingest.reading import sha256_of
-from orchestration.store.files import write_text_atomically
+from orchestration.store.files import sha256_of, write_text_atomically
 
 CHECKSUMS_FILE = "_checksums.json"  # a leading underscore: Spark and Hive skip it when reading a folder
 

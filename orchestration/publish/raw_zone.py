@@ -22,8 +22,8 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.domain.families import Family
 from orchestration.publish.checksums import CHECKSUMS_FILE, damaged, read_checksums, write_checksums
-from orchestration.schema.families import Family
 
 PARTITION_COLUMN = "load_id"
 PART_FILE = "part-0.parquet"

@@ -19,13 +19,13 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from orchestration import settings
-from orchestration.ingest.rule_texts import RULE_TITLES
-from orchestration.ingest.spreadsheet_cells import as_text_cell
+from orchestration.domain.rule_texts import RULE_TITLES
+from orchestration.domain.spreadsheet_cells import as_text_cell
 from orchestration.reporting.charts import STATUS_COLOURS, format_number, progress_chart
-from orchestration.reporting.data_docs_history import read_manifest
 from orchestration.store.files import write_text_atomically
 from orchestration.store.retention import Retention
 from orchestration.store.warehouse import Warehouse
+from orchestration.validate.data_docs_history import read_manifest
 
 # The bureau works in Beijing time whatever the server's zone (China has kept UTC+8 without DST since 1991).
 BEIJING = timezone(timedelta(hours=8), "北京时间 UTC+8")
@@ -423,7 +423,7 @@ def write_report(
     reviews: list[dict[str, Any]] | None = None,
 ) -> ReportResult:
     """The report of run `run_id`; `published`: whether the serving copy readers open now is this run's release;
-    `reviews`: the decision counts of each review file of the bulletin extractor (extract/review.py)."""
+    `reviews`: the decision counts of each review file of the bulletin extractor (bulletins/review.py)."""
     out = settings.reports_dir(warehouse.data_dir)
     out.mkdir(parents=True, exist_ok=True)
     history_path = out / HISTORY_FILE

@@ -69,12 +69,22 @@ def check_backup(warehouse: Warehouse, backup: Path) -> None:
 
 def put_back(warehouse: Warehouse, backup: Path) -> Path | None:
     """Make `backup` the warehouse; the current file, if any, is set aside (never deleted). Returns where it went."""
-    from orchestration.store.restore import set_aside_damaged
-
     check_backup(warehouse, backup)
     with warehouse.lock():
         set_aside = set_aside_damaged(warehouse)
         partial = warehouse.path.with_name(warehouse.path.name + ".partial")
         shutil.copyfile(backup, partial)
         os.replace(partial, warehouse.path)
+    return set_aside
+
+
+def set_aside_damaged(warehouse: Warehouse) -> Path | None:
+    """Rename the warehouse file (and its write-ahead log) aside, never deleting it; the caller holds the lock."""
+    if not warehouse.path.exists():
+        return None
+    set_aside = warehouse.path.with_name(f"{warehouse.path.stem}.damaged-{datetime.now():%Y%m%d-%H%M%S}.duckdb")
+    warehouse.path.rename(set_aside)
+    wal = warehouse.path.with_name(warehouse.path.name + ".wal")
+    if wal.exists():
+        wal.rename(set_aside.with_name(set_aside.name + ".wal"))
     return set_aside

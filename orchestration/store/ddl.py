@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import duckdb
 
-from orchestration.schema.families import ALL_FAMILIES, Family
+from orchestration.domain.families import ALL_FAMILIES, Family
 
 # The audit.loads status of a version the shrink guard held. It serves nothing (the version before it still is), so
 # it never counts as what its path serves (ingest_state.latest_records skips it; held_versions lists it).

@@ -10,9 +10,9 @@ from datetime import datetime
 import duckdb
 import pandas as pd
 
-from orchestration.schema.catalogue import Catalogue
-from orchestration.schema.families import FACT_FAMILIES, Family
-from orchestration.schema.issues import Issue
+from orchestration.domain.catalogue import Catalogue
+from orchestration.domain.families import FACT_FAMILIES, Family
+from orchestration.domain.issues import Issue
 from orchestration.store.ddl import AUDIT_DDL, HELD, figure_diff_sql
 from orchestration.store.load_outcomes import FigureDiff
 
@@ -106,6 +106,11 @@ class IngestState:
             [run_id, family.name, HELD],
         ).fetchall()
         return {"withdrawn": 0, "changed": 0, **dict(rows)}
+
+    @staticmethod
+    def confirmations(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str]]:
+        """(file or folder, content hash or key) of every confirmation a steward gave (make confirm)."""
+        return set(con.execute("select distinct file_path, file_sha256 from audit.confirmations").fetchall())
 
     def is_confirmed(self, con: duckdb.DuckDBPyConnection, file_path: str, sha256: str) -> bool:
         return bool(

@@ -13,8 +13,8 @@ from typing import Any
 
 import pandas as pd
 
-from orchestration.schema.families import FACT_FAMILIES, Family
-from orchestration.schema.issues import ROW_COLUMN, Issue
+from orchestration.domain.families import FACT_FAMILIES, Family
+from orchestration.domain.issues import ROW_COLUMN, Issue
 from orchestration.store.ddl import HELD, figure_diff_sql
 
 

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from orchestration import settings
-from orchestration.ingest.file_snapshot import SETTLE_SECONDS_ENV
+from orchestration.read.file_snapshot import SETTLE_SECONDS_ENV
 from tests.benchmarks.generate import generate, write_publication
 from tests.benchmarks.peak_memory import own_peak_mib
 
@@ -29,8 +29,8 @@ NOTE = "合成数据：按省、地市、县三级汇总的年度指标，口径
 
 def _ingest(raw: Path, data: Path) -> dict:
     """In the child: every family as the refresh ingests it (no Dagster, no dbt), timed and measured."""
-    from orchestration.ingest.loop import ingest_family
-    from orchestration.schema.families import ALL_FAMILIES
+    from orchestration.domain.families import ALL_FAMILIES
+    from orchestration.reconcile.family import ingest_family
     from orchestration.store.warehouse import Warehouse
 
     warehouse = Warehouse(data)

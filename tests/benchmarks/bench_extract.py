@@ -14,9 +14,9 @@ import time
 from pathlib import Path
 
 from orchestration import settings
-from orchestration.extract.numerals import numbers
-from orchestration.extract.rules import Context, extract
-from orchestration.extract.vocabulary import load
+from orchestration.bulletins.numerals import numbers
+from orchestration.bulletins.rules import Context, extract
+from orchestration.bulletins.vocabulary import load
 
 TEXTS = Path(__file__).resolve().parents[1] / "extract"
 SOURCES = ("city-release-style-2024Q1.txt", "county-bulletin-style-2023.txt", "bulletin-style-2023.txt")

@@ -21,10 +21,10 @@ from pathlib import Path
 from openpyxl import Workbook
 
 from orchestration import settings
-from orchestration.ingest.file_snapshot import SETTLE_SECONDS_ENV
-from orchestration.ingest.layouts import column_letters
-from orchestration.ingest.loop import ingest_family
-from orchestration.schema.families import CATALOGUE_FAMILIES, OBSERVATIONS
+from orchestration.domain.families import CATALOGUE_FAMILIES, OBSERVATIONS
+from orchestration.read.file_snapshot import SETTLE_SECONDS_ENV
+from orchestration.read.layouts import column_letters
+from orchestration.reconcile.family import ingest_family
 from orchestration.store.warehouse import Warehouse
 from tests.support.big_publication import HEADER, INDICATORS, REGIONS
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 import time
 
-from orchestration.ingest.parsing import parse_period, parse_quantity
+from orchestration.domain.parsing import parse_period, parse_quantity
 
 QUANTITIES = ["45.7", "1,876", "15.5万", "４５．７％", "约40", "超过229万", "2400余", "Ⅲ类", "—", "2,003.4"]
 PERIODS = ["2021", "2021年", "2022H1", "2022年上半年", "2022年1-6月", "2012-2021", "2012—2021年", "十年来(2012-2021)"]

@@ -27,7 +27,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration import settings
-from orchestration.ingest.file_snapshot import SETTLE_SECONDS_ENV
+from orchestration.read.file_snapshot import SETTLE_SECONDS_ENV
 from tests.benchmarks import bench_big_file
 from tests.benchmarks.generate import generate, write_publication
 from tests.benchmarks.goals import Run, table
@@ -93,10 +93,10 @@ def validation_throughput(raw: Path, data: Path, rows: int) -> tuple[float, floa
     """rows/s of the GX suite vs the same rules as DuckDB SQL, on one parsed batch of `rows` rows."""
     import pandas as pd
 
-    from orchestration.ingest.reading import read_batch
-    from orchestration.ingest.validation import validate_files
-    from orchestration.schema.families import OBSERVATIONS
+    from orchestration.domain.families import OBSERVATIONS
+    from orchestration.read.reading import read_batch
     from orchestration.store.warehouse import Warehouse
+    from orchestration.validate.validation import validate_files
 
     with Warehouse(data).connect(read_only=True) as con:
         catalogue = Warehouse(data).catalogue(con)

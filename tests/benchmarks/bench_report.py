@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from orchestration import settings
-from orchestration.refresh import run_refresh
+from orchestration.commands.refresh import run_refresh
 
 HEADER = "region_code,indicator_code,period,value,unit,value_type,obs_status,qualifier,as_published,source_id,note\n"
 REGIONS = ("330800", "330802", "330803", "330822", "330824", "330825", "330881")

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from orchestration import settings
-from orchestration.refresh import run_refresh
+from orchestration.commands.refresh import run_refresh
 
 FILE = "observations/zjol-qz-income-2014.csv"
 VALUES = ('22436,元,level,normal,exact,"22,436元"', '22437,元,level,normal,exact,"22,437元"')

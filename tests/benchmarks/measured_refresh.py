@@ -10,7 +10,7 @@ import resource
 import sys
 import time
 
-from orchestration.refresh import run_refresh
+from orchestration.commands.refresh import run_refresh
 from tests.benchmarks.peak_memory import own_peak_mib
 
 

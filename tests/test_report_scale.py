@@ -12,7 +12,7 @@ from conftest import REPO_RAW
 from dagster import DagsterInstance
 
 from orchestration.commands.refresh import run_refresh
-from orchestration.reporting.report import MAX_LISTED
+from orchestration.reporting.sections import MAX_LISTED
 from tests.benchmarks.bench_report import one_row_publications
 
 pytestmark = pytest.mark.slow

@@ -46,6 +46,9 @@ class Family:
     catalogue: bool = False  # catalogues are validated first; the others are checked against them
     converts_units: bool = False  # values are converted into the indicator's unit; the published unit is kept
     unique_across_files: bool = False  # the key identifies a row in the whole family, not only in its file
+    # The family's rules beyond its columns' (null, set, pattern, formula) and its key's, by name: each is a set of
+    # Great Expectations expectations in validate/rules.py, and its text for a steward in docs/quality-rules.md.
+    rules: tuple[str, ...] = ()
 
     @property
     def column_names(self) -> list[str]:
@@ -103,6 +106,7 @@ REGIONS = Family(
     key=("region_code",),
     description="Regions by GB/T 2260 code: China, Zhejiang, its 11 prefectures, Quzhou's county-level units.",
     catalogue=True,
+    rules=("codes_of_the_file", "succession_complete"),
 )
 
 INDICATORS = Family(
@@ -136,6 +140,7 @@ INDICATORS = Family(
     key=("indicator_code",),
     description="Indicator catalogue: one unit, value type, direction and plausible range per indicator.",
     catalogue=True,
+    rules=("range_ordered",),
 )
 
 SOURCES = Family(
@@ -178,6 +183,7 @@ OBSERVATIONS = Family(
     key=("region_code", "indicator_code", "period_label"),
     description="Published figures, one file per publication (CSV in UTF-8 or GBK/GB18030, or XLSX).",
     converts_units=True,
+    rules=("codes_in_catalogue", "within_catalogue_range", "value_type_as_catalogue", "period_possible"),
 )
 
 TARGETS = Family(
@@ -209,6 +215,7 @@ TARGETS = Family(
     key=("target_id",),
     unique_across_files=True,
     description="Plan targets with their comparator, target year, binding status and citation.",
+    rules=("codes_in_catalogue", "within_catalogue_range", "unit_as_catalogue", "target_years", "target_provenance"),
 )
 
 CATALOGUE_FAMILIES = (REGIONS, INDICATORS, SOURCES)

@@ -1,6 +1,6 @@
 """A batch reduced to the distinct values its rules read, and the rows behind each of them.
 
-Every rule of a suite (validation.build_suite) decides a row from the cells of a few columns only: its
+Every rule of a suite (suite.build_suite) decides a row from the cells of a few columns only: its
 column, its pair of columns, the columns of its row condition. Two rows that hold the same values there get
 the same verdict, so the rule needs to see each distinct combination once: codes, units, periods and statuses
 repeat across a national batch (a few thousand distinct values in a million rows). Columns read by the same

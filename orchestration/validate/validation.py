@@ -16,29 +16,21 @@ import json
 import os
 import re
 from dataclasses import dataclass
-from datetime import date
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from orchestration.domain.catalogue import Catalogue
-from orchestration.domain.families import DEFAULT_EARLIEST_YEAR, Family
+from orchestration.domain.families import Family
 from orchestration.domain.issues import ROW_COLUMN, Issue
-from orchestration.domain.ranges import parse_range_by_level
 from orchestration.domain.rule_texts import rule_message
-from orchestration.domain.spreadsheet_cells import FORMULA_LIKE
 from orchestration.validate.data_docs_offline import make_offline
 from orchestration.validate.distinct_rows import DISTINCT_ROW, DistinctBatch, columns_read, reduce_batch
+from orchestration.validate.suite import FILE_COLUMN, KEY_REPEATED, LEVEL_RANGE, SHOWN_AS, build_suite, gx_module
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # no telemetry: there is no network
-
-FILE_COLUMN = "_file"  # which file a row of a combined batch came from
-# True on a row whose key another row of the same file has too. The uniqueness rule runs on this helper, not as GX's
-# compound-unique rule over the key columns: those are distinct on nearly every row, and GX sees distinct values only.
-KEY_REPEATED = "_key_repeated"
 
 
 @dataclass
@@ -49,10 +41,10 @@ class ValidationOutcome:
 
 @lru_cache(maxsize=1)
 def _gx():
-    """Import GX (about 2-3 s) and build the ephemeral context once per process, only when needed."""
-    import great_expectations as gx
+    """The ephemeral context, built once per process, only when needed."""
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
+    gx = gx_module()
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     datasource = context.data_sources.add_pandas("raw_batches")
@@ -63,172 +55,6 @@ def _gx():
 def _batch_definition(family_name: str):
     _, datasource, _ = _gx()
     return datasource.add_dataframe_asset(family_name).add_batch_definition_whole_dataframe("whole_file")
-
-
-def build_suite(family: Family, catalogue: Catalogue, frame: pd.DataFrame):
-    """The expectation suite for one family. Mutates `frame` by adding the `_cat_*` helper columns."""
-    gx = _gx()[0]
-    E = gx.expectations
-    # Expectations are collected first and handed to the suite at once: `suite.add_expectation` also writes
-    # each one into the context's stored suite of the same name once Data Docs saved one, and that stored
-    # suite then grew with every validation of the process (quadratic serialisation).
-    expectations: list = []
-    add = expectations.append
-
-    for col in family.columns:
-        if col.required and col.kind in ("text", "period"):
-            add(E.ExpectColumnValuesToNotBeNull(column=col.name))
-        if col.kind == "text":
-            # Spreadsheet formulas ("=HYPERLINK(...)", "@SUM", "+cmd") would run when a steward opens an export.
-            add(E.ExpectColumnValuesToNotMatchRegex(column=col.name, regex=FORMULA_LIKE))
-        if col.allowed:
-            add(E.ExpectColumnValuesToBeInSet(column=col.name, value_set=list(col.allowed)))
-        if col.pattern:
-            add(E.ExpectColumnValuesToMatchRegex(column=col.name, regex=col.pattern))
-    frame[KEY_REPEATED] = frame.duplicated([*family.key, FILE_COLUMN], keep=False)
-    add(E.ExpectColumnValuesToBeInSet(column=KEY_REPEATED, value_set=[False]))
-
-    if family.name == "regions":
-        codes = frame["region_code"].dropna().tolist()
-        add(E.ExpectColumnValuesToBeInSet(column="parent_code", value_set=codes))
-        add(E.ExpectColumnValuesToBeInSet(column="successor_code", value_set=codes))
-        # a succession names both the successor and the date it takes effect
-        frame["_succession_incomplete"] = frame["successor_code"].isna() != frame["retired_on"].isna()
-        add(E.ExpectColumnValuesToBeInSet(column="_succession_incomplete", value_set=[False]))
-    if family.name == "indicators":
-        add(E.ExpectColumnPairValuesAToBeGreaterThanB(column_A="range_max", column_B="range_min", or_equal=False))
-    if family.name in ("observations", "targets"):
-        add(
-            E.ExpectColumnValuesToBeInSet(column="indicator_code", value_set=list(catalogue.indicators.get("indicator_code", [])))
-        )
-        add(E.ExpectColumnValuesToBeInSet(column="region_code", value_set=list(catalogue.region_codes)))
-        add(E.ExpectColumnValuesToBeInSet(column="source_id", value_set=list(catalogue.source_ids)))
-        attrs = catalogue.indicators.set_index("indicator_code") if len(catalogue.indicators) else None
-        for attr in ("unit", "value_type", "range_min", "range_max"):
-            frame[f"_cat_{attr}"] = _lookup(frame["indicator_code"], attrs[attr]) if attrs is not None else None
-        ranges = [("_cat_range_min", "_cat_range_max")]
-        if attrs is not None and _ranges_by_level(frame, attrs, catalogue.region_levels):
-            ranges.append((f"{LEVEL_RANGE}_min", f"{LEVEL_RANGE}_max"))
-        both = "either_value_is_missing"  # an unknown code is reported once, by the in-set rule
-        if not family.converts_units:  # observations: the parser converts units or reports unit_conversion
-            add(E.ExpectColumnPairValuesToBeEqual(column_A="unit", column_B="_cat_unit", ignore_row_if=both))
-        value = "value" if family.name == "observations" else "target_value"
-        for low, high in ranges:
-            add(E.ExpectColumnPairValuesAToBeGreaterThanB(column_A=value, column_B=low, or_equal=True, ignore_row_if=both))
-            add(E.ExpectColumnPairValuesAToBeGreaterThanB(column_A=high, column_B=value, or_equal=True, ignore_row_if=both))
-    if family.name == "observations":
-        add(
-            E.ExpectColumnPairValuesToBeEqual(
-                column_A="value_type", column_B="_cat_value_type", ignore_row_if="either_value_is_missing"
-            )
-        )
-        # Only a forecast may describe a period that has not begun, or one after its own publication.
-        # float64, not dt.year's int32: GX compares only int64 and float64 columns in bulk, others value by value
-        frame["_period_start_year"] = pd.to_datetime(frame["period_start"]).dt.year.astype("float64")
-        add(
-            E.ExpectColumnValuesToBeBetween(
-                column="_period_start_year",
-                max_value=date.today().year,
-                row_condition='obs_status != "forecast"',
-                condition_parser="pandas",
-            )
-        )
-        frame["_published_year"] = _lookup(frame["source_id"], _published_by(catalogue.sources)).astype("float64")
-        frame["_published_gap"] = frame["_period_start_year"] - frame["_published_year"]
-        add(
-            E.ExpectColumnValuesToBeBetween(
-                column="_published_gap",
-                max_value=0,
-                row_condition='obs_status != "forecast"',
-                condition_parser="pandas",
-            )
-        )
-        # A year decades before the series can exist is a typo (1921 for 2021): refused, not a base year.
-        earliest = attrs["earliest_year"] if attrs is not None and "earliest_year" in attrs else None
-        frame["_earliest_gap"] = frame["_period_start_year"] - (
-            _lookup(frame["indicator_code"], earliest).fillna(DEFAULT_EARLIEST_YEAR).astype("float64")
-            if earliest is not None
-            else DEFAULT_EARLIEST_YEAR
-        )
-        add(E.ExpectColumnValuesToBeBetween(column="_earliest_gap", min_value=0))
-    if family.name == "targets":
-        add(E.ExpectColumnValuesToBeBetween(column="target_year", min_value=2000, max_value=2100))
-        add(E.ExpectColumnValuesToBeBetween(column="base_year", min_value=DEFAULT_EARLIEST_YEAR, max_value=2100))
-        frame["_base_gap"] = pd.to_numeric(frame["target_year"]) - pd.to_numeric(frame["base_year"])
-        add(E.ExpectColumnValuesToBeBetween(column="_base_gap", min_value=1))
-        # Verified means value, comparator and year were all read in the source.
-        frame["_inferred_but_verified"] = (frame["comparator_provenance"] == "inferred") & frame["verified"].eq(True)
-        frame["_subregions_without_basis"] = frame["applies_to_subregions"].eq(True) & frame["subregion_basis"].isna()
-        for helper in ("_inferred_but_verified", "_subregions_without_basis"):
-            add(E.ExpectColumnValuesToBeInSet(column=helper, value_set=[False]))
-    return gx.ExpectationSuite(name=f"raw_{family.name}", expectations=expectations)
-
-
-# Helper columns reported under the column a steward can fix.
-_SHOWN_AS = {
-    "_period_start_year": ("period", "the period lies in the future; only a forecast (obs_status forecast) may"),
-    "_published_gap": ("period", "the period begins after its source was published; only a forecast (obs_status forecast) may"),
-    "_earliest_gap": (
-        "period",
-        "the year is before the earliest year the indicator can have figures for (a typo such as 1921 for 2021?)",
-    ),
-    "_base_gap": ("base_year", "the plan's base year must come before its target year"),
-    "_succession_incomplete": (
-        "successor_code",
-        "a retired region names both its successor_code and the date it was retired_on (行政区划调整), or neither",
-    ),
-    "_inferred_but_verified": (
-        "verified",
-        "a target whose comparator was inferred (comparator_provenance inferred) is not verified: "
-        "verified means value, comparator and year were all read in the source",
-    ),
-    "_subregions_without_basis": (
-        "subregion_basis",
-        "a target that applies to subregions must say how: provincial_average or each_subregion",
-    ),
-}
-
-
-LEVEL_RANGE = "_cat_level_range"  # helper columns _cat_level_range_min / _max: a row's range for its region's level
-
-
-def _ranges_by_level(frame: pd.DataFrame, attrs: pd.DataFrame, levels: dict[str, str]) -> bool:
-    """Where an indicator has ranges by region level (domain/ranges.py), a row's range is its region level's: it
-    moves from `_cat_range_*` to `_cat_level_range_*` (checked by rules of their own, whose refusals say so).
-    Looked up per distinct (indicator, region): a national batch repeats a few hundred of them. True when the
-    catalogue has ranges by level: the suite then has their rules whatever the batch holds, so that a file's results
-    do not depend on which files it was validated with."""
-    if "range_by_level" not in attrs or not attrs["range_by_level"].notna().any():
-        return False
-    given = attrs["range_by_level"].dropna()
-    ranges = {f"{code}|{level}": bounds for code, text in given.items() for level, bounds in parse_range_by_level(text).items()}
-    low, high = np.full(len(frame), np.nan), np.full(len(frame), np.nan)
-    rows = frame["indicator_code"].isin(set(given.index)).to_numpy()
-    if rows.any():  # keyed per row by indicator and its region's level, looked up once per distinct key
-        level = _lookup(frame.loc[rows, "region_code"], pd.Series(levels, dtype=object)).fillna("")
-        keys = frame.loc[rows, "indicator_code"].astype(str) + "|" + level.astype(str)
-        table = pd.DataFrame(ranges.values(), index=list(ranges), columns=["low", "high"])
-        low[rows], high[rows] = _lookup(keys, table["low"]).to_numpy(), _lookup(keys, table["high"]).to_numpy()
-    frame[f"{LEVEL_RANGE}_min"], frame[f"{LEVEL_RANGE}_max"] = low, high
-    frame.loc[~np.isnan(low), ["_cat_range_min", "_cat_range_max"]] = np.nan  # the level's range replaces the indicator's
-    return True
-
-
-def _lookup(keys: pd.Series, table: pd.Series) -> pd.Series:
-    """table[key] for every key, missing where the table has none. Each distinct key is looked up once: a
-    national batch has a few hundred codes in a million rows, and Series.map hashes every row's text."""
-    codes, distinct = pd.factorize(keys)
-    values = table[~table.index.duplicated()].reindex(distinct).to_numpy()
-    missing = np.nan if values.dtype.kind == "f" else None
-    return pd.Series(np.append(values, missing)[codes], index=keys.index)  # code -1 (a missing key) takes the last
-
-
-def _published_by(sources: pd.DataFrame) -> pd.Series:
-    """The year each source was published in, where it is known (a period may not begin after it)."""
-    if sources.empty:
-        return pd.Series(dtype="float64")
-    known = sources[sources["published_on"].notna() & (sources["date_precision"] != "unknown")]
-    return pd.Series(pd.to_datetime(known["published_on"]).dt.year.astype(float).to_numpy(), index=known["source_id"])
 
 
 def _describe(family: Family, rule: str, kwargs: dict[str, Any], entry: dict[str, Any]) -> tuple[str | None, object, str, str]:
@@ -255,8 +81,8 @@ def _describe_cell(rule: str, kwargs: dict[str, Any], entry: dict[str, Any]) -> 
         scope = " for its region's level (range_by_level)" if other.startswith(LEVEL_RANGE) else ""
         return column, found, f"outside the indicator's plausible range{scope}: must be {bound} {expected}"
     column = kwargs.get("column")
-    if column in _SHOWN_AS:  # the cell the steward wrote, not the helper column
-        shown, message = _SHOWN_AS[column]
+    if column in SHOWN_AS:  # the cell the steward wrote, not the helper column
+        shown, message = SHOWN_AS[column]
         return shown, entry.get(shown), message
     message = rule_message(rule)
     if rule == "expect_column_values_to_match_regex":
@@ -413,7 +239,7 @@ def _unexpected_rows(
     if not refused:
         return {}
     read = columns_read(kwargs, combined.columns)
-    cells = {*read, *family.key, ROW_COLUMN, FILE_COLUMN, *(_SHOWN_AS[c][0] for c in read if c in _SHOWN_AS)}
+    cells = {*read, *family.key, ROW_COLUMN, FILE_COLUMN, *(SHOWN_AS[c][0] for c in read if c in SHOWN_AS)}
     rows = combined.loc[distinct.rows_failing(read, refused), [c for c in combined.columns if c in cells]]
     by_file: dict[str, list[dict[str, Any]]] = {}
     for entry in rows.to_dict("records"):

@@ -25,9 +25,10 @@ from test_layouts import catalogue_of, through_layout
 from orchestration.domain.families import OBSERVATIONS
 from orchestration.domain.ranges import RangeError, parse_range_by_level
 from orchestration.read import sheet_grid, workbook_guard
+from orchestration.read.file_names import check_file_name
 from orchestration.read.file_snapshot import wait_until_settled
 from orchestration.read.layouts import parse_layout
-from orchestration.read.reading import check_file_name, read_batch
+from orchestration.read.reading import read_batch
 from orchestration.read.stated import from_january, stated_period, stated_unit
 from orchestration.reconcile.listing import same_names
 from orchestration.store.load_outcomes import KEPT_NOTE

@@ -13,7 +13,8 @@ from conftest import REPO_RAW
 from test_ingest import ingest_all
 
 from orchestration.bulletins.review import ReviewError, merge, observations, read_rows, tally_folder
-from orchestration.bulletins.rules import Context, extract
+from orchestration.bulletins.rules import extract
+from orchestration.bulletins.text import Context
 from orchestration.bulletins.vocabulary import load
 from orchestration.commands import extract_measure as measure
 from orchestration.commands.extract import main as extract_main

@@ -24,7 +24,7 @@ from orchestration.bulletins import lists
 from orchestration.bulletins.figures import clause_start, figure_at
 from orchestration.bulletins.numerals import fold, numbers
 from orchestration.bulletins.periods import PHRASE
-from orchestration.bulletins.rules import sentences
+from orchestration.bulletins.text import sentences
 from orchestration.bulletins.vocabulary import CLASSIFIERS, Vocabulary
 from orchestration.domain.families import INDICATORS
 from orchestration.domain.spreadsheet_cells import as_text_cell

@@ -24,7 +24,7 @@ import io
 from collections import Counter
 from pathlib import Path
 
-from orchestration.bulletins.rules import Candidate
+from orchestration.bulletins.text import Candidate
 from orchestration.domain.families import OBSERVATIONS
 from orchestration.domain.spreadsheet_cells import as_text_cell, from_text_cell
 from orchestration.store.files import write_text_atomically

@@ -16,7 +16,8 @@ from pathlib import Path
 from orchestration import settings
 from orchestration.bulletins.periods import text_period
 from orchestration.bulletins.review import CANDIDATE_COLUMNS, ReviewError, merge, read_rows, tally, write_rows
-from orchestration.bulletins.rules import Context, extract
+from orchestration.bulletins.rules import extract
+from orchestration.bulletins.text import Context
 from orchestration.bulletins.vocabulary import load
 from orchestration.domain.parsing import ParseError
 

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from orchestration import settings
-from orchestration.bulletins.rules import Candidate, Context, extract
+from orchestration.bulletins.rules import extract
+from orchestration.bulletins.text import Candidate, Context
 from orchestration.bulletins.vocabulary import Vocabulary, load
 from orchestration.commands.extract import period_argument, published_year
 from orchestration.domain.parsing import ParseError, parse_period, parse_quantity

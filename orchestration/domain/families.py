@@ -47,7 +47,7 @@ class Family:
     converts_units: bool = False  # values are converted into the indicator's unit; the published unit is kept
     unique_across_files: bool = False  # the key identifies a row in the whole family, not only in its file
     # The family's rules beyond its columns' (null, set, pattern, formula) and its key's, by name: each is a set of
-    # Great Expectations expectations in validate/rules.py, and its text for a steward in docs/quality-rules.md.
+    # Great Expectations expectations in validate/suite.py, and its text for a steward in docs/quality-rules.md.
     rules: tuple[str, ...] = ()
 
     @property

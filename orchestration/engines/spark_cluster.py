@@ -263,47 +263,17 @@ def start(data: Path, ports: Ports | None = None) -> Cluster:
     properties = str(_properties(folder))
     launched: dict[str, subprocess.Popen] = {}
     try:
+        master = [spark_class, MASTER_CLASS, "--host", HOST, "--port", str(ports.master)]
         launched["master"] = _launch(
-            folder,
-            "master",
-            [
-                spark_class,
-                MASTER_CLASS,
-                "--host",
-                HOST,
-                "--port",
-                str(ports.master),
-                "--webui-port",
-                str(ports.master_ui),
-                "--properties-file",
-                properties,
-            ],
+            folder, "master", [*master, "--webui-port", str(ports.master_ui), "--properties-file", properties]
         )
         _wait("master", lambda: bool(_master_state(ports)), launched, folder, deadline)
         for i in range(1, WORKERS + 1):
             work = folder / "work" / f"worker-{i}"
             work.mkdir(parents=True, exist_ok=True)
-            launched[f"worker-{i}"] = _launch(
-                folder,
-                f"worker-{i}",
-                [
-                    spark_class,
-                    WORKER_CLASS,
-                    "--host",
-                    HOST,
-                    "--cores",
-                    str(WORKER_CORES),
-                    "--memory",
-                    WORKER_MEMORY,
-                    "--webui-port",
-                    str(ports.worker_ui(i)),
-                    "--work-dir",
-                    str(work),
-                    "--properties-file",
-                    properties,
-                    master_url,
-                ],
-            )
+            worker = [spark_class, WORKER_CLASS, "--host", HOST, "--cores", str(WORKER_CORES), "--memory", WORKER_MEMORY]
+            worker += ["--webui-port", str(ports.worker_ui(i)), "--work-dir", str(work), "--properties-file", properties]
+            launched[f"worker-{i}"] = _launch(folder, f"worker-{i}", [*worker, master_url])
 
         def workers_alive() -> bool:
             return sum(w.get("state") == "ALIVE" for w in _master_state(ports).get("workers", [])) >= WORKERS

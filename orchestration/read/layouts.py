@@ -19,6 +19,9 @@ from typing import Any
 
 import yaml
 
+from orchestration.read.cell_refs import column_index, split_cell
+from orchestration.read.labels import CIRCLED, normalise_label
+
 LAYOUT_FOLDER = "catalogue/layouts"
 LAYOUT_FORMAT_VERSION = 1
 # Raised when a table is checked by new rules (2: the periods and units a table states against its layout): every
@@ -36,11 +39,9 @@ DEFAULT_SYMBOLS = {"…": "missing", "……": "missing", "...": "missing", "-":
 # A row whose label starts so begins the notes under the table (数据来源：国家统计局 ends every export of the
 # national data service).
 DEFAULT_NOTES_START = ("注", "资料来源", "数据来源", "说明")
-CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"  # footnote marks
 MAX_LAYOUT_BYTES = 256 * 1024
 _COLUMN = re.compile(r"^[A-Z]{1,3}$")
 _RANGE = re.compile(r"^([A-Z]{1,3}):([A-Z]{1,3})?$")  # columns by pattern: "B:" (B to the last headed column), "B:AH"
-_CELL = re.compile(r"^([A-Z]{1,3})([1-9][0-9]{0,6})$")
 
 
 class LayoutError(ValueError):
@@ -49,30 +50,6 @@ class LayoutError(ValueError):
     def __init__(self, reasons: list[str]):
         super().__init__("; ".join(reasons))
         self.reasons = reasons
-
-
-def column_index(letters: str) -> int:
-    """A → 1, Z → 26, AA → 27."""
-    index = 0
-    for char in letters:
-        index = index * 26 + ord(char) - 64
-    return index
-
-
-def column_letters(index: int) -> str:
-    letters = ""
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
-def split_cell(ref: str) -> tuple[int, int]:
-    """'D5' → (row 5, column 4)."""
-    m = _CELL.fullmatch(ref)
-    if not m:
-        raise ValueError(ref)
-    return int(m.group(2)), column_index(m.group(1))
 
 
 @dataclass(frozen=True)
@@ -345,6 +322,27 @@ def _table_parts(r: _Reader, data: dict, fixed: dict[str, str]) -> dict:
     header_rows = tuple(h for h in (r.row_number(v, "dialect.headerRows") for v in dialect.get("headerRows", []) or []) if h)
     if not header_rows:
         r.fail("dialect.headerRows: the rows holding the column headers are required (e.g. [3] or [3, 4])")
+    row_spec = _row_spec(r, data, header_rows)
+    columns, ranges = _columns(r, data)
+    if row_spec:
+        _every_figure_keyed(r, fixed, row_spec, [*columns, *ranges])
+    return {
+        "sheet": _text(data["sheet"]) if data.get("sheet") is not None else None,
+        "header_rows": header_rows,
+        "header_join": _text(dialect.get("headerJoin", " / ")),
+        "checks": _checks(r, data),
+        "rows": row_spec,
+        "columns": tuple(sorted(columns, key=lambda c: column_index(c.letter))),
+        "column_ranges": tuple(ranges),
+        "partial": _partial(r, data),
+        "ignore_columns": _ignored_columns(r, data, columns, row_spec),
+        "labels": _labels(r, data),
+        "symbols": _symbols(r, data),
+        "footnotes": _footnotes(r, data),
+    }
+
+
+def _row_spec(r: _Reader, data: dict, header_rows: tuple[int, ...]) -> RowSpec | None:
     rows_in = r.mapping(data.get("rows"), "rows")
     for key in sorted(set(map(str, rows_in)) - ROW_KEYS):
         r.fail(f"rows: unknown key {key!r} (allowed: {', '.join(sorted(ROW_KEYS))})")
@@ -359,20 +357,23 @@ def _table_parts(r: _Reader, data: dict, fixed: dict[str, str]) -> dict:
         r.fail(f"rows.first ({first}) must come after the header rows ({max(header_rows)})")
     if first and last and last < first:
         r.fail(f"rows.last ({last}) comes before rows.first ({first})")
-    row_spec = None
-    if first and label and means in MEANINGS:
-        row_spec = RowSpec(
-            first=first,
-            label=label,
-            means=means,
-            last=last,
-            unit=unit_col,
-            notes_start=r.strings(rows_in.get("notes_start"), "rows.notes_start") or RowSpec.notes_start,
-            skip=r.strings(rows_in.get("skip"), "rows.skip"),
-            period_prefix=_text(rows_in.get("period_prefix")).strip(),
-            year_to_date=tuple(normalise_label(g) for g in r.strings(rows_in.get("year_to_date"), "rows.year_to_date")),
-        )
-    columns, ranges = _columns(r, data)
+    if not (first and label and means in MEANINGS):
+        return None
+    return RowSpec(
+        first=first,
+        label=label,
+        means=means,
+        last=last,
+        unit=unit_col,
+        notes_start=r.strings(rows_in.get("notes_start"), "rows.notes_start") or RowSpec.notes_start,
+        skip=r.strings(rows_in.get("skip"), "rows.skip"),
+        period_prefix=_text(rows_in.get("period_prefix")).strip(),
+        year_to_date=tuple(normalise_label(g) for g in r.strings(rows_in.get("year_to_date"), "rows.year_to_date")),
+    )
+
+
+def _ignored_columns(r: _Reader, data: dict, columns: list[ColumnSpec], row_spec: RowSpec | None) -> tuple[str, ...]:
+    """ignore_columns, none of them read: neither a data column nor the rows' label or unit column."""
     ignore = tuple(
         c for c in (r.letter(v, "ignore_columns") for v in r.strings(data.get("ignore_columns"), "ignore_columns")) if c
     )
@@ -385,6 +386,10 @@ def _table_parts(r: _Reader, data: dict, fixed: dict[str, str]) -> dict:
     for letter in ignore:
         if letter in taken:
             r.fail(f"ignore_columns: {letter} is also read")
+    return ignore
+
+
+def _checks(r: _Reader, data: dict) -> dict[str, str]:
     checks = {}
     for ref, expected in r.mapping(data.get("checks"), "checks").items():
         try:
@@ -392,16 +397,28 @@ def _table_parts(r: _Reader, data: dict, fixed: dict[str, str]) -> dict:
             checks[str(ref)] = _text(expected)
         except ValueError:
             r.fail(f"checks: {ref!r} is not a cell reference (A1, D5)")
+    return checks
+
+
+def _symbols(r: _Reader, data: dict) -> dict[str, str]:
     symbols = dict(DEFAULT_SYMBOLS)
     for symbol, meaning in r.mapping(data.get("symbols"), "symbols").items():
         if _text(meaning) not in SYMBOL_MEANINGS:
             r.fail(f"symbols.{symbol}: say missing (a figure not available, kept as published) or skip (no row)")
         symbols[_text(symbol).strip()] = _text(meaning)
+    return symbols
+
+
+def _footnotes(r: _Reader, data: dict) -> dict[str, dict[str, str]]:
     footnotes = {}
     for mark, spec in r.mapping(data.get("footnotes"), "footnotes").items():
         if _text(mark) not in CIRCLED:
             r.fail(f"footnotes: {mark!r} is not a footnote mark (①, ②, …)")
         footnotes[_text(mark)] = r.figure_keys(spec, f"footnotes.{mark}", ("obs_status", "qualifier", "source_id", "note"))
+    return footnotes
+
+
+def _labels(r: _Reader, data: dict) -> dict[str, str]:
     labels: dict[str, str] = {}
     written: dict[str, str] = {}  # normalised label → the key as written
     for key, code in r.mapping(data.get("labels"), "labels").items():
@@ -409,31 +426,21 @@ def _table_parts(r: _Reader, data: dict, fixed: dict[str, str]) -> dict:
         if label in labels:
             r.fail(f"labels: {written[label]!r} and {_text(key)!r} are the same label once spaces, 其中 and marks are read")
         labels[label], written[label] = _text(code).strip(), _text(key)
-    if row_spec:  # every figure must get each required key from somewhere
-        for column in [*columns, *ranges]:
-            given = set(fixed) | set(column.sets) | {f"{row_spec.means}_code" if row_spec.means != "period" else "period"}
-            if isinstance(column, ColumnRange):
-                given.add("period")
-            if row_spec.unit:
-                given.add("unit")
-            missing = [k for k in REQUIRED_KEYS if k not in given]
-            if missing:
-                where = column.letter if isinstance(column, ColumnSpec) else f"{column.first}:{column.last or ''}"
-                r.fail(f"columns.{where}: its figures get no {', '.join(missing)} (set it under fixed, the column or rows)")
-    return {
-        "sheet": _text(data["sheet"]) if data.get("sheet") is not None else None,
-        "header_rows": header_rows,
-        "header_join": _text(dialect.get("headerJoin", " / ")),
-        "checks": checks,
-        "rows": row_spec,
-        "columns": tuple(sorted(columns, key=lambda c: column_index(c.letter))),
-        "column_ranges": tuple(ranges),
-        "partial": _partial(r, data),
-        "ignore_columns": ignore,
-        "labels": labels,
-        "symbols": symbols,
-        "footnotes": footnotes,
-    }
+    return labels
+
+
+def _every_figure_keyed(r: _Reader, fixed: dict[str, str], row_spec: RowSpec, columns: list) -> None:
+    """Every figure must get each required key from somewhere: fixed, its column, or its row."""
+    for column in columns:
+        given = set(fixed) | set(column.sets) | {f"{row_spec.means}_code" if row_spec.means != "period" else "period"}
+        if isinstance(column, ColumnRange):
+            given.add("period")
+        if row_spec.unit:
+            given.add("unit")
+        missing = [k for k in REQUIRED_KEYS if k not in given]
+        if missing:
+            where = column.letter if isinstance(column, ColumnSpec) else f"{column.first}:{column.last or ''}"
+            r.fail(f"columns.{where}: its figures get no {', '.join(missing)} (set it under fixed, the column or rows)")
 
 
 def _easyquery_parts(r: _Reader, data: dict, fixed: dict[str, str]) -> dict:
@@ -463,35 +470,6 @@ def _easyquery_parts(r: _Reader, data: dict, fixed: dict[str, str]) -> dict:
     return {"indicators": indicators, "regions": regions, "cumulative": bool(cumulative), "partial": _partial(r, data)}
 
 
-_MARKS = re.compile(f"[{CIRCLED}]")
-_OF_WHICH = re.compile(r"^(?:#\s*)?(?:其中[:：]?\s*)?#?")
-
-
-def footnote_marks(text: str) -> tuple[str, list[str]]:
-    """(the text without its footnote marks, the marks in order)."""
-    return _MARKS.sub("", text).strip(), _MARKS.findall(text)
-
-
-def normalise_label(text: str) -> str:
-    """A row label as the catalogue names it: indentation, "#" and "其中：" (of which) and footnote marks removed,
-    inner spaces (a yearbook pads 合  计) dropped."""
-    label = footnote_marks(text)[0]
-    label = _OF_WHICH.sub("", label.replace("\u3000", " ").strip())
-    return re.sub(r"\s+", "", label)
-
-
-def catalogue_names(code: str, name: str | None, aliases: str | None) -> list[tuple[str, str, str]]:
-    """(column, name as written, name as a row label is read) of every name a catalogue row gives its code: the code
-    itself, name_zh and each alias (|-separated). Layouts read labels through them, and the catalogue checks that each
-    names one code: both read them here, the same way."""
-    written = [("code", code), ("name_zh", name), *(("aliases", alias) for alias in (aliases or "").split("|"))]
-    return [(column, str(text), key) for column, text in written if (key := normalise_label(str(text or "")))]
-
-
-def normalise_header(text: str) -> str:
-    return re.sub(r"\s+", " ", footnote_marks(text.replace("\u3000", " "))[0]).strip()
-
-
 @dataclass(frozen=True)
 class LayoutSet:
     """The layouts in force: the files' glob matches, and the layout files refused this time (with reasons)."""
@@ -516,22 +494,3 @@ class LayoutSet:
 def layout_files(raw_root: Path) -> list[Path]:
     folder = raw_root / LAYOUT_FOLDER
     return sorted(p for p in folder.glob("*") if not p.name.startswith(".")) if folder.is_dir() else []
-
-
-def check_against_catalogue(layout: Layout, indicators: set[str], regions: set[str], sources: set[str]) -> list[str]:
-    """Codes the layout names that the catalogue does not have (checked whenever the layout or the catalogue changes)."""
-    known = {"indicator_code": indicators, "region_code": regions, "source_id": sources}
-    named: list[tuple[str, str, str]] = [(f"fixed.{k}", k, v) for k, v in layout.fixed.items()]
-    named += [(f"columns.{c.letter}.{k}", k, v) for c in layout.columns for k, v in c.sets.items()]
-    named += [(f"columns.{c.first}:.{k}", k, v) for c in layout.column_ranges for k, v in c.sets.items()]
-    named += [(f"footnotes.{m}.{k}", k, v) for m, spec in layout.footnotes.items() for k, v in spec.items()]
-    named += [(f"indicators.{code}.{k}", k, v) for code, spec in layout.indicators.items() for k, v in spec.items()]
-    named += [(f"regions.{code}", "region_code", v) for code, v in layout.regions.items()]
-    if layout.rows and layout.rows.means != "period":
-        key = f"{layout.rows.means}_code"
-        named += [(f"labels.{label}", key, code) for label, code in layout.labels.items()]
-    return [
-        f"{where}: {value!r} is not in the catalogue ({key})"
-        for where, key, value in named
-        if key in known and value not in known[key]
-    ]

@@ -6,33 +6,29 @@ the first row). Pure: no Dagster, no DuckDB, no Great Expectations.
 
 from __future__ import annotations
 
-import csv
 import gc
 import logging
 import re
-import unicodedata
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, time
 from itertools import islice
 from pathlib import Path
 
 import pandas as pd
 
-from orchestration.domain.families import FILE_TYPES, Family
+from orchestration.domain.families import Family
 from orchestration.domain.issues import ROW_COLUMN, Issue, excerpt
 from orchestration.domain.parsing import ParseError, parse_bool, parse_date, parse_int, parse_number, parse_period, parse_quantity
 from orchestration.domain.units import UnitError, to_canonical
 from orchestration.read.easyquery import EasyqueryRefused, reshape_easyquery
+from orchestration.read.file_names import check_file_name
 from orchestration.read.layouts import Layout
-from orchestration.read.sheet_grid import SheetProblem, open_checked_workbook, read_grid, read_legacy_grid
+from orchestration.read.long_rows import FileProblem, cell_text, csv_rows, decode, xlsx_rows
+from orchestration.read.sheet_grid import SheetProblem, read_grid, read_legacy_grid
 from orchestration.read.table_layout import Labels, reshape_table
 
 log = logging.getLogger(__name__)
-
-MAX_LINE_BYTES = 1 << 20  # a "line" longer than 1 MiB is not a row of figures
-csv.field_size_limit(MAX_LINE_BYTES)  # lines were checked against it before splitting
 
 
 # Types read only through a layout (raw/catalogue/layouts/), or not at all, and what to do instead.
@@ -53,175 +49,7 @@ class ParsedBatch:
     note: str | None = None  # what a steward should know of a file that loads (figures a partial layout passed over)
 
 
-class _FileProblem(Exception):
-    def __init__(self, rule: str, message: str):
-        super().__init__(message)
-        self.rule = rule
-
-
 READ_CHUNK_ROWS = 100_000  # rows typed at a time (see _read_batch)
-
-
-def _decode(data: bytes) -> tuple[str, str]:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with its byte-order mark, as Excel's "Unicode text" saves
-        try:
-            return _decode(data.decode("utf-16").encode("utf-8"))[0], "utf-16"
-        except UnicodeDecodeError:
-            raise _FileProblem("encoding", "starts like UTF-16 but does not decode as UTF-16: save the file as UTF-8") from None
-    if b"\x00" in data:
-        if data[1::2].count(0) > len(data) // 4 or data[0::2].count(0) > len(data) // 4:
-            raise _FileProblem("encoding", "looks like UTF-16 without a byte-order mark: save the file as UTF-8")
-        raise _FileProblem("binary", "the file contains NUL bytes: it is binary, not a CSV text file")
-    if b"\r" in data and b"\n" not in data:  # classic Mac line endings: lines all the same
-        data = data.replace(b"\r", b"\n")
-    longest = max((len(line) for line in data.split(b"\n")), default=0)
-    if longest > MAX_LINE_BYTES:
-        raise _FileProblem("line_too_long", f"a line of {longest:,} bytes (limit {MAX_LINE_BYTES:,}): not a table of figures")
-    try:
-        return data.decode("utf-8-sig"), "utf-8-sig"
-    except UnicodeDecodeError:
-        pass
-    _refuse_mixed_encoding(data)
-    try:
-        return data.decode("gb18030"), "gb18030"
-    except UnicodeDecodeError:
-        raise _FileProblem("encoding", "neither UTF-8 nor GBK/GB18030: save the file as UTF-8") from None
-
-
-def _refuse_mixed_encoding(data: bytes) -> None:
-    """A file that is UTF-8 on some lines and not on others was pieced together from two encodings: decoding it
-    as GB18030 would store the UTF-8 lines as mojibake, so it is refused, naming the first line that differs."""
-    utf8_lines, other_line = 0, None
-    for number, line in enumerate(data.split(b"\n"), start=1):
-        if line.isascii():
-            continue
-        try:
-            line.decode("utf-8")
-            utf8_lines += 1
-        except UnicodeDecodeError:
-            other_line = other_line or number
-    if utf8_lines and other_line:
-        raise _FileProblem(
-            "encoding",
-            f"mixed encodings: {utf8_lines} line(s) are UTF-8 but line {other_line} is not: save the whole file as UTF-8",
-        )
-
-
-# A line with its ending, split where io.StringIO(newline="") splits (\r\n, \r or \n), without the copy of the whole
-# text StringIO makes (four bytes a character: over 1 GB for a 270 MB file).
-_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
-
-
-def _lines(text: str) -> Iterator[str]:
-    return (match.group() for match in _LINE.finditer(text))
-
-
-def _csv_rows(text: str) -> Iterator[tuple[int, list[str]]]:
-    reader = csv.reader(_lines(text))
-    try:
-        for cells in reader:
-            yield reader.line_num, cells
-    except csv.Error as exc:
-        raise _FileProblem("csv_syntax", f"line {reader.line_num}: {exc}") from None
-
-
-_NUMBER_FORMAT = re.compile(r"^(#,##)?0(?:\.(0+))?(%?)$")
-
-
-def _cell_text(cell) -> str:
-    """What the workbook shows in the cell: a number in its number format (0.606 as `0.0%` shows 60.6%)."""
-    value = cell.value
-    if value is None:
-        return ""
-    if isinstance(value, (date, time)):  # datetime is a date: a number shown through a date format
-        raise _FileProblem(
-            "xlsx_format",
-            f"cell {cell.coordinate} is shown as a date or time ({excerpt(cell.number_format)!r}): "
-            "type periods as text (2021, 2022H1) and figures as numbers",
-        )
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        shown = _NUMBER_FORMAT.match((cell.number_format or "").replace('"', ""))
-        if shown:
-            grouping, decimals, percent = "," if shown.group(1) else "", len(shown.group(2) or ""), shown.group(3)
-            return f"{value * 100 if percent else value:{grouping}.{decimals}f}{percent}"
-        if (cell.number_format or "General") != "General":
-            raise _FileProblem(
-                "xlsx_format",
-                f"cell {cell.coordinate} has the number format {excerpt(cell.number_format)!r}, "
-                "which is not read here: use General, 0, 0.0…, #,##0… or a percent format",
-            )
-        if isinstance(value, float) and value.is_integer():
-            return str(int(value))
-    return str(value)
-
-
-def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
-    """The rows of the workbook's one sheet, as shown. Hidden or extra sheets and merged data cells are refused:
-    the figures must be what a person opening the file sees, in one table. The bytes pass workbook_guard first
-    (size, compression ratio, no DTD or entities, not encrypted or renamed)."""
-    try:
-        workbook = open_checked_workbook(data)
-    except SheetProblem as problem:
-        raise _FileProblem(problem.rule, str(problem)) from None
-    try:
-        sheets = workbook.worksheets
-        if len(sheets) != 1:
-            described = ", ".join(
-                f"{excerpt(ws.title, 30)!r}" + ("" if ws.sheet_state == "visible" else f" ({ws.sheet_state})") for ws in sheets
-            )
-            raise _FileProblem(
-                "xlsx_sheets",
-                f"the workbook has {len(sheets)} sheets ({described}): keep exactly one "
-                "visible sheet with the table (hidden sheets included)",
-            )
-        sheet = sheets[0]
-        if sheet.sheet_state != "visible":
-            raise _FileProblem("xlsx_sheets", "the only sheet is hidden: make it visible")
-        merged = [r for r in sheet.merged_cells.ranges if r.max_row >= 2]
-        if merged:
-            first = min(merged, key=lambda r: (r.min_row, r.min_col))
-            raise _FileProblem(
-                "xlsx_merged",
-                f"merged cells in the data rows (first: {first.coord}, line {first.min_row}): "
-                "unmerge them and repeat the value in every row",
-            )
-        for number, cells in enumerate(sheet.iter_rows(), start=1):
-            yield number, [_cell_text(c) for c in cells]
-    finally:
-        workbook.close()
-
-
-def check_file_name(name: str) -> tuple[str, str] | None:
-    """(rule, message) when a file name is refused. Names end up in paths, URLs, reports and shell commands: letters
-    of any script (分省年度数据.xls), digits, marks, `-`, `_`, `.`, single inner spaces and brackets are taken; path
-    separators, control and invisible format characters (bidi overrides, zero-width), shell and glob characters, a
-    leading dot or dash and `..` are not."""
-    if refused := _dangerous_name(name):
-        return "file_name", f"{refused}: rename the file"
-    if Path(name).suffix.lower() not in FILE_TYPES:
-        return "file_type", f"only {', '.join(FILE_TYPES)} files are read here"
-    return None
-
-
-_NAME_PUNCTUATION = set("-_. ()（）【】·")
-
-
-def _dangerous_name(name: str) -> str | None:
-    if name.startswith((".", "-")) or ".." in name:
-        return "a file name may not start with '.' or '-' nor contain '..'"
-    if name != name.strip() or "  " in name:
-        return "a file name may not start or end with a space nor hold two in a row"
-    for char in name:
-        if char in _NAME_PUNCTUATION or unicodedata.category(char)[0] in "LNM":
-            continue
-        return f"the file name holds {char!r} (U+{ord(char):04X}), which names of files read here may not"
-    return None
-
-
-def name_key(name: str) -> str:
-    """Two names with the same key are the same name to a person (NFKC: full-width and composed forms; case): both
-    files are refused rather than one silently chosen."""
-    return unicodedata.normalize("NFKC", name).casefold()
 
 
 @contextmanager
@@ -288,29 +116,21 @@ def _read_batch(
             data = path.read_bytes()
         if path.suffix.lower() == ".xlsx":
             batch.encoding = "xlsx"
-            source = _xlsx_rows(data)
+            source = xlsx_rows(data)
         else:
-            text, batch.encoding = _decode(data)
+            text, batch.encoding = decode(data)
             del data  # the decoded text is what is split from here on
             if not text.strip():
                 return whole_file("empty_file", "the file is empty")
-            source = _csv_rows(text)
+            source = csv_rows(text)
         rows = ((line, cells) for line, cells in source if any(c.strip() for c in cells))  # blank lines
         first = next(rows, None)
         if first is None:
             return whole_file("empty_file", "the file is empty")
 
         header = [h.strip() for h in first[1]]
-        expected = family.column_names
-        optional = {c.name for c in family.columns if not c.required}
-        missing = [c for c in expected if c not in header and c not in optional]
-        unexpected = [c for c in header if c not in expected]
-        if missing or unexpected or len(set(header)) != len(header):
-            shown = [excerpt(c)[:30] for c in unexpected[:5]] + (["…"] if len(unexpected) > 5 else [])
-            parts = [f"missing {missing}"] * bool(missing) + [f"unexpected {shown}"] * bool(unexpected)
-            if len(set(header)) != len(header):
-                parts.append("duplicated column names")
-            return whole_file("columns", f"header must be {expected}: " + "; ".join(parts))
+        if wrong := _header_problem(family, header):
+            return whole_file("columns", wrong)
 
         # Typed a chunk at a time: a chunk's cells are Python strings until its frame holds them as Arrow text, so
         # memory follows the typed file, not every cell of it as an object.
@@ -320,23 +140,15 @@ def _read_batch(
             well_formed: list[tuple[int, list[str]]] = []
             for line, cells in chunk:
                 if len(cells) != len(header):
-                    issues.append(
-                        Issue(
-                            display_name,
-                            line,
-                            None,
-                            "field_count",
-                            None,
-                            f"{len(cells)} fields where the header has {len(header)}",
-                        )
-                    )
+                    message = f"{len(cells)} fields where the header has {len(header)}"
+                    issues.append(Issue(display_name, line, None, "field_count", None, message))
                 else:
                     well_formed.append((line, cells))
             if well_formed:
                 parsed, found = _parse_rows(family, header, well_formed, display_name, units)
                 cell_issues += found
                 frames.append(pd.DataFrame(parsed, columns=columns))
-    except _FileProblem as problem:
+    except FileProblem as problem:
         issues.clear()  # the file as a whole is refused: its lines were not all read
         return whole_file(problem.rule, str(problem))
     if cell_issues:  # in line order, as a steward reads the file (a line has field-count or cell issues, not both)
@@ -350,6 +162,21 @@ def _read_batch(
         batch.frame = frames[0] if frames else pd.DataFrame(columns=columns)
     batch.rows_read = len(batch.frame)
     return batch
+
+
+def _header_problem(family: Family, header: list[str]) -> str | None:
+    """What is wrong with a long file's header: columns missing, unknown or named twice."""
+    expected = family.column_names
+    optional = {c.name for c in family.columns if not c.required}
+    missing = [c for c in expected if c not in header and c not in optional]
+    unexpected = [c for c in header if c not in expected]
+    if not (missing or unexpected or len(set(header)) != len(header)):
+        return None
+    shown = [excerpt(c)[:30] for c in unexpected[:5]] + (["…"] if len(unexpected) > 5 else [])
+    parts = [f"missing {missing}"] * bool(missing) + [f"unexpected {shown}"] * bool(unexpected)
+    if len(set(header)) != len(header):
+        parts.append("duplicated column names")
+    return f"header must be {expected}: " + "; ".join(parts)
 
 
 def _read_through_layout(
@@ -385,9 +212,9 @@ def _read_through_layout(
             reshaped = reshape_easyquery(data, layout, labels)
         else:
             batch.encoding = suffix[1:]
-            grid = read_grid(data, layout.sheet, _cell_text) if suffix == ".xlsx" else read_legacy_grid(data, layout.sheet)
+            grid = read_grid(data, layout.sheet, cell_text) if suffix == ".xlsx" else read_legacy_grid(data, layout.sheet)
             reshaped = reshape_table(grid, layout, labels, frozenset((units or {}).values()))
-    except (SheetProblem, _FileProblem) as problem:
+    except (SheetProblem, FileProblem) as problem:
         return refused(problem.rule, str(problem))
     except EasyqueryRefused as problem:
         return refused("json", str(problem))

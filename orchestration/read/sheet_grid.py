@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 from datetime import date, time, timedelta
 
-from orchestration.read.layouts import column_letters
+from orchestration.read.cell_refs import column_letters
 from orchestration.read.table_layout import Grid
 from orchestration.read.workbook_guard import MAX_LEGACY_CELLS, WorkbookRefused, check_legacy_workbook, check_workbook
 
@@ -52,7 +52,7 @@ def _chosen_sheet(names: list[str], visible: list[str], requested: str | None) -
 
 
 def read_grid(data: bytes, sheet_name: str | None, cell_text) -> Grid:
-    """`cell_text(cell)` gives what a person sees in a cell (reading._cell_text: number formats applied)."""
+    """`cell_text(cell)` gives what a person sees in a cell (long_rows.cell_text: number formats applied)."""
     from openpyxl.utils import column_index_from_string
 
     workbook = open_checked_workbook(data)

@@ -14,17 +14,9 @@ from functools import cached_property
 
 from orchestration.domain.parsing import MISSING_MARKERS, ParseError, parse_period
 from orchestration.domain.units import UNITS
-from orchestration.read.layouts import (
-    ColumnSpec,
-    Layout,
-    catalogue_names,
-    column_index,
-    column_letters,
-    footnote_marks,
-    normalise_header,
-    normalise_label,
-    split_cell,
-)
+from orchestration.read.cell_refs import column_index, column_letters, split_cell
+from orchestration.read.labels import catalogue_names, footnote_marks, normalise_header, normalise_label
+from orchestration.read.layouts import ColumnSpec, Layout
 from orchestration.read.stated import from_january, known_units, normalise_unit, stated_period, stated_unit
 
 

@@ -11,8 +11,9 @@ from pathlib import Path
 import duckdb
 
 from orchestration.domain.catalogue import Catalogue
-from orchestration.read.layouts import Layout, LayoutError, LayoutSet, check_against_catalogue, layout_files, parse_layout
+from orchestration.read.layouts import Layout, LayoutError, LayoutSet, layout_files, parse_layout
 from orchestration.store.warehouse import Warehouse
+from orchestration.validate.catalogue_checks import check_against_catalogue
 
 
 def resolve_layouts(

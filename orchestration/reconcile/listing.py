@@ -11,9 +11,9 @@ import time
 from pathlib import Path
 
 from orchestration.domain.families import ALL_FAMILIES, CATALOGUE_FAMILIES, Family
+from orchestration.read.file_names import name_key
 from orchestration.read.file_snapshot import settle_seconds, unsettled_reason
 from orchestration.read.layouts import layout_files
-from orchestration.read.reading import name_key
 from orchestration.store.files import sha256_of
 
 # Folders of raw/ that are reference material on purpose (the digitised article and its notes; the review files of

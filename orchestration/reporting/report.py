@@ -216,11 +216,6 @@ def write_report(
 
     docs_dir = settings.data_docs_dir(warehouse.data_dir)
     docs_index = docs_dir / "index.html"
-    # Each file's newest kept validation page (pages with a failed file are never pruned, so old links stay live).
-    validation_pages: dict[str, str] = {}
-    for entry in read_manifest(docs_dir):
-        for file in entry["files"]:
-            validation_pages.setdefault(file, os.path.relpath(docs_dir / entry["page"], out).replace(os.sep, "/"))
     dbt_docs = settings.dbt_docs_dir(warehouse.data_dir) / "static_index.html"
     html = env.get_template("report.html.j2").render(
         **data,
@@ -228,7 +223,7 @@ def write_report(
         created=created,
         warehouse=warehouse.path,
         data_docs=docs_index.relative_to(out) if docs_index.exists() else None,
-        validation_pages=validation_pages,
+        validation_pages=_validation_pages(docs_dir, out),
         published=published,
         exports={k: f"{EXPORTS_DIR}/{Path(name).stem}/{v}" for k, v in exports.items()},
         dbt_docs=os.path.relpath(dbt_docs, out) if dbt_docs.exists() else None,
@@ -251,7 +246,21 @@ def write_report(
     write_text_atomically(history_path, json.dumps(history, ensure_ascii=False, indent=1))
     write_text_atomically(index, env.get_template("index.html.j2").render(history=history))
 
-    summary = (
+    return ReportResult(path, index, _summary(c, path), c)
+
+
+def _validation_pages(docs_dir: Path, out: Path) -> dict[str, str]:
+    """Each file's newest kept validation page (pages with a failed file are never pruned, so old links stay live)."""
+    pages: dict[str, str] = {}
+    for entry in read_manifest(docs_dir):
+        for file in entry["files"]:
+            pages.setdefault(file, os.path.relpath(docs_dir / entry["page"], out).replace(os.sep, "/"))
+    return pages
+
+
+def _summary(c: dict[str, int], path: Path) -> str:
+    """The report in a few Markdown lines, for the refresh's summary and the Dagster UI."""
+    return (
         f"**Loads** {c['loaded']} loaded, {c['skipped']} skipped, {c['quarantined']} quarantined in raw/ "
         f"({c['quarantined_now']} by this refresh, {c['issues']} reasons), {c['deferred']} still being written, "
         f"{c['withdrawn']} withdrawn, {c['ignored']} ignored  \n"
@@ -260,4 +269,3 @@ def write_report(
         f"**Revisions** {c['revisions']} · **Anomalies** {c['anomalies']} · **Targets assessed** {c['targets_assessed']}  \n"
         f"Report: `{path}`"
     )
-    return ReportResult(path, index, summary, c)

@@ -20,7 +20,7 @@ from orchestration.store.ddl import HELD, figure_diff_sql
 
 def confirm_command(file_path: str) -> str:
     """The command a steward copies to serve a held version. A name with a space or a bracket (分省年度数据 (1).xls) is
-    double-quoted for the shell; file names never hold a quote, `$`, a backtick or a backslash (reading.check_file_name)."""
+    double-quoted for the shell; file names never hold a quote, `$`, a backtick or a backslash (file_names.check_file_name)."""
     plain = re.fullmatch(r"[A-Za-z0-9/._-]+", file_path)
     return f"make confirm FILE={file_path}" if plain else f'make confirm FILE="{file_path}"'
 

@@ -18,7 +18,8 @@ import pandas as pd
 from orchestration.domain.families import DEFAULT_EARLIEST_YEAR, REGION_LEVEL_RANK, Family
 from orchestration.domain.issues import ROW_COLUMN, Issue
 from orchestration.domain.ranges import RangeError, parse_range_by_level, range_for
-from orchestration.read.layouts import catalogue_names
+from orchestration.read.labels import catalogue_names
+from orchestration.read.layouts import Layout
 
 if TYPE_CHECKING:
     from orchestration.domain.catalogue import Catalogue
@@ -274,3 +275,22 @@ def duplicates_across_files(family: Family, frames: dict[str, pd.DataFrame]) -> 
                 )
             )
     return out
+
+
+def check_against_catalogue(layout: Layout, indicators: set[str], regions: set[str], sources: set[str]) -> list[str]:
+    """Codes the layout names that the catalogue does not have (checked whenever the layout or the catalogue changes)."""
+    known = {"indicator_code": indicators, "region_code": regions, "source_id": sources}
+    named: list[tuple[str, str, str]] = [(f"fixed.{k}", k, v) for k, v in layout.fixed.items()]
+    named += [(f"columns.{c.letter}.{k}", k, v) for c in layout.columns for k, v in c.sets.items()]
+    named += [(f"columns.{c.first}:.{k}", k, v) for c in layout.column_ranges for k, v in c.sets.items()]
+    named += [(f"footnotes.{m}.{k}", k, v) for m, spec in layout.footnotes.items() for k, v in spec.items()]
+    named += [(f"indicators.{code}.{k}", k, v) for code, spec in layout.indicators.items() for k, v in spec.items()]
+    named += [(f"regions.{code}", "region_code", v) for code, v in layout.regions.items()]
+    if layout.rows and layout.rows.means != "period":
+        key = f"{layout.rows.means}_code"
+        named += [(f"labels.{label}", key, code) for label, code in layout.labels.items()]
+    return [
+        f"{where}: {value!r} is not in the catalogue ({key})"
+        for where, key, value in named
+        if key in known and value not in known[key]
+    ]

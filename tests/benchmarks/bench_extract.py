@@ -15,7 +15,8 @@ from pathlib import Path
 
 from orchestration import settings
 from orchestration.bulletins.numerals import numbers
-from orchestration.bulletins.rules import Context, extract
+from orchestration.bulletins.rules import extract
+from orchestration.bulletins.text import Context
 from orchestration.bulletins.vocabulary import load
 
 TEXTS = Path(__file__).resolve().parents[1] / "extract"

@@ -31,7 +31,13 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
-run: $(STAMP)
+# The dbt manifest the code location is built from: parsed again when a file of the dbt project is newer.
+MANIFEST := dbt_project/target/manifest.json
+$(MANIFEST): $(STAMP) dbt_project/dbt_project.yml $(shell find dbt_project/models dbt_project/seeds dbt_project/macros dbt_project/tests -type f 2>/dev/null)
+	$(BIN)/python -m orchestration.dbt_tools.manifest
+	touch $(MANIFEST)
+
+run: $(STAMP) $(MANIFEST)
 	$(BIN)/python -m orchestration.commands.refresh
 
 # Two lanes: the fast one first (about 5 minutes on 2 cores; its goal is 3), then the slow one; both are the suite.
@@ -102,7 +108,7 @@ confirm: $(STAMP)
 
 # Rebuild a lost or damaged warehouse from the raw zone, history included, then refresh (docs/operations.md);
 # FROM=data/backups/warehouse-….duckdb puts a backup back instead.
-restore: $(STAMP)
+restore: $(STAMP) $(MANIFEST)
 	$(BIN)/python -m orchestration.commands.restore $(if $(value FROM),-- "$$FROM")
 
 # Check the serving copy and the raw zone against their checksums (reads only; exit 1 when a file is damaged).
@@ -113,10 +119,10 @@ docs: $(STAMP)
 	$(BIN)/python -m orchestration.commands.docs
 
 # exec: make's SIGTERM reaches the UI's process itself, which stops its children (orchestration/commands/dev.py says why).
-dev: $(STAMP)
+dev: $(STAMP) $(MANIFEST)
 	exec $(BIN)/python -m orchestration.commands.dev --port $(PORT)
 
-bench: $(STAMP)
+bench: $(STAMP) $(MANIFEST)
 	$(BIN)/python -m tests.benchmarks.bench_refresh --sizes $(SIZES)
 	$(BIN)/python -m tests.benchmarks.bench_extract --megabytes 1
 	$(BIN)/python -m tests.benchmarks.bench_layouts --cells 100000

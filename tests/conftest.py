@@ -7,11 +7,15 @@ from pathlib import Path
 import pytest
 
 from orchestration import settings
-from orchestration.read.file_snapshot import SETTLE_SECONDS_ENV
+from orchestration.dbt_tools.manifest import prepare_manifest
+from orchestration.settings import SETTLE_SECONDS_ENV
 
 # Tests write a file and refresh at once: no settle time, except where a test sets one (test_torn_reads.py).
 # Child refreshes (refresh_process) inherit it.
 os.environ[SETTLE_SECONDS_ENV] = "0"
+# The code location is built from the dbt manifest, which `make` prepares before a command; pytest run by hand
+# prepares it here, before any test module imports the code location.
+prepare_manifest()
 
 REPO_RAW = settings.REPO_ROOT / "raw"
 # The marts a refresh publishes (schema marts, one Parquet file each in the serving copy).

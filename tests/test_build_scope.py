@@ -1,7 +1,19 @@
 """The scope of a dbt build (orchestration/dbt_tools/build_scope.py): every figure, or only those changed since the
 last build. test_reconcile holds the incremental marts equal to a build from scratch; these are the rules."""
 
-from orchestration.dbt_tools.build_scope import BuildScope, ChangesSince, LastBuild, decide
+from dataclasses import replace
+
+import pytest
+
+from orchestration.dbt_tools.build_scope import (
+    BuildScope,
+    BuildState,
+    ChangesSince,
+    LastBuild,
+    dbt_build_args,
+    decide,
+    decide_build,
+)
 
 PROJECT = "project-v1"
 LAST = LastBuild(last_load_id=41, project_fingerprint=PROJECT)
@@ -39,6 +51,53 @@ def test_nothing_to_start_from_a_changed_project_or_an_edited_catalogue_rebuild_
 
 def test_a_build_with_nothing_changed_recomputes_no_figure():
     assert decide(LAST, PROJECT, changes()) == BuildScope(None, (), ())
+
+
+UNCHANGED = BuildState(
+    last_load_id=41,
+    inputs="inputs-1",
+    project=PROJECT,
+    last_inputs="inputs-1",
+    last_run_id="run-1",
+    last_built_from=LAST,
+    published_run_id="run-1",
+    reported_run_ids=frozenset({"run-0", "run-1"}),
+    release_intact=lambda: True,
+    changes=ChangesSince(frozenset(), (), ()),
+    on_spark=False,
+)
+
+
+def test_nothing_changed_and_the_last_build_served_and_reported_builds_nothing():
+    assert decide_build(UNCHANGED) is None
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"inputs": "inputs-2"},  # a load, a refusal, a withdrawal, a move, or a model changed
+        {"published_run_id": "run-0"},  # killed between the build and its publication
+        {"reported_run_ids": frozenset({"run-0"})},  # killed between publication and the report
+        {"release_intact": lambda: False},  # the release's files differ from their checksums
+        {"last_inputs": None, "last_run_id": None, "last_built_from": None},  # no build finished yet
+    ],
+)
+def test_a_refresh_builds_again_when_anything_it_serves_is_not_the_last_build(change):
+    scope = decide_build(replace(UNCHANGED, **change))
+    assert scope is not None
+    assert dbt_build_args(scope) == ["build", *scope.dbt_args()]
+
+
+def test_the_release_is_hashed_only_when_everything_else_says_nothing_changed():
+    asked = []
+    decide_build(replace(UNCHANGED, inputs="inputs-2", release_intact=lambda: asked.append(1) or True))
+    assert asked == []
+
+
+def test_on_spark_an_incremental_build_becomes_a_full_one():
+    scope = decide_build(replace(UNCHANGED, inputs="inputs-2", on_spark=True))
+    assert scope.full and "on Spark" in scope.full_reason
+    assert dbt_build_args(scope) == ["build", "--full-refresh"]
 
 
 def test_the_scope_goes_to_dbt_as_named_columns_and_an_older_warehouse_gains_them(tmp_path):

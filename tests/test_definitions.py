@@ -9,7 +9,7 @@ from conftest import write_obs
 from orchestration.definitions import defs
 from orchestration.defs.automation import raw_files_sensor
 from orchestration.defs.resources import RawFilesResource
-from orchestration.read.file_snapshot import SETTLE_SECONDS_ENV
+from orchestration.settings import SETTLE_SECONDS_ENV
 
 
 def test_code_location_loads_with_the_whole_graph():

@@ -7,6 +7,7 @@ from datetime import datetime
 import pandas as pd
 import pytest
 
+from orchestration import settings
 from orchestration.domain.families import OBSERVATIONS
 from orchestration.read import parallel_read
 from orchestration.read.parallel_read import Deferred, ReadJob, read_in_order
@@ -28,9 +29,9 @@ def jobs_of(paths) -> list[ReadJob]:
 
 
 def test_a_pool_reads_the_files_in_order_and_as_one_process_does(files, monkeypatch):
-    monkeypatch.setenv(parallel_read.WORKERS_ENV, "1")
+    monkeypatch.setenv(settings.WORKERS_ENV, "1")
     serial = list(read_in_order(jobs_of(files), OBSERVATIONS, UNITS, None))
-    monkeypatch.setenv(parallel_read.WORKERS_ENV, "2")
+    monkeypatch.setenv(settings.WORKERS_ENV, "2")
     monkeypatch.setattr(parallel_read, "POOL_MIN_BYTES", 0)
     pooled = list(read_in_order(jobs_of(files), OBSERVATIONS, UNITS, None))
     assert [job.rel for job, _ in pooled] == [p.name for p in files] == [job.rel for job, _ in serial]
@@ -49,7 +50,7 @@ def test_a_file_changed_after_it_was_listed_is_deferred_by_the_pool_too(files, t
     jobs = jobs_of(copies)
     with copies[1].open("a", encoding="utf-8") as handle:  # appended to after the folder was listed and hashed
         handle.write("330802,SYN_001,2020,1.0,亿元,level,normal,exact,1.0亿元,synthetic-bulletin-00001,\n")
-    monkeypatch.setenv(parallel_read.WORKERS_ENV, "2")
+    monkeypatch.setenv(settings.WORKERS_ENV, "2")
     monkeypatch.setattr(parallel_read, "POOL_MIN_BYTES", 0)
     results = {job.rel: read for job, read in read_in_order(jobs, OBSERVATIONS, UNITS, None)}
     assert isinstance(results[copies[1].name], Deferred)

@@ -6,7 +6,7 @@ from test_ingest import SRC, ingest_all
 
 from orchestration.domain.families import ALL_FAMILIES, OBSERVATIONS
 from orchestration.publish.raw_zone import PART_FILE, STATE_FILE, sync_family, zone_dir
-from orchestration.reconcile.family import SHRINK_GUARD_ENV
+from orchestration.settings import SHRINK_GUARD_ENV
 from orchestration.store.warehouse import Warehouse
 
 

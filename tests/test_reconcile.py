@@ -16,8 +16,8 @@ from dagster import DagsterInstance
 from test_ingest import SRC, ingest_all
 
 from orchestration.commands.refresh import run_refresh
-from orchestration.reconcile.family import SHRINK_GUARD_ENV
 from orchestration.reconcile.listing import RawFolderError, check_raw_folder, ignored_files
+from orchestration.settings import SHRINK_GUARD_ENV
 from orchestration.store.warehouse import Warehouse
 
 pytestmark = pytest.mark.slow  # the slow lane: subprocesses, faults, repeated refreshes

@@ -89,7 +89,8 @@ def test_make_run_waits_for_a_refresh_the_daemon_started(tmp_path, restore_envir
 def test_a_run_stuck_in_progress_is_not_waited_for_forever(monkeypatch):
     import dagster as dg
 
-    from orchestration.commands.refresh import RUN_WAIT_ENV, wait_for_runs_in_progress
+    from orchestration.commands.refresh import wait_for_runs_in_progress
+    from orchestration.settings import RUN_WAIT_ENV
 
     instance = DagsterInstance.ephemeral()
     stuck = instance.create_run_for_job(dg.GraphDefinition(name="stuck", node_defs=[]).to_job())

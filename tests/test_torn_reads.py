@@ -13,9 +13,10 @@ from conftest import OBS_HEADER, write_obs
 from test_ingest import SRC, ingest_all
 
 from orchestration.domain.families import OBSERVATIONS
-from orchestration.read.file_snapshot import SETTLE_SECONDS_ENV, StillBeingWritten, read_whole
+from orchestration.read.file_snapshot import StillBeingWritten, read_whole
 from orchestration.reconcile import listing
 from orchestration.reconcile.family import ingest_family
+from orchestration.settings import SETTLE_SECONDS_ENV
 from orchestration.store.files import sha256_hex
 from orchestration.store.warehouse import Warehouse
 

@@ -31,6 +31,9 @@ def main(argv: list[str] | None = None) -> None:
     # From the repository's root, dagster dev reads [tool.dagster] of pyproject.toml: the module and the code
     # location's name (quzhou_indicators, the name [tool.dg.project] gives it too, so Dagster warns of no mismatch).
     os.chdir(settings.REPO_ROOT)
+    # dagster-dbt parses the dbt project again whenever dagster dev loads the code location (DbtProject.prepare_if_dev)
+    # with the `dbt` on PATH: this venv's, whether or not it is activated.
+    os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
     dagster = str(Path(sys.executable).parent / "dagster")
     os.execv(dagster, [dagster, "dev", "--port", str(args.port)])
 

@@ -317,7 +317,6 @@ def _refresh_pid(instance, run_id: str) -> int | None:
 
 
 RUN_WAIT_POLL_SECONDS = 2.0
-RUN_WAIT_ENV = "QZ_RUN_WAIT_SECONDS"  # how long `make run` waits for another refresh's run (default: an hour)
 
 
 def wait_for_runs_in_progress(instance, on_wait=None) -> list[str]:
@@ -329,7 +328,7 @@ def wait_for_runs_in_progress(instance, on_wait=None) -> list[str]:
     A run left STARTED by a worker that died while the daemon was down would be waited for forever: after
     QZ_RUN_WAIT_SECONDS the refresh goes on, saying so (its writes still wait for the warehouse lock)."""
     say = on_wait or (lambda m: print(m, file=sys.stderr, flush=True))
-    limit = float(os.environ.get(RUN_WAIT_ENV) or 3600)
+    limit = settings.current().run_wait_seconds
     deadline = time.monotonic() + limit
     waited: list[str] = []
     while True:

@@ -10,6 +10,7 @@ directions and the comparable-series rule apply to whole indicators). Pure logic
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 # Catalogues whose edit can change any figure's row in the incremental models.
@@ -66,3 +67,45 @@ def decide(last: LastBuild | None, project_fingerprint: str, changes: ChangesSin
     if edited:
         return BuildScope(f"the {' and '.join(edited)} catalogue changed")
     return BuildScope(None, tuple(sorted(changes.observation_paths)), tuple(sorted(changes.source_ids)))
+
+
+@dataclass(frozen=True)
+class BuildState:
+    """What the dbt asset knows before it builds: the inputs now, the last build, what readers are served."""
+
+    last_load_id: int | None  # the last audit record: what this build is built from
+    inputs: str  # the raw state and the project's files, hashed (DbtBuildLog.dbt_inputs_fingerprint)
+    project: str  # the project's files, the publishing code and the target (dbt_assets.project_fingerprint)
+    last_inputs: str | None  # the last finished build's inputs; None: no build finished
+    last_run_id: str | None
+    last_built_from: LastBuild | None
+    published_run_id: str | None  # the run whose release readers open now
+    reported_run_ids: frozenset[str]
+    release_intact: Callable[[], bool]  # the release's files match their checksums (asked last: it hashes them)
+    changes: ChangesSince | None  # what changed after the last build's last load (None: unknown)
+    on_spark: bool
+
+
+def decide_build(state: BuildState) -> BuildScope | None:
+    """The scope of the dbt build this refresh runs, or None when there is nothing to build.
+
+    Nothing to build: nothing was loaded, refused, withdrawn or moved and no model or code changed since the last
+    build, whose marts are the ones served and reported. A run killed between build and publication, or between
+    publication and report, does not count (this refresh publishes and reports again); nor does a release whose files
+    differ from their checksums (it is published anew)."""
+    if (
+        state.last_inputs == state.inputs
+        and state.published_run_id == state.last_run_id
+        and state.last_run_id in state.reported_run_ids
+        and state.release_intact()
+    ):
+        return None
+    scope = decide(state.last_built_from, state.project, state.changes)
+    if state.on_spark and not scope.full:  # an honest full rebuild: Spark's figure models are tables
+        return BuildScope("on Spark every figure is rebuilt (its figure models are tables, not incremental)")
+    return scope
+
+
+def dbt_build_args(scope: BuildScope) -> list[str]:
+    """The dbt command the asset streams."""
+    return ["build", *scope.dbt_args()]

@@ -7,6 +7,7 @@ into the warehouse's schemas marts and quality, which the snapshot and the repor
 """
 
 import hashlib
+import logging
 import os
 import shutil
 from collections.abc import Mapping
@@ -14,32 +15,18 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt import DagsterDbtTranslator, DbtProject, dbt_assets
 
 from orchestration import settings
-from orchestration.dbt_tools.build_scope import BuildScope, LastBuild, decide
+from orchestration.dbt_tools.build_scope import BuildState, LastBuild, dbt_build_args, decide_build
+from orchestration.dbt_tools.manifest import TARGET_PATH, manifest_is_stale, project_files
 from orchestration.defs.resources import DbtResource, WarehouseResource
 from orchestration.engines.spark_thrift import Endpoint, import_spark_tables, thrift_endpoint
 from orchestration.publish.serving import published_run_id, verify_current
 from orchestration.reporting.report import reported_run_ids
 
-os.environ.setdefault("DO_NOT_TRACK", "1")  # dbt: no anonymous usage statistics
-
-dbt_project = DbtProject(project_dir=settings.DBT_PROJECT_DIR, profiles_dir=settings.DBT_PROJECT_DIR)
-
-
-def _project_files() -> list[Path]:
-    root = settings.DBT_PROJECT_DIR
-    folders = ("models", "seeds", "macros", "tests")
-    return sorted([root / "dbt_project.yml", *(p for d in folders for p in (root / d).rglob("*") if p.is_file())])
-
-
-def _manifest_is_stale() -> bool:
-    manifest = dbt_project.manifest_path
-    if not manifest.exists():
-        return True
-    built = manifest.stat().st_mtime
-    return any(p.stat().st_mtime > built for p in _project_files())
+log = logging.getLogger(__name__)
+dbt_project = DbtProject(project_dir=settings.DBT_PROJECT_DIR, profiles_dir=settings.DBT_PROJECT_DIR, target_path=TARGET_PATH)
 
 
 def project_fingerprint(target: str) -> str:
@@ -48,18 +35,17 @@ def project_fingerprint(target: str) -> str:
     change of engine means every figure is rebuilt (each engine's incremental tables know only its own builds)."""
     code = settings.REPO_ROOT / "orchestration"
     digest = hashlib.sha256(target.encode())
-    for path in [*_project_files(), *sorted(p for p in code.rglob("*") if p.suffix in (".py", ".j2"))]:
+    for path in [*project_files(), *sorted(p for p in code.rglob("*") if p.suffix in (".py", ".j2"))]:
         digest.update(path.relative_to(settings.REPO_ROOT).as_posix().encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
 
 
-# `make run`, `make dev`, the tests and a fresh clone all need a current manifest. dagster-dbt's own
-# preparer looks for `dbt` on PATH, which an unactivated venv does not provide.
-if _manifest_is_stale():
-    DbtCliResource(project_dir=dbt_project, dbt_executable=settings.dbt_executable()).cli(
-        ["parse", "--quiet"], target_path=dbt_project.target_path
-    ).wait()
+# The manifest is made before the code location loads (dbt_tools/manifest.py); under `dagster dev` dagster-dbt
+# parses the project again whenever the code location is reloaded.
+dbt_project.prepare_if_dev()
+if manifest_is_stale(dbt_project.manifest_path):
+    log.warning("the dbt manifest is older than the dbt project: run `make run` (or python -m orchestration.dbt_tools.manifest)")
 
 
 class QuzhouDbtTranslator(DagsterDbtTranslator):
@@ -74,46 +60,51 @@ class QuzhouDbtTranslator(DagsterDbtTranslator):
 
 @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=QuzhouDbtTranslator())
 def quzhou_dbt_models(context: dg.AssetExecutionContext, dbt: DbtResource, warehouse: WarehouseResource):
+    """Decide (build_scope.decide_build), then stream `dbt build`; with no output yielded Dagster skips the snapshot and
+    the report, which stay the last ones."""
     store = warehouse.get()
-    project, last_load = project_fingerprint(dbt.target or settings.ENGINES["duckdb"]), store.last_load_id()
-    inputs = store.dbt_inputs_fingerprint(last_load, project)
-    last = store.last_dbt_build()
-    if (
-        last is not None
-        and last[0] == inputs
-        and published_run_id(warehouse.data_path) == last[1]
-        and last[1] in reported_run_ids(warehouse.data_path)
-        and not verify_current(warehouse.data_path)
-    ):
-        # Nothing was loaded, refused, withdrawn or moved and no model or code changed since the last build,
-        # whose marts are the ones served and reported (a run killed between build and publication, or between
-        # publication and report, does not count: this refresh publishes and reports again; nor does a release whose
-        # files differ from their checksums: it is published anew). The marts are what a
-        # build would make. No output is yielded, so Dagster skips the snapshot and report.
+    state = _build_state(store, dbt, warehouse.data_path)
+    scope = decide_build(state)
+    if scope is None:
         context.log.info("nothing changed since the last dbt build: marts, serving snapshot and report stay as they are")
         return
-    built_from = last[2] if last is not None else None
-    changes = store.changes_since(built_from.last_load_id) if built_from and built_from.last_load_id is not None else None
-    scope = decide(built_from, project, changes)
-    if dbt.on_spark:
-        endpoint = spark_endpoint(dbt, warehouse.data_path)
-        if not scope.full:  # an honest full rebuild: Spark's figure models are tables (macros/changed_figures.sql)
-            scope = BuildScope("on Spark every figure is rebuilt (its figure models are tables, not incremental)")
+    endpoint = spark_endpoint(dbt, warehouse.data_path) if dbt.on_spark else None
     context.log.info(f"dbt build on {dbt.target}, {scope.describe()}")
     store.begin_dbt_build(context.run_id, scope)
     try:
         with store.lock():
-            invocation = dbt.cli(["build", *scope.dbt_args()], context=context)
+            invocation = dbt.cli(dbt_build_args(scope), context=context)
             yield from invocation.stream()
-        if dbt.on_spark:  # before the build counts as finished: an import that fails leaves it unfinished
+        if endpoint:  # before the build counts as finished: an import that fails leaves it unfinished
             imported = import_spark_tables(store, endpoint, Path(invocation.target_path) / "manifest.json")
             context.log.info(f"imported {len(imported)} tables from Spark ({endpoint}): {sum(imported.values()):,} rows")
     finally:
         store.end_dbt_build()
-    store.record_dbt_build(inputs, context.run_id, LastBuild(last_load, project))
+    store.record_dbt_build(state.inputs, context.run_id, LastBuild(state.last_load_id, state.project))
     target = dbt_project.project_dir / dbt_project.target_path
     keep_parse_state(Path(invocation.target_path), target)
     prune_run_folders(target)
+
+
+def _build_state(store, dbt: DbtResource, data: Path) -> BuildState:
+    """What decide_build reads, from the warehouse, the serving copy and the reports."""
+    project, last_load = project_fingerprint(dbt.target or settings.ENGINES["duckdb"]), store.last_load_id()
+    last = store.last_dbt_build()
+    built_from = last[2] if last is not None else None
+    known = built_from is not None and built_from.last_load_id is not None
+    return BuildState(
+        last_load_id=last_load,
+        inputs=store.dbt_inputs_fingerprint(last_load, project),
+        project=project,
+        last_inputs=last[0] if last else None,
+        last_run_id=last[1] if last else None,
+        last_built_from=built_from,
+        published_run_id=published_run_id(data),
+        reported_run_ids=frozenset(reported_run_ids(data)),
+        release_intact=lambda: not verify_current(data),
+        changes=store.changes_since(built_from.last_load_id) if known else None,
+        on_spark=dbt.on_spark,
+    )
 
 
 def spark_endpoint(dbt: DbtResource, data: Path) -> Endpoint:

@@ -67,15 +67,7 @@ class Ports:
 
     @classmethod
     def from_environment(cls) -> Ports:
-        names = {"master": "MASTER", "master_ui": "MASTER_UI", "thrift": "THRIFT", "thrift_ui": "THRIFT_UI"}
-        given = {
-            field: int(os.environ[f"QZ_SPARK_{env}_PORT"])
-            for field, env in names.items()
-            if os.environ.get(f"QZ_SPARK_{env}_PORT")
-        }
-        if os.environ.get("QZ_SPARK_WORKER_UI_PORT"):
-            given["worker_ui_first"] = int(os.environ["QZ_SPARK_WORKER_UI_PORT"])
-        return cls(**given)
+        return cls(**settings.current().spark_ports)
 
     def worker_ui(self, i: int) -> int:
         return self.worker_ui_first + i - 1  # worker i counts from 1

@@ -12,18 +12,18 @@ one way: raw zone → Spark → the marts' copy here → serving copy and report
 from __future__ import annotations
 
 import json
-import os
 import re
 import socket
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+from orchestration import settings
 from orchestration.engines.spark_cluster import ClusterError, read_cluster
 from orchestration.store.sql_text import quote_identifier, string_literal
 from orchestration.store.warehouse import Warehouse
 
-ENDPOINT_ENV = "QZ_SPARK_THRIFT"  # host:port of a Thrift Server started elsewhere
+ENDPOINT_ENV = settings.SPARK_THRIFT_ENV  # host:port of a Thrift Server started elsewhere
 IMPORTED_SCHEMAS = ("marts", "quality")
 # Spark's column types as DuckDB spells them; decimal(p,s), date and boolean are spelled alike.
 SPARK_TYPES = {
@@ -57,7 +57,7 @@ class Endpoint:
 
 def thrift_endpoint(data: Path) -> Endpoint:
     """QZ_SPARK_THRIFT=host:port when set, else the cluster `make spark-cluster` started for this data folder."""
-    given = os.environ.get(ENDPOINT_ENV, "").strip()
+    given = settings.current().spark_thrift
     if given:
         return Endpoint.parse(given)
     cluster = read_cluster(data)

@@ -16,15 +16,12 @@ Pure: no Dagster, no DuckDB.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from orchestration import settings
 from orchestration.store.files import sha256_hex
-
-SETTLE_SECONDS_ENV = "QZ_SETTLE_SECONDS"
-DEFAULT_SETTLE_SECONDS = 5.0
 
 
 class StillBeingWritten(Exception):
@@ -32,10 +29,7 @@ class StillBeingWritten(Exception):
 
 
 def settle_seconds() -> float:
-    try:
-        return max(float(os.environ.get(SETTLE_SECONDS_ENV, DEFAULT_SETTLE_SECONDS)), 0.0)
-    except ValueError:
-        return DEFAULT_SETTLE_SECONDS
+    return settings.current().settle_seconds
 
 
 def seconds_to_settle(path: Path, now: float, settle: float) -> float:

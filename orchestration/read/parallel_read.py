@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from orchestration import settings
 from orchestration.domain.families import Family
 from orchestration.read.file_snapshot import StillBeingWritten, read_whole
 from orchestration.read.layouts import Layout
@@ -28,7 +29,6 @@ from orchestration.read.reading import Labels, ParsedBatch, read_batch
 
 log = logging.getLogger(__name__)
 
-WORKERS_ENV = "QZ_INGEST_WORKERS"
 MAX_DEFAULT_WORKERS = 4
 POOL_MIN_BYTES = 16 * 1024 * 1024  # below this a family is read in the refresh's process (a pool costs ~1 s)
 # Files read ahead of the writer, in bytes as listed: a parsed file waits in the refresh's process (with its pickle
@@ -38,10 +38,7 @@ READ_AHEAD_BYTES = 64 * 1024 * 1024
 
 def workers() -> int:
     """QZ_INGEST_WORKERS, else the machine's cores (at most MAX_DEFAULT_WORKERS)."""
-    try:
-        given = int(os.environ.get(WORKERS_ENV, "0"))
-    except ValueError:
-        given = 0
+    given = settings.current().ingest_workers
     return given if given > 0 else min(os.cpu_count() or 1, MAX_DEFAULT_WORKERS)
 
 

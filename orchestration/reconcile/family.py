@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache, cached_property
@@ -42,17 +41,6 @@ log = logging.getLogger(__name__)
 # held: a new version that would withdraw more than the shrink guard's share of its file's served figures; the
 # version before it is still served until a steward confirms (make confirm) or the file is fixed.
 FILE_STATUSES = ("loaded", "skipped", "quarantined", "still_quarantined", "deferred", "held", "withdrawn", "moved")
-SHRINK_GUARD_ENV = "QZ_SHRINK_GUARD"
-DEFAULT_SHRINK_GUARD = 0.2  # share of a file's served figures a new version may withdraw without a confirmation
-
-
-def shrink_guard_share() -> float:
-    try:
-        return min(max(float(os.environ.get(SHRINK_GUARD_ENV, DEFAULT_SHRINK_GUARD)), 0.0), 1.0)
-    except ValueError:
-        return DEFAULT_SHRINK_GUARD
-
-
 # Files are validated (one GX run) and committed in slices of about this many rows, then let go: GX's cost is
 # mostly per run, so many small publications share one, and memory stays bounded by a slice or the largest
 # file instead of growing with the family. 500,000 rather than 250,000 since GX sees distinct values: at 10^7 the
@@ -275,7 +263,7 @@ class _FamilyRun:
         diff = None
         if not issues and plan.replaces_served(self.family, self.records, rel):
             diff = self.warehouse.figure_diff(self.con, self.family, rel, batch.frame)
-        guard = shrink_guard_share()
+        guard = settings.current().shrink_guard
         shrinks = diff is not None and diff.shrinks_more_than(guard)
         verdict, keep = plan.after_checks(
             self.family, self.records, rel, item.sha256, bool(issues), batch.layout is not None, shrinks

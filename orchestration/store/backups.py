@@ -18,10 +18,8 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration import settings
 from orchestration.store.warehouse import Warehouse
-
-KEPT_ENV = "QZ_BACKUPS_KEPT"
-DEFAULT_KEPT = 2
 
 
 def backups_dir(data_dir: Path) -> Path:
@@ -29,10 +27,7 @@ def backups_dir(data_dir: Path) -> Path:
 
 
 def kept() -> int:
-    try:
-        return max(int(os.environ.get(KEPT_ENV, DEFAULT_KEPT)), 0)
-    except ValueError:
-        return DEFAULT_KEPT
+    return settings.current().backups_kept
 
 
 def back_up(warehouse: Warehouse) -> Path | None:

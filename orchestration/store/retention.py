@@ -12,16 +12,10 @@ Days may be fractions (the soak benchmark runs with minutes). Pure policy: no Da
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-
-def _env_float(name: str, default: float) -> float:
-    try:
-        return max(float(os.environ.get(name, default)), 0.0)
-    except ValueError:
-        return default
+from orchestration import settings
 
 
 @dataclass(frozen=True)
@@ -32,11 +26,8 @@ class Retention:
 
     @classmethod
     def from_env(cls) -> Retention:
-        return cls(
-            _env_float("QZ_RETENTION_DAYS", 90.0),
-            _env_float("QZ_RETENTION_FAILED_DAYS", 365.0),
-            int(_env_float("QZ_RETENTION_KEEP_REPORTS", 10)),
-        )
+        given = settings.current()
+        return cls(given.retention_days, given.retention_failed_days, given.retention_keep_reports)
 
     def expired(self, when: datetime, now: datetime, failed: bool = False) -> bool:
         """Whether something made at `when` (a warning or failure: `failed`) is past its time at `now`."""

@@ -18,22 +18,18 @@ import re
 from datetime import UTC, datetime
 from pathlib import Path
 
+from orchestration import settings
 from orchestration.store.files import write_text_atomically
 from orchestration.store.retention import Retention
 
 HISTORY = "history"
 MANIFEST = "manifest.json"
-KEEP_PASSED_ENV = "QZ_DATA_DOCS_KEEP_PASSED"
-DEFAULT_KEEP_PASSED = 30
 BANNER = "<!-- files of this batch -->"
 _RELATIVE_LINK = re.compile(r'\b(href|src)="(?![a-z][a-z0-9+.-]*:|#|/)([^"]*)"', re.I)
 
 
 def keep_passed() -> int:
-    try:
-        return max(int(os.environ.get(KEEP_PASSED_ENV, DEFAULT_KEEP_PASSED)), 0)
-    except ValueError:
-        return DEFAULT_KEEP_PASSED
+    return settings.current().data_docs_keep_passed
 
 
 def read_manifest(docs_dir: Path) -> list[dict]:

@@ -10,6 +10,7 @@ under the column a steward can fix (`SHOWN_AS`).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -33,7 +34,9 @@ NOT_FORECAST = {"row_condition": 'obs_status != "forecast"', "condition_parser":
 
 @lru_cache(maxsize=1)
 def gx_module():
-    """Import GX (about 2-3 s) once per process, only when a suite is built."""
+    """Import GX (about 2-3 s) once per process, only when a suite is built; its analytics are off before it reads its
+    configuration (no network at run time; dbt's are off in dbt_project.yml)."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     import great_expectations as gx
 
     return gx

@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import html
 import json
-import os
 import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -29,8 +28,6 @@ from orchestration.domain.rule_texts import rule_message
 from orchestration.validate.data_docs_offline import make_offline
 from orchestration.validate.distinct_rows import DISTINCT_ROW, DistinctBatch, columns_read, reduce_batch
 from orchestration.validate.suite import FILE_COLUMN, KEY_REPEATED, LEVEL_RANGE, SHOWN_AS, build_suite, gx_module
-
-os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # no telemetry: there is no network
 
 
 @dataclass

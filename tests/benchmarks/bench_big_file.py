@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from orchestration import settings
-from orchestration.read.file_snapshot import SETTLE_SECONDS_ENV
+from orchestration.settings import SETTLE_SECONDS_ENV
 from tests.benchmarks.generate import generate, write_publication
 from tests.benchmarks.peak_memory import own_peak_mib
 

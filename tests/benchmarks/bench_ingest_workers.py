@@ -18,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.read.parallel_read import WORKERS_ENV
+from orchestration.settings import WORKERS_ENV
 from tests.benchmarks.bench_refresh import measured_refresh
 from tests.benchmarks.generate import generate
 

@@ -23,8 +23,8 @@ from openpyxl import Workbook
 from orchestration import settings
 from orchestration.domain.families import CATALOGUE_FAMILIES, OBSERVATIONS
 from orchestration.read.cell_refs import column_letters
-from orchestration.read.file_snapshot import SETTLE_SECONDS_ENV
 from orchestration.reconcile.family import ingest_family
+from orchestration.settings import SETTLE_SECONDS_ENV
 from orchestration.store.warehouse import Warehouse
 from tests.support.big_publication import HEADER, INDICATORS, REGIONS
 

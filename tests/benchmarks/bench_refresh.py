@@ -27,7 +27,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration import settings
-from orchestration.read.file_snapshot import SETTLE_SECONDS_ENV
+from orchestration.settings import SETTLE_SECONDS_ENV
 from tests.benchmarks import bench_big_file
 from tests.benchmarks.generate import generate, write_publication
 from tests.benchmarks.goals import Run, table

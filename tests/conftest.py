@@ -87,13 +87,19 @@ def write_obs(raw: Path, name: str, *rows: str) -> Path:
 @pytest.fixture(scope="session")
 def chromium() -> str:
     """Debian's headless Chromium (and CJK fonts), installed here when missing; skipped only where that fails."""
+    import fcntl
     import subprocess
+    import tempfile
 
     path = shutil.which("chromium")
     if path is None and shutil.which("apt-get") and os.geteuid() == 0:
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        for command in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "chromium", "fonts-noto-cjk"]):
-            subprocess.run(command, env=env, capture_output=True, timeout=900, check=False)
+        # One installation at a time: the test workers (pytest-xdist) may each ask at once, and apt allows one.
+        with open(Path(tempfile.gettempdir()) / "qz-tests-chromium.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if shutil.which("chromium") is None:
+                env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+                for command in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "chromium", "fonts-noto-cjk"]):
+                    subprocess.run(command, env=env, capture_output=True, timeout=900, check=False)
         path = shutil.which("chromium")
     if path is None:
         pytest.skip("chromium is not installed and could not be installed with apt-get here")

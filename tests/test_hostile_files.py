@@ -127,7 +127,7 @@ def test_markup_in_a_refused_cell_never_reaches_a_page_unescaped(raw_copy, tmp_p
         raw_copy, "xss.csv", f"{script},URBANISATION,2021,58.1,%,level,normal,exact,58.1%,{SRC},<img src=x onerror=alert(2)>"
     )
     warehouse = Warehouse(tmp_path / "data")
-    outcome = ingest_all(raw_copy, warehouse)["observations/xss.csv"]
+    outcome = ingest_all(raw_copy, warehouse, data_docs=True)["observations/xss.csv"]
     assert outcome.status == "quarantined"
     assert any(i.value == script for i in outcome.issues)  # stored as published, for the steward
     pages = list(settings.data_docs_dir(warehouse.data_dir).rglob("*.html"))

@@ -12,9 +12,11 @@ from orchestration.store.warehouse import Warehouse, WarehouseLockedError
 SRC = "zjrb-2022-quzhou-decade"
 
 
-def ingest_all(raw: Path, warehouse: Warehouse, run_id: str = "test") -> dict[str, object]:
+def ingest_all(raw: Path, warehouse: Warehouse, run_id: str = "test", data_docs: bool = False) -> dict[str, object]:
+    """Every family ingested as a refresh does, without Great Expectations Data Docs unless asked (rendering and
+    registering them is half the time of a small ingest; the refresh tests and the page tests render them)."""
     warehouse.ensure_schema()
-    return {o.file_path: o for family in ALL_FAMILIES for o in ingest_family(family, raw, warehouse, run_id)}
+    return {o.file_path: o for family in ALL_FAMILIES for o in ingest_family(family, raw, warehouse, run_id, data_docs)}
 
 
 def raw_tables(warehouse: Warehouse) -> dict[str, list[tuple]]:

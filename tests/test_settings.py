@@ -1,9 +1,7 @@
-"""The settings object (orchestration/settings.py): every environment variable read in one place, with its default,
-its bounds, and a clear refusal of an engine that does not exist."""
+"""The settings object (orchestration/settings.py): every environment variable read in one place, with its default
+and its bounds (an unknown engine's refusal: test_engine_selection.py)."""
 
 from __future__ import annotations
-
-import pytest
 
 from orchestration import settings
 from orchestration.settings import Settings
@@ -34,11 +32,3 @@ def test_values_are_read_bounded_and_a_typo_falls_back_to_the_default(tmp_path):
     assert (given.shrink_guard, given.settle_seconds, given.backups_kept, given.ingest_workers) == (1.0, 0.0, 2, 3)
     assert given.retention_days == 0.5 and dict(given.spark_ports) == {"thrift": 10001}
     assert given.spark_thrift == "spark.internal:10000"
-
-
-def test_an_unknown_engine_is_refused_saying_which_exist(monkeypatch):
-    monkeypatch.setenv(settings.ENGINE_ENV, "Spark ")
-    assert settings.engine() == "spark"
-    monkeypatch.setenv(settings.ENGINE_ENV, "postgres")
-    with pytest.raises(settings.CannotStartError, match="QZ_ENGINE='postgres': use one of duckdb, spark"):
-        settings.engine()

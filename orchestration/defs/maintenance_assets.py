@@ -2,7 +2,7 @@
 with their event logs and captured logs, so that the data folder of years of daily refreshes stays bounded.
 
 Runs after the ingest (every refresh has one, also when nothing is new); reports and Great Expectations pages are
-pruned where they are written (reporting/report.py, reporting/data_docs_history.py).
+pruned where they are written (reporting/report.py, validate/data_docs_history.py).
 """
 
 import sqlite3

@@ -8,11 +8,12 @@ from datetime import datetime
 
 from orchestration.dbt_tools.build_scope import BuildScope, ChangesSince, LastBuild
 from orchestration.store.ddl import LOAD_COLUMNS
+from orchestration.store.part import WarehousePart
 
 UNFINISHED_BUILD = "(unfinished)"  # audit.dbt_builds.inputs_fingerprint of a build under way, failed or killed
 
 
-class DbtBuildLog:
+class DbtBuildLog(WarehousePart):
     def last_load_id(self) -> int | None:
         """Every ingest action appends to audit.loads (a load, a quarantine, a withdrawal, a move): its last
         record stands for the raw state."""

@@ -15,6 +15,7 @@ from orchestration.domain.families import FACT_FAMILIES, Family
 from orchestration.domain.issues import Issue
 from orchestration.store.ddl import AUDIT_DDL, HELD, figure_diff_sql
 from orchestration.store.load_outcomes import FigureDiff
+from orchestration.store.part import WarehousePart
 
 
 def family_folder(family: Family) -> str:
@@ -29,7 +30,7 @@ def emptying_key(gone: dict[str, str]) -> str:
     return "withdraw-all:" + hashlib.sha256(listing.encode("utf-8")).hexdigest()[:40]
 
 
-class IngestState:
+class IngestState(WarehousePart):
     def latest_records(self, con: duckdb.DuckDBPyConnection, family: Family) -> dict[str, tuple[str, str, str, str | None]]:
         """Path -> (status, content hash, fingerprint, layout) of each path's latest record: what the path serves now."""
         rows = con.execute(
@@ -112,13 +113,6 @@ class IngestState:
         """(file or folder, content hash or key) of every confirmation a steward gave (make confirm)."""
         return set(con.execute("select distinct file_path, file_sha256 from audit.confirmations").fetchall())
 
-    def is_confirmed(self, con: duckdb.DuckDBPyConnection, file_path: str, sha256: str) -> bool:
-        return bool(
-            con.execute(
-                "select count(*) from audit.confirmations where file_path = ? and file_sha256 = ?", [file_path, sha256]
-            ).fetchone()[0]
-        )
-
     def confirm(self, file_path: str, sha256: str, by: str | None, note: str | None) -> None:
         """A steward accepts the held version `sha256` of `file_path`: the next refresh serves it."""
         with self.session() as con:
@@ -142,13 +136,10 @@ class IngestState:
             con.unregister("new_version")
         return FigureDiff(served, withdrawn, changed)
 
-    @staticmethod
-    def served(latest: dict[str, tuple[str, str, str, str | None]]) -> dict[str, str]:
-        """Path -> content hash of every file whose rows are served now (its latest record is a load)."""
-        return {path: sha for path, (status, sha, *_) in latest.items() if status == "loaded"}
-
     def served_files(self, con: duckdb.DuckDBPyConnection, family: Family) -> dict[str, str]:
-        return self.served(self.latest_records(con, family))
+        """Path -> content hash of every file whose rows are served now (its latest record is a load)."""
+        latest = self.latest_records(con, family)
+        return {path: sha for path, (status, sha, *_) in latest.items() if status == "loaded"}
 
     def latest_issues(self, con: duckdb.DuckDBPyConnection, family: Family, paths: list[str]) -> dict[str, list[Issue]]:
         """The reasons of each path's latest quarantine (a file still refused: its reasons still stand)."""

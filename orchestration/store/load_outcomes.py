@@ -16,6 +16,7 @@ import pandas as pd
 from orchestration.domain.families import FACT_FAMILIES, Family
 from orchestration.domain.issues import ROW_COLUMN, Issue
 from orchestration.store.ddl import HELD, figure_diff_sql
+from orchestration.store.part import WarehousePart
 
 
 def confirm_command(file_path: str) -> str:
@@ -62,7 +63,7 @@ class LoadRecord:
     layout: str | None = None  # Layout.ident of the layout a bureau table was read through
 
 
-class LoadOutcomes:
+class LoadOutcomes(WarehousePart):
     def _insert_load(
         self,
         con,

@@ -76,14 +76,15 @@ class Settings:
     retention_keep_reports: int = 10
     run_wait_seconds: float = 3600.0  # how long `make run` waits for another refresh's run
     spark_thrift: str | None = None  # host:port of a Spark Thrift Server; None: the cluster `make spark-cluster` started
-    spark_ports: Mapping[str, int] = field(default_factory=dict)  # Ports field -> port given
+    # Ports field -> port as given, turned into a number by the cluster that uses it (a typo there stops only that)
+    spark_ports: Mapping[str, str] = field(default_factory=dict)
     dbt: str | None = None  # the dbt executable, when not the one beside this Python
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] = os.environ) -> Settings:
-        ports = {f: int(environ[f"QZ_SPARK_{n}_PORT"]) for f, n in SPARK_PORTS.items() if environ.get(f"QZ_SPARK_{n}_PORT")}
+        ports = {f: environ[f"QZ_SPARK_{n}_PORT"] for f, n in SPARK_PORTS.items() if environ.get(f"QZ_SPARK_{n}_PORT")}
         if environ.get("QZ_SPARK_WORKER_UI_PORT"):
-            ports["worker_ui_first"] = int(environ["QZ_SPARK_WORKER_UI_PORT"])
+            ports["worker_ui_first"] = environ["QZ_SPARK_WORKER_UI_PORT"]
         return cls(
             data_dir=Path(environ.get(DATA_DIR_ENV) or REPO_ROOT / "data").resolve(),
             raw_dir=Path(environ.get(RAW_DIR_ENV) or REPO_ROOT / "raw").resolve(),

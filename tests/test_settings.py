@@ -30,5 +30,10 @@ def test_values_are_read_bounded_and_a_typo_falls_back_to_the_default(tmp_path):
     )
     assert given.data_dir == tmp_path.resolve()
     assert (given.shrink_guard, given.settle_seconds, given.backups_kept, given.ingest_workers) == (1.0, 0.0, 2, 3)
-    assert given.retention_days == 0.5 and dict(given.spark_ports) == {"thrift": 10001}
+    assert given.retention_days == 0.5 and dict(given.spark_ports) == {"thrift": "10001"}
     assert given.spark_thrift == "spark.internal:10000"
+
+
+def test_a_typo_in_a_spark_port_stops_only_the_cluster_that_uses_it():
+    given = Settings.from_environment({"QZ_SPARK_MASTER_PORT": "70x7"})
+    assert given.engine == "duckdb" and dict(given.spark_ports) == {"master": "70x7"}

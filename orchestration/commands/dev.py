@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 from orchestration import settings
-from orchestration.commands.refresh import prepare_dagster_home
+from orchestration.commands.dagster_home import prepare_dagster_home
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -18,6 +18,7 @@ import dagster as dg
 import duckdb
 
 from orchestration import settings
+from orchestration.commands.dagster_home import prepare_dagster_home
 from orchestration.definitions import build_definitions
 from orchestration.defs import summary_keys as keys
 from orchestration.defs.serving_assets import REPORT_KEY, marts_snapshot
@@ -32,24 +33,6 @@ from orchestration.store.files import write_text_atomically
 from orchestration.store.locks import exclusive_lock
 from orchestration.store.warehouse import Warehouse, WarehouseUnavailableError
 
-DAGSTER_YAML = """# Written by orchestration/commands/refresh.py. No network at run time.
-telemetry:
-  enabled: false
-# No "join the community" sign-up dialog over the UI (it offers a newsletter form): operators open the runs.
-nux:
-  enabled: false
-# One refresh at a time: runs requested by the schedule or the sensor queue behind each other.
-concurrency:
-  runs:
-    max_concurrent_runs: 1
-# The daemon marks runs whose worker died (killed, machine restarted) as failed instead of leaving them
-# STARTED, which would hold the one concurrency slot forever.
-run_monitoring:
-  enabled: true
-  start_timeout_seconds: 180
-  max_resume_run_attempts: 0
-"""
-
 # <dagster_home>/refresh_runs/<run id> holds the pid of the `make run` process running that run, to recognise the
 # run after a kill. A file, not a run tag: operators see tags in the Dagster UI, and a pid means nothing to them.
 RUN_MARKERS = "refresh_runs"
@@ -58,13 +41,6 @@ RUN_MARKERS = "refresh_runs"
 EXIT_PUBLISHED = 0  # published: all accepted, or with quarantines / conflicts / withdrawals flagged in the summary
 EXIT_FAILED = 1  # a step failed: the marts and the serving copy were not (all) refreshed
 EXIT_CANNOT_START = 2  # nothing ran: no raw folder or catalogues, or the warehouse is held by another program
-
-
-def prepare_dagster_home(data_dir: Path) -> Path:
-    home = data_dir / "dagster_home"
-    home.mkdir(parents=True, exist_ok=True)
-    (home / "dagster.yaml").write_text(DAGSTER_YAML, encoding="utf-8")
-    return home
 
 
 def _shown(path: Path | None) -> str:

@@ -67,7 +67,7 @@ def main() -> None:
 def installed_version() -> str | None:
     """`dbt --version`'s first line for the dbt-core installed beside this Python, which qz-dbt runs; None when qz-dbt
     runs another dbt (QZ_DBT, or one found on PATH): that one is asked."""
-    if settings.current().dbt or not Path(sys.executable).with_name("dbt").exists():
+    if settings.real_dbt_executable() != str(Path(sys.executable).with_name("dbt")):
         return None
     return f"Core:\n  - installed: {version('dbt-core')}"
 

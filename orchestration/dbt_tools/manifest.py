@@ -43,4 +43,5 @@ def prepare_manifest() -> bool:
 
 
 if __name__ == "__main__":
-    sys.exit(0 if prepare_manifest() or not manifest_is_stale() else 1)
+    prepare_manifest()
+    sys.exit(1 if manifest_is_stale() else 0)

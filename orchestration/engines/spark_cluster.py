@@ -67,7 +67,7 @@ class Ports:
 
     @classmethod
     def from_environment(cls) -> Ports:
-        return cls(**settings.current().spark_ports)
+        return cls(**{name: int(port) for name, port in settings.current().spark_ports.items()})
 
     def worker_ui(self, i: int) -> int:
         return self.worker_ui_first + i - 1  # worker i counts from 1

@@ -14,7 +14,7 @@ import hashlib
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache, cached_property
+from functools import cache
 from pathlib import Path
 
 from orchestration import settings
@@ -102,8 +102,7 @@ class _FamilyRun:
         self.family, self.raw_root, self.warehouse, self.con, self.run_id = family, raw_root, warehouse, con, run_id
         self.outcomes: list[FileOutcome] = []
         self._layout_found: dict[str, Layout | list[Layout] | None] = {}
-        self.paths = discover(family, raw_root)
-        present, refused, deferred = list_family(self.paths, raw_root)
+        present, refused, deferred = list_family(discover(family, raw_root), raw_root)
         self.records = _records(warehouse, con, family)
         self.fingerprint = _family_fingerprint(warehouse, con, family, raw_root, present)
         self.catalogue = Catalogue() if family.catalogue else warehouse.catalogue(con)
@@ -118,6 +117,7 @@ class _FamilyRun:
         layouts = {rel: self._plan_layout(rel) for rel in [*present, *refused]}
         self.folder = plan.Folder(present, refused, deferred, layouts)
         self.docs_dir = settings.data_docs_dir(warehouse.data_dir) if data_docs else None
+        self.guard = settings.current().shrink_guard
 
     def layout_of(self, rel: str) -> Layout | list[Layout] | None:
         """Asked several times per file (plan, read, record): the globs are matched once."""
@@ -142,18 +142,10 @@ class _FamilyRun:
     def outcome(self, rel: str, status: str, rows: int = 0, issues=(), load_id=None, note=None) -> None:
         self.outcomes.append(FileOutcome(self.family.name, rel, status, rows, list(issues), load_id, note))
 
-    @cached_property
-    def earlier_issues(self) -> dict[str, list[Issue]]:
-        """The reasons of the files still refused (one query for all of them)."""
-        still = [rel for rel, sha in self.folder.present.items() if self._still_refused(rel, sha)]
-        return self.warehouse.latest_issues(self.con, self.family, still)
-
-    def _still_refused(self, rel: str, sha: str) -> bool:
-        previous = plan.previous_outcome(self.records, rel, sha, self.fingerprint, self.layout_ident(rel))
-        return previous == "quarantined" or rel in self.records.kept
-
     def carry_out(self, actions: list[plan.Action]) -> None:
         """Each action in order; the files to read are read by a pool, validated in slices and committed one by one."""
+        still = [action.path for action in actions if action.kind == plan.STILL_REFUSED]  # their reasons still stand
+        self.earlier_issues = self.warehouse.latest_issues(self.con, self.family, still)
         to_read: list[ReadJob] = []
         for action in actions:
             if action.kind == plan.READ:
@@ -263,8 +255,7 @@ class _FamilyRun:
         diff = None
         if not issues and plan.replaces_served(self.family, self.records, rel):
             diff = self.warehouse.figure_diff(self.con, self.family, rel, batch.frame)
-        guard = settings.current().shrink_guard
-        shrinks = diff is not None and diff.shrinks_more_than(guard)
+        shrinks = diff is not None and diff.shrinks_more_than(self.guard)
         verdict, keep = plan.after_checks(
             self.family, self.records, rel, item.sha256, bool(issues), batch.layout is not None, shrinks
         )
@@ -274,9 +265,9 @@ class _FamilyRun:
             log.warning("quarantined %s: %d issue(s); first: %s", rel, len(issues), issues[0])
             self.outcome(rel, "quarantined", batch.rows_read, issues, load_id, note=KEPT_NOTE if keep else None)
         elif verdict == plan.HOLD:
-            load_id = self.warehouse.record_hold(self.con, load, batch.frame, diff, guard)
+            load_id = self.warehouse.record_hold(self.con, load, batch.frame, diff, self.guard)
             log.warning("held %s: it would withdraw %d of %d served figures", rel, diff.withdrawn, diff.served)
-            self.outcome(rel, "held", batch.rows_read, [], load_id, note=diff.hold_message(guard, rel))
+            self.outcome(rel, "held", batch.rows_read, [], load_id, note=diff.hold_message(self.guard, rel))
         else:
             log.info("committing %s (%d rows)", rel, batch.rows_read)
             load_id = self.warehouse.commit_load(self.con, load, batch.frame, results, note=batch.note)

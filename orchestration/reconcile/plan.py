@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from orchestration.domain.families import FACT_FAMILIES, Family
 from orchestration.store.ingest_state import emptying_key, family_folder
@@ -61,7 +62,7 @@ class Records:
     kept: Mapping[str, tuple[str, str, str | None]] = field(default_factory=dict)  # path -> (hash, fingerprint, layout)
     confirmed: frozenset[tuple[str, str]] = frozenset()  # (path or folder, hash or key) a steward confirmed
 
-    @property
+    @cached_property  # asked for every file of the family: derived once
     def served(self) -> dict[str, str]:
         """Path -> content hash of every file whose rows are served now (its latest record is a load)."""
         return {path: latest.sha256 for path, latest in self.latest.items() if latest.status == "loaded"}
@@ -118,16 +119,20 @@ def plan_family(family: Family, folder: Folder, records: Records, fingerprint: s
     return actions + _gone(family, records, gone)
 
 
+def _ident(layout: str | tuple[str, ...] | None) -> str | None:
+    """The layout version a path is read with; None when no layout, or more than one, matches it."""
+    return layout if isinstance(layout, str) else None
+
+
 def _refusal(records: Records, path: str, reason: str, fingerprint: str, layout) -> Action:
     sha = refused_path_hash(reason)
-    ident = layout if isinstance(layout, str) else None
-    if previous_outcome(records, path, sha, fingerprint, ident) == "quarantined":
+    if previous_outcome(records, path, sha, fingerprint, _ident(layout)) == "quarantined":
         return Action(SKIP, path, sha)
     return Action(REFUSE_PATH, path, sha, note=reason)
 
 
 def _present(family, records: Records, path, sha, fingerprint, layout, gone_by_sha: dict[str, list[str]]) -> Action:
-    ident = layout if isinstance(layout, str) else None
+    ident = _ident(layout)
     previous = previous_outcome(records, path, sha, fingerprint, ident)
     if previous == "loaded":  # unchanged since loaded
         return Action(SKIP, path, sha)
@@ -168,7 +173,7 @@ def after_checks(
     lets through without a confirmation."""
     if refused:
         return QUARANTINE, keeps_served(family, records, path, sha256, through_layout)
-    if shrinks and path in records.served and family in FACT_FAMILIES and (path, sha256) not in records.confirmed:
+    if shrinks and replaces_served(family, records, path) and (path, sha256) not in records.confirmed:
         return HOLD, False
     return COMMIT, False
 

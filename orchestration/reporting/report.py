@@ -99,11 +99,11 @@ def gather(
     raw folder) the families read now: a refused file counts as quarantined for as long as it is there.
     """
     scope = sections.Scope(run_id, since_load_id if since_load_id is not None else -1)
-    focus = sections.report_regions()
+    focus, present = sections.report_regions(), set(files_in_raw)
     data: dict[str, Any] = {"ignored": ignored or [], "max_listed": sections.MAX_LISTED}
     for section in (
         sections.loads(con, scope),
-        sections.still_quarantined(con, set(files_in_raw)),
+        sections.still_quarantined(con, present),
         sections.figure_changes(con, scope),
         sections.expectations(con, scope),
         sections.conflicts(con),
@@ -114,7 +114,7 @@ def gather(
     ):
         data.update(section)
     data.update(sections.progress(con, focus, data["regions"]))
-    data["counts"] = sections.counts(data, len(set(files_in_raw)), deferred)
+    data["counts"] = sections.counts(data, len(present), deferred)
     data["still_quarantined"] = data["still_quarantined"][: sections.MAX_LISTED]
     return data
 

@@ -4,6 +4,8 @@
 # and `make dev` (PORT=3000) for the Dagster UI on the same code location and data folder, `make docs` for
 # dbt's documentation of the models (a static page in the data folder),
 # and `make bench` (SIZES=1e4,1e5,1e6,1e7) for the scaling benchmark (prints a table; see docs/performance.md).
+# `make sdmx` writes the SDMX files of what is served (AS_OF=<time>: what was served then; UPDATED_AFTER=<time>:
+# what changed since; docs/sdmx.md); every publication also carries them in serving/current/sdmx/.
 # `make spark-test` builds the same dbt project on Apache Spark (the spark extra, Java 17) and compares every
 # table with DuckDB's (docs/scaling-out.md); .ci/run runs it after `make test`, which needs neither.
 # `make spark-cluster` starts a Spark standalone cluster here (master, 2 workers, Thrift Server; `make
@@ -24,7 +26,7 @@ SPARK_STAMP := $(VENV)/.spark-stamp
 SIZES ?= 1e4,1e5,1e6
 PORT ?= 3000
 
-.PHONY: run test test-fast lint dev docs bench bi-clients spark-test spark-cluster spark-cluster-stop spark-cluster-test clean confirm verify restore
+.PHONY: run test test-fast lint dev docs sdmx bench bi-clients spark-test spark-cluster spark-cluster-stop spark-cluster-test clean confirm verify restore
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -72,6 +74,12 @@ $(SPARK_STAMP): $(STAMP)
 	command -v java >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless; }
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[spark]'
 	touch $(SPARK_STAMP)
+
+# The SDMX structure message and SDMX-CSV files of the serving copy of $(QZ_DATA_DIR) into OUT (default
+# <data>/exports/sdmx), checked against the XSDs and codelists and read back through pysdmx (docs/sdmx.md).
+# AS_OF=2026-12-01T09:00 what was served then; UPDATED_AFTER=... the changes since; LABELS=en|zh code names.
+sdmx: $(STAMP)
+	$(BIN)/python -m orchestration.commands.sdmx --read-back $(if $(AS_OF),--as-of $(AS_OF)) $(if $(UPDATED_AFTER),--updated-after $(UPDATED_AFTER)) $(if $(LABELS),--labels $(LABELS)) $(if $(OUT),--out $(OUT))
 
 # Lint and format checks before any test: ruff (rules in pyproject.toml) and sqlfluff on the dbt models.
 lint: $(STAMP)

@@ -23,6 +23,7 @@ MARTS = [
     "dim_indicator",
     "dim_region",
     "dim_source",
+    "fct_missing_figure",
     "fct_observation",
     "fct_observation_vintage",
     "fct_target",
@@ -50,6 +51,20 @@ def restore_environ():
 
 
 OBS_HEADER = "region_code,indicator_code,period,value,unit,value_type,obs_status,qualifier,as_published,source_id,note\n"
+
+
+def publishing_in_2099(monkeypatch) -> None:
+    """The publisher's clock set years ahead (until monkeypatch.undo() or the test's end)."""
+    import orchestration.publish.serving as serving
+
+    real = serving.datetime
+
+    class Ahead(real):
+        @classmethod
+        def now(cls, tz=None):
+            return real(2099, 1, 1, tzinfo=tz)
+
+    monkeypatch.setattr(serving, "datetime", Ahead)
 
 
 def free_port() -> int:

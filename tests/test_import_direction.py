@@ -25,6 +25,7 @@ LAYERS = {
     "read": 3,
     "validate": 4,
     "reconcile": 5,
+    "sdmx": 5,  # the SDMX structures, ledger and files the publication writes (docs/sdmx.md)
     "publish": 6,
     "reporting": 6,
     "bulletins": 6,

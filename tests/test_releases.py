@@ -7,6 +7,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from conftest import publishing_in_2099
 
 from orchestration.publish.serving import KEEP_RELEASES, current_snapshot, publish, serving_root
 from orchestration.store.warehouse import Warehouse
@@ -22,19 +23,10 @@ def warehouse(tmp_path):
 
 
 def test_a_clock_that_jumps_never_deletes_the_current_release(warehouse, monkeypatch):
-    import orchestration.publish.serving as serving
-
     first = publish(warehouse)
-    real = serving.datetime
-
-    class Ahead(real):  # a clock years ahead, then back to normal
-        @classmethod
-        def now(cls, tz=None):
-            return real(2099, 1, 1, tzinfo=tz)
-
-    monkeypatch.setattr(serving, "datetime", Ahead)
+    publishing_in_2099(monkeypatch)  # a clock years ahead, then back to normal
     publish(warehouse)
-    monkeypatch.setattr(serving, "datetime", real)
+    monkeypatch.undo()
     ids = [publish(warehouse).release_id for _ in range(KEEP_RELEASES)]
     root = serving_root(warehouse.data_dir)
     assert (root / "current").resolve().name == ids[-1]  # the newest by creation, not by clock

@@ -27,6 +27,11 @@ def state(data: Path) -> dict[str, list[tuple]]:
         tables["audit.loads"] = con.execute("select * exclude (run_id) from audit.loads order by load_id").fetchall()
         tables["audit.figure_changes"] = con.execute("select * from audit.figure_changes order by all").fetchall()
         tables["raw.observations"] = con.execute("select * from raw.observations order by all").fetchall()
+        # what was served when (the SDMX ledger), taken back from the current release's copy
+        tables["audit.sdmx_history_observations"] = con.execute(
+            "select * from audit.sdmx_history_observations order by all"
+        ).fetchall()
+        tables["audit.sdmx_structures"] = con.execute("select * from audit.sdmx_structures order by all").fetchall()
         return tables
 
 

@@ -25,6 +25,8 @@ from orchestration.domain.families import ALL_FAMILIES
 from orchestration.publish.audit_zone import AUDIT_FOLDER, AUDIT_TABLES, zone_loads
 from orchestration.publish.checksums import CHECKSUMS_FILE, damaged, read_checksums
 from orchestration.publish.raw_zone import PART_FILE, PARTITION_COLUMN, zone_dir
+from orchestration.publish.serving import serving_root, verify_current
+from orchestration.sdmx.export import HISTORY_FOLDER, SDMX_FOLDER, restore_history
 from orchestration.store.backups import put_back, set_aside_damaged
 from orchestration.store.locks import exclusive_lock
 from orchestration.store.warehouse import Warehouse
@@ -47,6 +49,12 @@ def restore(data_dir: Path) -> Restored:
             f"the raw zone's audit files {', '.join(broken)} differ from their checksums: the history they hold cannot be "
             "trusted (restore a backup instead: make restore FROM=…)"
         )
+    release_history = serving_root(data_dir) / "current" / SDMX_FOLDER / HISTORY_FOLDER
+    if broken := [name for name in verify_current(data_dir) if name.startswith(f"{SDMX_FOLDER}/{HISTORY_FOLDER}/")]:
+        raise RuntimeError(
+            f"the current release's SDMX history files {', '.join(broken)} differ from their checksums: what was served "
+            "when cannot be trusted (restore a backup instead: make restore FROM=…)"
+        )
     warehouse = Warehouse(data_dir)
     with warehouse.lock():
         set_aside = set_aside_damaged(warehouse)
@@ -67,6 +75,8 @@ def restore(data_dir: Path) -> Restored:
             if source.exists():
                 con.execute(f"insert into {table} by name select * from read_parquet(?)", [source.as_posix()])
             rows[table] = con.execute(f"select count(*) from {table}").fetchone()[0]
+        # what was served, and when: the SDMX ledger, from the copy the current release carries (verified above)
+        rows.update(restore_history(con, release_history))
         # new loads continue the numbering: load ids are what the history refers to
         start = (con.execute("select max(load_id) from audit.loads").fetchone()[0] or 0) + 1
         con.execute("drop sequence audit.load_id_seq")

@@ -24,8 +24,9 @@ MART_KEYS = [key for key in quzhou_dbt_models.keys if key.path[0] == "marts"]
     kinds={"duckdb", "parquet"},
     owners=[BI_TEAM],
     description=(
-        "Every mart as Parquet (zstd) and a read-only DuckDB snapshot, written aside and swapped in atomically: "
-        "BI tools read <data>/serving/current/snapshot.duckdb, never the writer's file."
+        "Every mart as Parquet (zstd) and a read-only DuckDB snapshot, with the SDMX files of the marts (sdmx/), "
+        "written aside and swapped in atomically: BI tools read <data>/serving/current/snapshot.duckdb, never the "
+        "writer's file."
     ),
 )
 def marts_snapshot(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
@@ -42,6 +43,8 @@ def marts_snapshot(context: dg.AssetExecutionContext, warehouse: WarehouseResour
             "snapshot_url": dg.MetadataValue.url(current_snapshot(warehouse.data_path).as_uri()),
             "release_folder": dg.MetadataValue.path(str(release.path)),
             "row_counts": dg.MetadataValue.md("\n".join(lines)),
+            # the SDMX files beside the snapshot (docs/sdmx.md): rows of each dataflow's SDMX-CSV file
+            "sdmx_rows": dg.MetadataValue.json(release.sdmx_rows),
             "dagster/row_count": sum(release.row_counts.values()),
             summary_keys.REPAIRED: dg.MetadataValue.json([f"serving/current/{name}" for name in damaged]),
             "backup": dg.MetadataValue.path(str(backup) if backup else "off (QZ_BACKUPS_KEPT=0)"),

@@ -4,7 +4,7 @@ BI tools never open the writer's file (DuckDB would refuse them while a refresh 
 is a complete release folder written aside and then made current by renaming a symlink, so a reader
 sees the old complete release or the new complete one, never a mix:
 
-    <data>/serving/releases/<release_id>/{<mart>.parquet, snapshot.duckdb}
+    <data>/serving/releases/<release_id>/{<mart>.parquet, snapshot.duckdb, sdmx/}
     <data>/serving/current -> releases/<release_id>
 """
 
@@ -21,6 +21,8 @@ import duckdb
 
 from orchestration import settings
 from orchestration.publish.checksums import CHECKSUMS_FILE, damaged, read_checksums, write_checksums
+from orchestration.sdmx.export import SDMX_FOLDER
+from orchestration.sdmx.export import publish_release as publish_sdmx
 from orchestration.store.sql_text import quote_identifier, string_literal
 from orchestration.store.warehouse import Warehouse
 
@@ -47,6 +49,7 @@ class Release:
     release_id: str
     path: Path
     row_counts: dict[str, int]
+    sdmx_rows: dict[str, int]  # rows of each dataflow's SDMX-CSV file (sdmx/)
 
 
 def serving_root(data_dir: Path) -> Path:
@@ -111,9 +114,9 @@ def publish(warehouse: Warehouse, run_id: str = "") -> Release:
         staging = releases / f".{release_id}.partial"
         staging.mkdir()
         try:
-            counts = _write_release(warehouse, staging, release_id, published_at, run_id)
+            counts, sdmx_rows = _write_release(warehouse, staging, release_id, published_at, run_id)
             # every file of the release, so that a refresh (and a reader) can tell a damaged one: verify_current
-            write_checksums(staging, [p.name for p in staging.iterdir() if p.is_file()])
+            write_checksums(staging, [p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file()])
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
@@ -128,11 +131,25 @@ def publish(warehouse: Warehouse, run_id: str = "") -> Release:
         for old in _releases_in_order(releases)[:-KEEP_RELEASES]:
             if old.resolve() != current:
                 shutil.rmtree(old, ignore_errors=True)
-    return Release(release_id, final, counts)
+    return Release(release_id, final, counts, sdmx_rows)
 
 
-def _write_release(warehouse: Warehouse, staging: Path, release_id: str, published_at: datetime, run_id: str) -> dict[str, int]:
-    with warehouse.connect(read_only=True) as con:  # the caller holds the writer lock
+def _intact_sdmx(data_dir: Path) -> Path | None:
+    """The SDMX folder of the release served now, when its files match their checksums (else None)."""
+    current = serving_root(data_dir) / "current"
+    sums = read_checksums(current / CHECKSUMS_FILE) or {}
+    mine = {name: sha for name, sha in sums.items() if name.startswith(f"{SDMX_FOLDER}/")}
+    return current.resolve() / SDMX_FOLDER if mine and not damaged(current, mine) else None
+
+
+def _write_release(
+    warehouse: Warehouse, staging: Path, release_id: str, published_at: datetime, run_id: str
+) -> tuple[dict[str, int], dict[str, int]]:
+    # The caller holds the writer lock. One transaction: the SDMX ledger's record of what this release serves is
+    # committed only once every file of the release is written (a failure leaves the ledger as it was).
+    with warehouse.connect() as con:
+        con.begin()
+        sdmx_counts = publish_sdmx(con, staging / SDMX_FOLDER, published_at, release_id, _intact_sdmx(warehouse.data_dir))
         tables = [
             t
             for (t,) in con.execute(
@@ -159,7 +176,21 @@ def _write_release(warehouse: Warehouse, staging: Path, release_id: str, publish
             path = string_literal(str(target))  # COPY takes no parameter for its target
             con.execute(f"copy (select * from marts.{quote_identifier(table)}) to {path} (format parquet, compression zstd)")
             counts[table] = con.execute(f"select count(*) from marts.{quote_identifier(table)}").fetchone()[0]
+        _write_snapshot(staging, release_id, published_at, run_id, tables, counts, (table_comments, column_comments, not_null))
+        con.commit()
+    return counts, sdmx_counts
 
+
+def _write_snapshot(
+    staging: Path,
+    release_id: str,
+    published_at: datetime,
+    run_id: str,
+    tables: list[str],
+    counts: dict[str, int],
+    described: tuple,
+) -> None:
+    table_comments, column_comments, not_null = described
     # The snapshot holds the marts as tables (not views over the Parquet files), so it is self-contained.
     snapshot = string_literal(str(staging / SNAPSHOT_FILE))  # ATTACH takes no parameter for its path
     with duckdb.connect(config=settings.duckdb_config(temp_directory=staging / "spill")) as snap:
@@ -207,5 +238,3 @@ def _write_release(warehouse: Warehouse, staging: Path, release_id: str, publish
         snap.execute("use memory")
         snap.execute("detach snapshot")  # checkpoints the file
     shutil.rmtree(staging / "spill", ignore_errors=True)  # what DuckDB spilled, if the copy outgrew its memory
-
-    return counts

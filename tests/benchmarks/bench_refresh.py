@@ -7,7 +7,8 @@ Per size: a synthetic raw folder (tests/benchmarks/generate.py); a full refresh 
 dbt + publish + report) in a fresh process, wall time and peak memory; then one new publication of
 10,000 rows and an incremental refresh; a refresh with nothing new; the latency of typical BI queries on the serving copy; and,
 on the largest batch validated, Great Expectations' throughput beside the same rules in plain DuckDB SQL; one
-publication of 1.3 M rows ingested on its own (bench_big_file). Last, each goal of issue 23 with its verdict
+publication of 1.3 M rows ingested on its own (bench_big_file); the SDMX of 10^6 observations (bench_sdmx). Last, each
+goal of issue 23 (and of issue 35 for SDMX) with its verdict
 (goals.py).
 """
 
@@ -28,7 +29,7 @@ import duckdb
 
 from orchestration import settings
 from orchestration.settings import SETTLE_SECONDS_ENV
-from tests.benchmarks import bench_big_file
+from tests.benchmarks import bench_big_file, bench_sdmx
 from tests.benchmarks.generate import generate, write_publication
 from tests.benchmarks.goals import Run, table
 
@@ -230,6 +231,9 @@ def main(argv: list[str]) -> int:
             f"{big['big_file']}, {big['seconds']:.1f} s, peak {big['peak_mib']:,.0f} MiB",
             flush=True,
         )
+    sdmx_rows = min(1_000_000, max(sizes))
+    goals_run.sdmx = bench_sdmx.measure(sdmx_rows)
+    bench_sdmx.report(goals_run.sdmx)
     print("\ngoals (issue 23), judged on this run:\n" + table(goals_run), flush=True)
     return 0
 

@@ -25,6 +25,7 @@ class Run:
     validation_ratio: float | None = None  # GX's time over the same rules in DuckDB SQL
     validation_rows: int = 0
     big_file_peak_mib: float | None = None  # one 1.3 M-row publication ingested on its own
+    sdmx: dict | None = None  # bench_sdmx.measure: rows, floor, files, first, again (s) and peak_mib
 
 
 def _verdict(ok: bool, miss: str) -> str:
@@ -82,6 +83,26 @@ def verdicts(run: Run) -> list[tuple[str, str, str]]:
         out.append(
             ("a 1.3 M-row file ingests in <= 1 GiB", f"{peak:,.0f} MiB", _verdict(peak <= GIB, f"{(peak - GIB):,.0f} MiB over"))
         )
+    if run.sdmx is not None:
+        s, rows = run.sdmx, run.sdmx["rows"]
+        ratio = s["files"] / s["floor"]
+        label = f"SDMX files of 10^6 <= 5x DuckDB's CSV of them (measured on {rows:,} rows)"
+        out.append(
+            (
+                label,
+                f"{ratio:.1f}x",
+                _verdict(ratio <= 5, f"{ratio / 5:.1f}x over") + (", below 10^6" if rows < 1_000_000 else ""),
+            )
+        )
+        if rows in run.full_peak_mib:
+            refresh = run.full_peak_mib[rows]
+            out.append(
+                (
+                    "  and its peak memory within the refresh's at that size",
+                    f"{s['peak_mib']:,.0f} against {refresh:,.0f} MiB",
+                    _verdict(s["peak_mib"] <= refresh, f"{s['peak_mib'] - refresh:,.0f} MiB over"),
+                )
+            )
     if big in run.bi_p95_ms:
         p95 = run.bi_p95_ms[big]
         out.append(("BI p95 < 100 ms at 10^7", f"{p95:.1f} ms", _verdict(p95 < 100, f"{p95:.0f} ms")))

@@ -28,7 +28,15 @@ HISTORY_FOLDER = "history"
 STRUCTURES_HISTORY = "structures.parquet"
 LABEL_LANGUAGES = ("en", "zh")
 # The marts the structures and the flows read (structures.catalogue_codelists, flows.FLOWS).
-MARTS_READ = {"dim_indicator", "dim_region", "dim_source", "fct_observation", "fct_missing_figure", "fct_target", "mart_indicator_progress"}
+MARTS_READ = {
+    "dim_indicator",
+    "dim_region",
+    "dim_source",
+    "fct_observation",
+    "fct_missing_figure",
+    "fct_target",
+    "mart_indicator_progress",
+}
 INFORMATION = "'I'"  # the ACTION of a full state: information, no change asked of the reader
 
 

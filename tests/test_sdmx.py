@@ -136,7 +136,7 @@ def test_a_hundred_thousand_observations_read_back_exactly_both_ways(tmp_path):
 
 
 def test_every_period_kind_has_its_sdmx_time_period(tmp_path):
-    store = make_store(tmp_path, 100_000)
+    store = make_store(tmp_path, 10_000)  # all 50 regions, so every kind of period
     folder = publish(store).path / export.SDMX_FOLDER
     with (folder / "DF_OBSERVATIONS.csv").open(encoding="utf-8", newline="") as f:
         seen = {(r["FREQ"], r["ACCUMULATION"]): r["TIME_PERIOD"] for r in csv.DictReader(f) if r["INDICATOR"] == "IND_001"}

@@ -151,6 +151,8 @@ class RefreshSummary:
             + (f" ({', '.join(self.checks_failed)})" if self.checks_failed else ""),
             f"  warehouse (writer): {_shown(self.warehouse)}  (marts in schema `marts`; audit.* and dq.* hold every load and check)",
             f"  marts for BI tools (read-only copy): {_shown(self.snapshot)}  (and one Parquet file per mart beside it)",
+            f"  SDMX (structure, one SDMX-CSV file per dataflow): {_shown(self.snapshot.parent / 'sdmx') if self.snapshot else '-'}"
+            "  (`make sdmx AS_OF=…` for what was served then)",
             f"  quality report: {_shown(self.report)}  (all reports: {_shown(self.report.parent / 'index.html') if self.report else '-'})",
             "  open the Dagster UI on the same runs with `make dev`",
         ]

@@ -37,6 +37,7 @@ def ensure_ledger(con: duckdb.DuckDBPyConnection, flows: tuple[Flow, ...]) -> No
         f"create table if not exists {STRUCTURES_TABLE} (artefact varchar, version varchar, fingerprint varchar, "
         "own varchar, items varchar, recorded_at timestamptz, release_id varchar)"
     )
+    present = set(con.execute("select table_name, column_name from duckdb_columns() where schema_name = 'audit'").fetchall())
     for flow in flows:
         table = history_table(flow)
         con.execute(
@@ -44,18 +45,31 @@ def ensure_ledger(con: duckdb.DuckDBPyConnection, flows: tuple[Flow, ...]) -> No
             "valid_to timestamptz, release_from varchar, release_to varchar)"
         )
         for column in flow.columns:
-            con.execute(f"alter table {table} add column if not exists {quote_identifier(column)} varchar")
+            if (table.split(".")[1], column) not in present:
+                con.execute(f"alter table {table} add column {quote_identifier(column)} varchar")
+
+
+def latest_versions(con: duckdb.DuckDBPyConnection) -> dict[str, Recorded]:
+    """The latest recorded version of every artefact, with its content."""
+    rows = con.execute(
+        f"select artefact, version, items, own from {STRUCTURES_TABLE} "
+        "qualify row_number() over (partition by artefact order by recorded_at desc, version desc) = 1"
+    ).fetchall()
+    return {artefact: Recorded(version, json.loads(items), own) for artefact, version, items, own in rows}
 
 
 def resolve_version(
-    con: duckdb.DuckDBPyConnection, artefact: str, items: dict[str, str], own: str, at: datetime, release_id: str
+    con: duckdb.DuckDBPyConnection,
+    latest: dict[str, Recorded],
+    artefact: str,
+    items: dict[str, str],
+    own: str,
+    at: datetime,
+    release_id: str,
 ) -> str:
-    """The artefact's version for this content: the recorded one when unchanged, else a new one, recorded now."""
-    row = con.execute(
-        f"select version, items, own from {STRUCTURES_TABLE} where artefact = ? order by recorded_at desc, version desc limit 1",
-        [artefact],
-    ).fetchone()
-    previous = Recorded(row[0], json.loads(row[1]), row[2]) if row else None
+    """The artefact's version for this content (`latest`: latest_versions()): the recorded one when unchanged,
+    else a new one, recorded now."""
+    previous = latest.get(artefact)
     version = next_version(previous, items, own)
     if previous is None or version != previous.version:
         recorded = Recorded(version, items, own)

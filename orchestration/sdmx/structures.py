@@ -174,17 +174,22 @@ def resolve(con: duckdb.DuckDBPyConnection, at: datetime, release_id: str, flows
     """Generate the structures from the marts and give each artefact its version (recorded in the ledger)."""
     codelists = (*catalogue_codelists(con), *vocabularies.FIXED_CODELISTS)
     versions: dict[str, str] = {}
+    latest = ledger.latest_versions(con)
     for codelist in codelists:
-        versions[codelist.id] = ledger.resolve_version(con, codelist.id, codelist.items(), _own(codelist.name), at, release_id)
+        versions[codelist.id] = ledger.resolve_version(
+            con, latest, codelist.id, codelist.items(), _own(codelist.name), at, release_id
+        )
     concept_items = {cid: json.dumps([n.en, n.zh], ensure_ascii=False) for cid, n in concepts(flows).items()}
     versions[CONCEPT_SCHEME] = ledger.resolve_version(
-        con, CONCEPT_SCHEME, concept_items, _own(CONCEPT_SCHEME_NAME), at, release_id
+        con, latest, CONCEPT_SCHEME, concept_items, _own(CONCEPT_SCHEME_NAME), at, release_id
     )
     for flow in flows:
         items = _component_items(flow, versions)
-        versions[flow.dsd_id] = ledger.resolve_version(con, flow.dsd_id, items, _own(flow.name), at, release_id)
+        versions[flow.dsd_id] = ledger.resolve_version(con, latest, flow.dsd_id, items, _own(flow.name), at, release_id)
         structure = {"structure": f"{flow.dsd_id}({versions[flow.dsd_id]})"}
-        versions[flow.dataflow_id] = ledger.resolve_version(con, flow.dataflow_id, structure, _own(flow.name), at, release_id)
+        versions[flow.dataflow_id] = ledger.resolve_version(
+            con, latest, flow.dataflow_id, structure, _own(flow.name), at, release_id
+        )
     return Structures(codelists, versions, flows)
 
 

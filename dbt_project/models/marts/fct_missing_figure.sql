@@ -4,21 +4,8 @@
 -- the SDMX observations carry them with OBS_STATUS M and no value (docs/sdmx.md).
 with marked as (
     select
-        m.indicator_code,
-        m.region_code,
-        m.period_label,
-        m.period_kind,
-        m.period_start,
-        m.period_end,
-        m.start_year,
-        m.end_year,
-        m.as_published,
-        m.source_id,
+        m.*,
         s.published_on,
-        m.note,
-        m.source_cell,
-        m.file_path,
-        m.file_line,
         row_number() over (
             partition by m.indicator_code, m.region_code, m.period_label
             order by s.published_on desc nulls last, m.source_id, m.file_path, m.file_line

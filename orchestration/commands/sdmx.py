@@ -21,19 +21,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
-from lxml import etree
 
 from orchestration import settings
 from orchestration.publish.serving import serving_root
 from orchestration.sdmx import check, export, ledger, vocabularies
 from orchestration.sdmx.flows import FLOWS
 from orchestration.store.sql_text import string_literal
-
-_NS = {
-    "s": "http://www.sdmx.org/resources/sdmxml/schemas/v3_0/structure",
-    "c": "http://www.sdmx.org/resources/sdmxml/schemas/v3_0/common",
-}
-_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 
 def _time(text: str) -> datetime:
@@ -42,23 +35,6 @@ def _time(text: str) -> datetime:
     except ValueError:
         raise argparse.ArgumentTypeError(f"not an ISO 8601 time (2026-12-01T09:00, 2026-12-01T09:00+08:00): {text!r}") from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def _named(element: etree._Element, language: str) -> str:
-    names = {n.get(_LANG): n.text for n in element.findall("c:Name", _NS)}
-    return names.get(language) or names.get("en") or element.get("id")
-
-
-def _labels(structure: Path, language: str) -> tuple[list[tuple[str, str, str]], dict[str, str]]:
-    """(codelist, code, name) of every code, and each concept's name, in one language, from the structure message."""
-    document = etree.parse(str(structure), etree.XMLParser(resolve_entities=False, no_network=True))
-    codes = [
-        (cl.get("id"), code.get("id"), _named(code, language))
-        for cl in document.iterfind(".//s:Codelist", _NS)
-        for code in cl.findall("s:Code", _NS)
-    ]
-    concepts = {c.get("id"): _named(c, language) for c in document.iterfind(".//s:Concept", _NS)}
-    return codes, concepts
 
 
 def write(
@@ -72,7 +48,7 @@ def write(
     with duckdb.connect(config=settings.duckdb_config()) as con:
         names = None
         if language:
-            codes, names = _labels(release_sdmx / export.STRUCTURE_FILE, language)
+            codes, names = check.structure_names(release_sdmx / export.STRUCTURE_FILE, language)
             con.execute("create temporary table sdmx_labels (codelist varchar, code varchar, label varchar)")
             con.executemany("insert into sdmx_labels values (?, ?, ?)", codes)
         for flow in FLOWS:

@@ -9,7 +9,7 @@ from orchestration.defs.ingest_assets import VERDICT_TAG, WITH_WARNINGS
 from orchestration.defs.owners import BI_TEAM, STEWARDS
 from orchestration.defs.resources import RawFilesResource, WarehouseResource
 from orchestration.domain.families import ALL_FAMILIES
-from orchestration.publish.serving import current_snapshot, publish, published_run_id, verify_current
+from orchestration.publish.serving import current_snapshot, publish, published_run_id
 from orchestration.reconcile.listing import discover, ignored_files
 from orchestration.reporting.report import write_report
 from orchestration.store.backups import back_up
@@ -30,10 +30,9 @@ MART_KEYS = [key for key in quzhou_dbt_models.keys if key.path[0] == "marts"]
     ),
 )
 def marts_snapshot(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    damaged = verify_current(warehouse.data_path)  # the release readers have now: republished whole if damaged
-    if damaged:
-        context.log.warning(f"the current release is damaged ({', '.join(damaged)}): publishing it anew")
-    release = publish(warehouse.get(), context.run_id)
+    release = publish(warehouse.get(), context.run_id)  # the release readers had is checked first: republished whole
+    if release.repaired:
+        context.log.warning(f"the release served until now was damaged ({', '.join(release.repaired)}): published anew")
     backup = back_up(warehouse.get())  # a consistent copy of the warehouse that made this release
     lines = ["| mart | rows |", "|---|---|"] + [f"| {t} | {n} |" for t, n in release.row_counts.items()]
     return dg.MaterializeResult(
@@ -46,7 +45,7 @@ def marts_snapshot(context: dg.AssetExecutionContext, warehouse: WarehouseResour
             # the SDMX files beside the snapshot (docs/sdmx.md): rows of each dataflow's SDMX-CSV file
             "sdmx_rows": dg.MetadataValue.json(release.sdmx_rows),
             "dagster/row_count": sum(release.row_counts.values()),
-            summary_keys.REPAIRED: dg.MetadataValue.json([f"serving/current/{name}" for name in damaged]),
+            summary_keys.REPAIRED: dg.MetadataValue.json([f"serving/current/{name}" for name in release.repaired]),
             "backup": dg.MetadataValue.path(str(backup) if backup else "off (QZ_BACKUPS_KEPT=0)"),
         }
     )

@@ -50,6 +50,7 @@ class Release:
     path: Path
     row_counts: dict[str, int]
     sdmx_rows: dict[str, int]  # rows of each dataflow's SDMX-CSV file (sdmx/)
+    repaired: list[str]  # files of the release served before that differed from their checksums (published anew)
 
 
 def serving_root(data_dir: Path) -> Path:
@@ -99,7 +100,8 @@ def publish(warehouse: Warehouse, run_id: str = "") -> Release:
     """Write a new release aside and make it current; remove leftovers and old releases, never the current one.
 
     The whole publication holds the writer lock: a `.partial` folder or `.current-*` link found here was
-    left by a publication that was killed, and is removed.
+    left by a publication that was killed, and is removed. The release served until now is checked against its
+    checksums once: what is damaged is said in Release.repaired, and only intact SDMX files are reused.
     """
     root = serving_root(warehouse.data_dir)
     releases = root / "releases"
@@ -112,9 +114,11 @@ def publish(warehouse: Warehouse, run_id: str = "") -> Release:
         sequence = (_sequence(existing[-1].name) + 1) if existing else 1
         release_id = f"{sequence:06d}-{published_at:%Y%m%dT%H%M%S}Z-{uuid.uuid4().hex[:6]}"
         staging = releases / f".{release_id}.partial"
+        repaired = verify_current(warehouse.data_dir)
+        reusable = _reusable_sdmx(root / "current", repaired)
         staging.mkdir()
         try:
-            counts, sdmx_rows = _write_release(warehouse, staging, release_id, published_at, run_id)
+            counts, sdmx_rows = _write_release(warehouse, staging, release_id, published_at, run_id, reusable)
             # every file of the release, so that a refresh (and a reader) can tell a damaged one: verify_current
             write_checksums(staging, [p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file()])
         except BaseException:
@@ -131,25 +135,24 @@ def publish(warehouse: Warehouse, run_id: str = "") -> Release:
         for old in _releases_in_order(releases)[:-KEEP_RELEASES]:
             if old.resolve() != current:
                 shutil.rmtree(old, ignore_errors=True)
-    return Release(release_id, final, counts, sdmx_rows)
+    return Release(release_id, final, counts, sdmx_rows, repaired)
 
 
-def _intact_sdmx(data_dir: Path) -> Path | None:
-    """The SDMX folder of the release served now, when its files match their checksums (else None)."""
-    current = serving_root(data_dir) / "current"
-    sums = read_checksums(current / CHECKSUMS_FILE) or {}
-    mine = {name: sha for name, sha in sums.items() if name.startswith(f"{SDMX_FOLDER}/")}
-    return current.resolve() / SDMX_FOLDER if mine and not damaged(current, mine) else None
+def _reusable_sdmx(current: Path, damaged_files: list[str]) -> Path | None:
+    """The SDMX folder of the release served now, when its checksums list its files and none of them is damaged."""
+    listed = any(name.startswith(f"{SDMX_FOLDER}/") for name in read_checksums(current / CHECKSUMS_FILE) or {})
+    broken = any(name.startswith(f"{SDMX_FOLDER}/") for name in damaged_files)
+    return current.resolve() / SDMX_FOLDER if listed and not broken else None
 
 
 def _write_release(
-    warehouse: Warehouse, staging: Path, release_id: str, published_at: datetime, run_id: str
+    warehouse: Warehouse, staging: Path, release_id: str, published_at: datetime, run_id: str, reusable: Path | None
 ) -> tuple[dict[str, int], dict[str, int]]:
     # The caller holds the writer lock. One transaction: the SDMX ledger's record of what this release serves is
     # committed only once every file of the release is written (a failure leaves the ledger as it was).
     with warehouse.connect() as con:
         con.begin()
-        sdmx_counts = publish_sdmx(con, staging / SDMX_FOLDER, published_at, release_id, _intact_sdmx(warehouse.data_dir))
+        sdmx_counts = publish_sdmx(con, staging / SDMX_FOLDER, published_at, release_id, reusable)
         tables = [
             t
             for (t,) in con.execute(

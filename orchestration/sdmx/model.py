@@ -37,6 +37,8 @@ class CodeList:
 
 
 DIMENSION, TIME, MEASURE, ATTRIBUTE = "dimension", "time", "measure", "attribute"
+SDMX_ML = "http://www.sdmx.org/resources/sdmxml/schemas/v3_0/"  # + structure, common: the message's namespaces
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 
 @dataclass(frozen=True)

@@ -35,14 +35,12 @@ from pysdmx.model.message import Header
 
 from orchestration.sdmx import ledger, vocabularies
 from orchestration.sdmx.flows import FLOWS
-from orchestration.sdmx.model import ATTRIBUTE, DIMENSION, MEASURE, TIME, Code, CodeList, Flow, Name
+from orchestration.sdmx.model import ATTRIBUTE, DIMENSION, MEASURE, SDMX_ML, TIME, XML_LANG, Code, CodeList, Flow, Name
 
 CONCEPT_SCHEME = "CS_QZ_INDICATORS"
 CONCEPT_SCHEME_NAME = Name("Concepts of the indicator warehouse", "指标数据仓库概念")
-SDMX_ML = "http://www.sdmx.org/resources/sdmxml/schemas/v3_0/"
 _COM = f"{{{SDMX_ML}common}}"
 _STR = f"{{{SDMX_ML}structure}}"
-_XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 _ROLES = {DIMENSION: Role.DIMENSION, TIME: Role.DIMENSION, MEASURE: Role.MEASURE, ATTRIBUTE: Role.ATTRIBUTE}
 
 
@@ -259,7 +257,7 @@ def _add_chinese(message: str, names: dict[tuple[str, str | None], str]) -> byte
             english = element.findall(f"{_COM}Name")
             if zh and english:
                 added = etree.Element(f"{_COM}Name")
-                added.set(_XML_LANG, "zh")
+                added.set(XML_LANG, "zh")
                 added.text = zh
                 english[-1].addnext(added)
                 added.tail = english[-1].tail

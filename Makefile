@@ -26,7 +26,7 @@ SPARK_STAMP := $(VENV)/.spark-stamp
 SIZES ?= 1e4,1e5,1e6
 PORT ?= 3000
 
-.PHONY: run test test-fast lint dev docs sdmx bench bi-clients spark-test spark-cluster spark-cluster-stop spark-cluster-test clean confirm verify restore
+.PHONY: run test test-fast lint dev docs sdmx bench bi-clients spark-test spark-cluster spark-cluster-stop spark-cluster-test clean confirm confirm-disclosure verify restore
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -115,6 +115,10 @@ override NOTE := $(value NOTE)
 override FROM := $(value FROM)
 confirm: $(STAMP)
 	$(BIN)/python -m orchestration.commands.confirm $(if $(value NOTE),--note "$$NOTE") -- "$$FILE"
+
+# The differencing check held a release (docs/quality-rules.md): list the figures, or confirm them with YES=1
+confirm-disclosure: $(STAMP)
+	$(BIN)/python -m orchestration.commands.confirm_disclosure $(if $(value YES),--yes) $(if $(value NOTE),--note "$$NOTE")
 
 # Rebuild a lost or damaged warehouse from the raw zone, history included, then refresh (docs/operations.md);
 # FROM=data/backups/warehouse-….duckdb puts a backup back instead.

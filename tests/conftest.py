@@ -1,3 +1,4 @@
+import csv
 import os
 import shutil
 import subprocess
@@ -20,6 +21,7 @@ prepare_manifest()
 REPO_RAW = settings.REPO_ROOT / "raw"
 # The marts a refresh publishes (schema marts, one Parquet file each in the serving copy).
 MARTS = [
+    "dim_breakdown",
     "dim_indicator",
     "dim_region",
     "dim_source",
@@ -91,6 +93,15 @@ def wait_for_http(url: str, process, log: Path, seconds: float, pause: float = 0
             pass
         assert process.poll() is None and time.monotonic() < deadline, log.read_text(errors="replace")[-3000:]
         time.sleep(pause)
+
+
+def append_catalogue_rows(path: Path, *lines: str) -> None:
+    """Rows added to a catalogue file, each given its trailing optional columns (blank) up to the file's header: a
+    catalogue gains optional columns over time, and a test's row need not name them."""
+    text = path.read_text(encoding="utf-8")
+    width = len(next(csv.reader([text.split("\n", 1)[0]])))
+    padded = [line + "," * (width - len(next(csv.reader([line])))) for line in lines if line.strip()]
+    path.write_text(text.rstrip("\n") + "\n" + "".join(line + "\n" for line in padded), encoding="utf-8")
 
 
 def write_obs(raw: Path, name: str, *rows: str) -> Path:

@@ -30,13 +30,18 @@ def test_code_location_loads_with_the_whole_graph():
     }
     assert ingest | marts <= keys
     # dbt sources are the ingest assets themselves, not separate external assets.
-    assert graph.get(dg.AssetKey(["staging", "stg_observations"])).parent_keys == {dg.AssetKey(["raw", "observations"])}
+    # (the catalogue's split indicators and release times are read beside the figures)
+    assert graph.get(dg.AssetKey(["staging", "stg_observations"])).parent_keys == {
+        dg.AssetKey(["raw", "observations"]),
+        dg.AssetKey(["staging", "stg_indicators"]),
+        dg.AssetKey(["staging", "stg_sources"]),
+    }
     assert dg.AssetKey(["raw", "regions"]) in graph.get(dg.AssetKey(["raw", "observations"])).parent_keys
     checks = {(c.asset_key.to_user_string(), c.name) for c in graph.asset_check_keys}
     assert ("raw/observations", "all_files_accepted") in checks
     assert (
         "marts/fct_observation",
-        "unique_combination_of_columns_fct_observation_indicator_code__region_code__period_label",
+        "unique_combination_of_columns_fct_observation_indicator_code__region_code__period_label__breakdown",
     ) in checks
     assert len(checks) >= 60
 

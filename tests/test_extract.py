@@ -9,7 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import REPO_RAW
+from conftest import REPO_RAW, append_catalogue_rows
 from test_ingest import ingest_all
 
 from orchestration.bulletins.review import ReviewError, merge, observations, read_rows, tally_folder
@@ -256,8 +256,13 @@ def test_decisions_survive_a_rerun_on_a_corrected_text(tmp_path):
             row["note"] = "checked against the printed bulletin"
 
     _decide(candidates, decide)
+    added = {"region_code": "330800", "indicator_code": "LIFE_EXPECTANCY", "period": "2023", "value": "81.5"}
+    added |= {"unit": "岁", "value_type": "level", "obs_status": "normal", "qualifier": "exact"}
+    added |= {"as_published": "人均预期寿命81.5岁", "source_id": "test-bulletin-style", "decision": "add"}
+    with candidates.open(encoding="utf-8") as handle:
+        header = next(csv.reader(handle))
     with candidates.open("a", encoding="utf-8") as handle:  # a figure the extractor missed, typed by the steward
-        handle.write("330800,LIFE_EXPECTANCY,2023,81.5,岁,level,normal,exact,人均预期寿命81.5岁,test-bulletin-style,,,,,,,add\n")
+        csv.DictWriter(handle, header, restval="", lineterminator="\n").writerow(added)
     # the text is corrected in one sentence: its decisions go, the others stay
     text.write_text(text.read_text(encoding="utf-8").replace("2.35%", "2.38%"), encoding="utf-8")
     assert extract_main([*args, "--out", str(candidates), "--raw", str(REPO_RAW)]) == 0
@@ -353,8 +358,7 @@ def release_raw(tmp_path_factory) -> Path:
     raw = tmp_path_factory.mktemp("release-raw")
     shutil.copytree(REPO_RAW / "catalogue", raw / "catalogue")
     extra = (TEXTS / "indicators-for-releases.csv").read_text(encoding="utf-8").split("\n", 1)[1]
-    with (raw / "catalogue" / "indicators.csv").open("a", encoding="utf-8") as handle:
-        handle.write(extra)
+    append_catalogue_rows(raw / "catalogue" / "indicators.csv", *extra.splitlines())
     return raw
 
 

@@ -106,12 +106,12 @@ def test_a_second_refresh_waits_for_the_first_and_loads_nothing_twice(tmp_path):
     assert [p.returncode for p in (first, second)] == [0, 0], outputs
     files = sorted(line.strip() for out, _ in outputs for line in out.splitlines() if line.strip().startswith("files:"))
     assert files == [
-        "files: 0 loaded, 13 skipped (unchanged), 0 quarantined, 0 withdrawn, 0 moved",
-        "files: 13 loaded, 0 skipped (unchanged), 0 quarantined, 0 withdrawn, 0 moved",
+        "files: 0 loaded, 14 skipped (unchanged), 0 quarantined, 0 withdrawn, 0 moved",
+        "files: 14 loaded, 0 skipped (unchanged), 0 quarantined, 0 withdrawn, 0 moved",
     ]
     assert sum("another refresh is running (pid" in err for _, err in outputs) == 1  # the second one said it waited
     with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
-        assert con.execute("select count(*), count(distinct file_path) from audit.loads").fetchone() == (13, 13)
+        assert con.execute("select count(*), count(distinct file_path) from audit.loads").fetchone() == (14, 14)
 
 
 def test_a_warehouse_held_by_another_process_gives_a_clear_error(tmp_path):

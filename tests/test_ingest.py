@@ -64,7 +64,7 @@ def test_malformed_file_is_quarantined_with_every_reason_and_nothing_else_change
     assert found == {
         (2, "indicator_code", "expect_column_values_to_be_in_set"),
         (3, "value", "expect_column_pair_values_a_to_be_greater_than_b"),
-        (3, "region_code,indicator_code,period_label", "duplicate_key"),
+        (3, "region_code,indicator_code,period_label,breakdown", "duplicate_key"),
         (4, "unit", "unit_conversion"),
         (5, "period", "parse_period"),
         (5, "value", "parse_quantity"),
@@ -72,7 +72,7 @@ def test_malformed_file_is_quarantined_with_every_reason_and_nothing_else_change
         (6, "obs_status", "expect_column_values_to_be_in_set"),
         (6, "source_id", "expect_column_values_to_be_in_set"),
         (6, "value_type", "expect_column_pair_values_to_be_equal"),
-        (7, "region_code,indicator_code,period_label", "duplicate_key"),
+        (7, "region_code,indicator_code,period_label,breakdown", "duplicate_key"),
     }
     messages = {(i.row, i.column): str(i) for i in bad.issues}
     assert messages[(3, "value")] == (

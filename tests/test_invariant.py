@@ -47,7 +47,7 @@ KEYS = [("330800", "URBANISATION", "%"), ("330800", "RD_INTENSITY", "%"), ("3308
 # A bureau table and its layout (tests/support/bureau_tables.py), matching every pub-*.xlsx here.
 TABLE = INDICATORS_BY_YEARS
 TABLE_LAYOUT = INDICATORS_BY_YEARS.layout.replace("observations/yearbook-indicators-quzhou.xlsx", "observations/pub-*.xlsx")
-NEW_INDICATOR = "TEST_EXTRA,测试指标,Test indicator,economy,%,level,higher_better,0,100,,linear,,,,\n"  # catalogue columns
+NEW_INDICATOR = "TEST_EXTRA,测试指标,Test indicator,economy,%,level,higher_better,0,100,,linear,,,,,,,\n"  # catalogue columns
 
 figure = st.tuples(
     st.sampled_from(range(len(KEYS))),

@@ -17,7 +17,6 @@ from support.bureau_tables import (
     EASYQUERY_YEARLY,
     FIXTURES,
     INDICATORS_BY_YEARS,
-    LONG_HEADER,
     QUARTERLY_YTD,
     REGIONS_BY_INDICATORS,
     TWO_LEVEL_HEADER,
@@ -42,10 +41,11 @@ def catalogue_of(raw: Path) -> tuple[Labels, dict[str, str]]:
         with (raw / "catalogue" / name).open(encoding="utf-8") as handle:
             return list(csv.DictReader(handle))
 
-    indicators, regions = rows("indicators.csv"), rows("regions.csv")
+    indicators, regions, parts = rows("indicators.csv"), rows("regions.csv"), rows("breakdowns.csv")
     labels = Labels.build(
         [(r["indicator_code"], r["name_zh"], r.get("aliases", ""), r["value_type"]) for r in indicators],
         [(r["region_code"], r["name_zh"], r.get("aliases", "")) for r in regions],
+        [(r["dimension"], r["code"], r["name_zh"], r.get("aliases", "")) for r in parts],
     )
     return labels, {r["indicator_code"]: r["unit"] for r in indicators}
 
@@ -63,7 +63,7 @@ def test_each_shape_loads_what_its_long_file_says(fixture, raw_copy, tmp_path):
     batch = through_layout(fixture, raw_copy)
     assert batch.issues == []
     long_file = tmp_path / "long.csv"
-    long_file.write_text(LONG_HEADER + "\n" + fixture.long.strip() + "\n", encoding="utf-8")
+    long_file.write_text(fixture.long_header + "\n" + fixture.long.strip() + "\n", encoding="utf-8")
     _, units = catalogue_of(raw_copy)
     expected = read_batch(OBSERVATIONS, long_file, "long.csv", units)
     assert expected.issues == []

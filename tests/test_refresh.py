@@ -53,7 +53,7 @@ def test_first_refresh_loads_every_file_and_passes_every_check(warehouse):
     first = warehouse["runs"][0]
     assert first.success
     assert first.files == {
-        "loaded": 13,  # 3 catalogues, 9 publications (one a bureau-shaped workbook), 1 target file
+        "loaded": 14,  # 4 catalogues, 9 publications (one a bureau-shaped workbook), 1 target file
         "skipped": 0,
         "quarantined": 0,
         "still_quarantined": 0,
@@ -245,7 +245,7 @@ def test_every_figure_of_the_article_is_served(warehouse):
 def test_second_refresh_on_the_same_files_changes_nothing(warehouse):
     second = warehouse["runs"][1]
     assert second.success
-    assert {k: n for k, n in second.files.items() if n} == {"skipped": 13}
+    assert {k: n for k, n in second.files.items() if n} == {"skipped": 14}
     assert warehouse["snapshots"][1] == warehouse["snapshots"][0]
     # Nothing new: no dbt build, no new release of the serving copy, no new report page.
     assert second.unchanged and second.models_built == []
@@ -257,7 +257,7 @@ def test_second_refresh_on_the_same_files_changes_nothing(warehouse):
 def test_malformed_file_is_quarantined_and_the_marts_stay_as_they_were(warehouse):
     third = warehouse["runs"][2]
     assert third.success  # the refresh goes on
-    assert {k: n for k, n in third.files.items() if n} == {"skipped": 13, "quarantined": 1}
+    assert {k: n for k, n in third.files.items() if n} == {"skipped": 14, "quarantined": 1}
     assert third.verdict.startswith("Refresh published WITH WARNINGS: 1 quarantined")
     assert third.checks_failed == ["raw/observations:all_files_accepted", "reports/quality_report:published_without_warnings"]
     reasons = third.quarantine_reasons["raw/observations"]

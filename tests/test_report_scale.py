@@ -28,7 +28,7 @@ def test_a_report_of_many_files_is_summarised_capped_and_exported_whole(tmp_path
         encoding="utf-8",
     )
     summary = run_refresh(data, raw, DagsterInstance.ephemeral())
-    assert summary.files["quarantined"] == BAD and summary.files["loaded"] == FILES - BAD + 13
+    assert summary.files["quarantined"] == BAD and summary.files["loaded"] == FILES - BAD + 14
     page = summary.report.read_text(encoding="utf-8")
     assert len(page.encode()) < 2_000_000
     # the summary by family and status comes first, with exact counts; the lists are capped
@@ -38,7 +38,7 @@ def test_a_report_of_many_files_is_summarised_capped_and_exported_whole(tmp_path
     exports = summary.report.parent / "exports" / summary.report.stem
     with (exports / "loads.csv").open(encoding="utf-8-sig") as handle:
         loads = list(csv.DictReader(handle))
-    assert len(loads) == FILES + 13 and sum(r["status"] == "quarantined" for r in loads) == BAD
+    assert len(loads) == FILES + 14 and sum(r["status"] == "quarantined" for r in loads) == BAD
     with (exports / "issues.csv").open(encoding="utf-8-sig") as handle:
         issues = list(csv.DictReader(handle))
     assert len(issues) > MAX_LISTED and {r["file_path"] for r in issues} == {

@@ -70,8 +70,18 @@ def test_the_headline_counts_come_from_the_sections():
         "consistency": [{"passed": True}, {"passed": False}],
         "targets_assessed": 9,
         "targets_shown": 11,
+        "embargoed": [{"figures": 4}, {"figures": 2}],
+        "confidential": [{"conf_status": "C", "figures": 3}],
+        "disclosure": [{"confirmed": False}, {"confirmed": True}],
+        "breakdown_mismatches": [{"difference": 2.0}],
     }
     counts = sections.counts(data, files_present=6, deferred=1)
+    assert (counts["embargoed"], counts["confidential"], counts["disclosure_held"], counts["breakdown_mismatches"]) == (
+        6,
+        3,
+        1,
+        1,
+    )
     assert counts["loaded"] == 3 and counts["quarantined"] == 2 and counts["quarantined_kept"] == 1
     assert counts["skipped"] == 2  # six present, four read this time
     assert counts["expectations"] == 52 and counts["expectations_failed"] == 2

@@ -84,7 +84,7 @@ def test_a_new_empty_warehouse_beside_the_raw_zone_stops_the_refresh_and_keeps_t
     refused = run_refresh(data, raw, instance)
     assert not refused.success and any("make restore" in f and "erase" in f for f in refused.failures)
     assert sorted(p.name for p in (zone_dir(data) / "observations").iterdir()) == partitions
-    assert zone_loads(data) == 13
+    assert zone_loads(data) == 14
 
 
 def test_a_backup_is_kept_after_each_publication_and_can_be_put_back(tmp_path, restore_environ):

@@ -116,6 +116,11 @@ def test_a_changed_structure_gets_a_new_version_never_the_same_one():
     assert next_version(first, {"A": "a", "B": "b2"}, "name") == "1.1.0"  # a code's names changed
     assert next_version(first, {"A": "a", "B": "b"}, "new name") == "1.0.1"  # only the artefact's own names
     assert next_version(first, {"A": "a"}, "name") == "2.0.0"  # a code removed breaks readers
+    structure = Recorded("1.0.0", {"REF_AREA": '["dimension", true, "CL_AREA(1.0.0)", "1.0.0"]'}, "name")
+    with_sex = {**structure.items, "SEX": '["dimension", true, "CL_SEX(1.0.0)", "1.0.0"]'}
+    assert next_version(structure, with_sex, "name") == "2.0.0"  # a dimension added changes every series key
+    with_note = {**structure.items, "OBS_NOTE": '["attribute", false, null, "1.0.0"]'}
+    assert next_version(structure, with_note, "name") == "1.1.0"  # an attribute added does not
 
 
 def test_a_hundred_thousand_observations_read_back_exactly_both_ways(tmp_path):

@@ -72,7 +72,8 @@ def test_a_change_in_place_is_reported_old_to_new_and_the_old_value_kept_as_a_vi
     rows = query(
         history["data"],
         "select value, is_latest, is_replaced, replaced_by_value, file_path from marts.fct_observation_vintage "
-        "where indicator_code = 'INCOME_ALL' and region_code = '330800' and period_label = '2014' order by value",
+        "where indicator_code = 'INCOME_ALL' and region_code = '330800' and period_label = '2014' and breakdown = '_T' "
+        "order by value",
     )
     assert rows == [(22436.0, False, True, 22536.0, INCOME), (22536.0, True, False, None, INCOME)]
     change = query(
@@ -132,7 +133,7 @@ def test_a_confirmed_cut_is_served_and_its_figures_withdrawn(history):
 def test_a_file_still_quarantined_keeps_the_verdict_with_warnings(history):
     refused, still = history["runs"]["refused"], history["runs"]["still_refused"]
     assert refused.files["quarantined"] == 1 and "1 quarantined" in refused.verdict
-    assert still.unchanged and still.files["still_quarantined"] == 1 and still.files["skipped"] == 13
+    assert still.unchanged and still.files["still_quarantined"] == 1 and still.files["skipped"] == 14
     assert still.verdict.startswith("Refresh published WITH WARNINGS: 1 quarantined")
     assert any("NOPE" in r for r in still.quarantine_reasons["raw/observations"])
     tags = history["instance"].get_run_by_id(still.run_id).tags

@@ -14,7 +14,7 @@ import subprocess
 
 import duckdb
 import pytest
-from conftest import REPO_RAW, free_port, wait_for_http, write_obs
+from conftest import OBS_HEADER, REPO_RAW, free_port, wait_for_http
 from dagster import DagsterInstance
 
 from orchestration import settings
@@ -98,12 +98,12 @@ def server(folders):
             process.wait(timeout=30)
 
 
-def _sql_lab(session: superset.Superset, database_id: int) -> list[dict]:
+def _sql_lab(session: superset.Superset, database_id: int, sql: str = UNQUALIFIED) -> list[dict]:
     # the schema Superset's list offers for the marts; SQL Lab sets none for DuckDB, so this runs in main
     answer = session.call(
         "POST",
         "/api/v1/sqllab/execute/",
-        {"database_id": database_id, "sql": UNQUALIFIED, "schema": "snapshot.marts", "runAsync": False},
+        {"database_id": database_id, "sql": sql, "schema": "snapshot.marts", "runAsync": False},
     )
     assert answer["status"] == "success", answer
     return answer["data"]
@@ -160,11 +160,21 @@ def test_superset_as_installed_reads_the_marts_with_their_descriptions_and_each_
     observation = datasets["fct_observation"]["id"]
     assert _chart_data(session, observation) == {"2012": 45.7, "2021": 58.1, "2022": 59.3}
 
-    # a new release: the next query sees it, with no error
-    write_obs(folders / "raw", "new.csv", "330800,URBANISATION,2023,60.2,%,level,normal,exact,60.2%,qzct-2025-12-08-qz-15fyp,")
+    # a new release: the next query sees it, with no error; its confidential figure is in no dataset
+    (folders / "raw" / "observations" / "new.csv").write_text(
+        OBS_HEADER.strip() + ",conf_status\n"
+        "330800,URBANISATION,2023,60.2,%,level,normal,exact,60.2%,qzct-2025-12-08-qz-15fyp,,\n"
+        "330801,URBANISATION,2023,71.37,%,level,normal,exact,71.37%,qzct-2025-12-08-qz-15fyp,,C\n",
+        encoding="utf-8",
+    )
     assert run_refresh(folders / "data", folders / "raw", DagsterInstance.ephemeral()).success
     assert _chart_data(session, observation)["2023"] == 60.2
     assert {r["period_label"] for r in _sql_lab(session, database["id"])} == {"2012", "2021", "2022", "2023"}
+    everywhere = " union all ".join(
+        f"select '{name}' as mart from {name} as t where cast(t as varchar) like '%71.37%'" for name in marts
+    )
+    assert _sql_lab(session, database["id"], everywhere) == []
+    assert _sql_lab(session, database["id"], "select count(*) as n from fct_observation where region_code = '330801'")[0]["n"] > 0
 
     errors = [line for line in log.read_text(errors="replace").splitlines() if ":ERROR:" in line]
     assert errors == []

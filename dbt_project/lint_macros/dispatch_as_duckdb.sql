@@ -30,3 +30,7 @@
 {% macro build_is_scoped() -%}
     {{ return(true) }}
 {%- endmacro %}
+
+{% macro release_clock() -%}
+    {{ default__release_clock() }}
+{%- endmacro %}

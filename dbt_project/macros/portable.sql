@@ -54,3 +54,17 @@
 {% macro year_end(year) -%}
     make_date(cast({{ year }} as int), 12, 31)
 {%- endmacro %}
+
+{#- The instant release times are compared with (naive UTC): the clock the refresh set for this build
+    (audit.release_clock, written by orchestration/store/dbt_builds.py), else now. -#}
+{% macro release_clock() -%}
+    {{ return(adapter.dispatch('release_clock')()) }}
+{%- endmacro %}
+
+{% macro default__release_clock() -%}
+    coalesce((select max(as_of) from audit.release_clock), cast(timezone('UTC', current_timestamp) as timestamp))
+{%- endmacro %}
+
+{% macro spark__release_clock() -%}
+    to_utc_timestamp(current_timestamp(), current_timezone())
+{%- endmacro %}

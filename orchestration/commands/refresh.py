@@ -41,6 +41,7 @@ RUN_MARKERS = "refresh_runs"
 EXIT_PUBLISHED = 0  # published: all accepted, or with quarantines / conflicts / withdrawals flagged in the summary
 EXIT_FAILED = 1  # a step failed: the marts and the serving copy were not (all) refreshed
 EXIT_CANNOT_START = 2  # nothing ran: no raw folder or catalogues, or the warehouse is held by another program
+EXIT_HELD = 3  # built, but not published: the differencing check found confidential figures given away
 
 
 def _shown(path: Path | None) -> str:
@@ -76,6 +77,7 @@ class RefreshSummary:
     engine: str = "duckdb"  # where dbt built the marts: duckdb, or spark (its Thrift endpoint)
     data_dir: Path | None = None
     repaired: list[str] = field(default_factory=list)  # damaged files found and rewritten (raw zone, serving copy)
+    held: list[str] = field(default_factory=list)  # confidential figures the free ones would give away: not published
 
     @property
     def out_of_space(self) -> bool:
@@ -102,6 +104,12 @@ class RefreshSummary:
             if self.snapshot is not None and not self.unchanged:
                 return f"{failed} after publishing: readers see this refresh's release; a step after it failed"
             return f"{failed}: readers keep the release they had"
+        if self.held:
+            return (
+                f"Refresh HELD, NOT published: {len(self.held)} confidential figure(s) can be worked out from published "
+                f"ones ({'; '.join(self.held[:3])}). Readers keep the release they had. Mark more cells confidential "
+                "(conf_status D) or confirm: make confirm-disclosure"
+            )
         repaired = f"; repaired {len(self.repaired)} damaged file(s): {', '.join(self.repaired[:3])}" if self.repaired else ""
         if self.flags:
             return "Refresh published WITH WARNINGS: " + ", ".join(self.flags) + " (see the quality report)" + repaired
@@ -203,7 +211,10 @@ def run_refresh(data_dir: Path | None = None, raw_dir: Path | None = None, insta
             for change in keys.FIGURE_CHANGES:
                 summary.figures[change] = summary.figures.get(change, 0) + int(meta[keys.figures_key(change)].value)
         elif key == marts_snapshot.key.to_user_string():
-            summary.snapshot = Path(meta[keys.SNAPSHOT].value)
+            if keys.HELD in meta:
+                summary.held = list(meta[keys.HELD].value)
+            else:
+                summary.snapshot = Path(meta[keys.SNAPSHOT].value)
         elif key.startswith("maintenance/"):
             continue
         elif key == REPORT_KEY.to_user_string():
@@ -356,7 +367,9 @@ def main(argv: list[str]) -> int:
         print("  nothing half-published: readers keep the release they had; free space and run the refresh again")
         return EXIT_FAILED
     print(summary.render())
-    return EXIT_PUBLISHED if summary.success else EXIT_FAILED
+    if not summary.success:
+        return EXIT_FAILED
+    return EXIT_HELD if summary.held else EXIT_PUBLISHED
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ from orchestration.publish.raw_zone import PART_FILE, PARTITION_COLUMN, zone_dir
 from orchestration.publish.serving import serving_root, verify_current
 from orchestration.sdmx.export import HISTORY_FOLDER, SDMX_FOLDER, restore_history
 from orchestration.store.backups import put_back, set_aside_damaged
+from orchestration.store.ddl import fill_defaults
 from orchestration.store.locks import exclusive_lock
 from orchestration.store.warehouse import Warehouse
 
@@ -69,6 +70,7 @@ def restore(data_dir: Path) -> Restored:
                     f'insert into raw."{family.name}" by name select * from read_parquet(?, hive_partitioning = false, union_by_name = true)',
                     [[p.as_posix() for p in parts]],
                 )
+                fill_defaults(con, family)
             rows[f"raw.{family.name}"] = con.execute(f'select count(*) from raw."{family.name}"').fetchone()[0]
         for table in AUDIT_TABLES:
             source = zone / AUDIT_FOLDER / f"{table}.parquet"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 # Catalogues whose edit can change any figure's row in the incremental models.
 CATALOGUES_FORCING_FULL_BUILD = ("regions", "indicators")
@@ -84,6 +85,7 @@ class BuildState:
     release_intact: Callable[[], bool]  # the release's files match their checksums (asked last: it hashes them)
     changes: ChangesSince | None  # what changed after the last build's last load (None: unknown)
     on_spark: bool
+    clock: datetime | None = None  # the instant release times are read against in this build (naive UTC)
 
 
 def decide_build(state: BuildState) -> BuildScope | None:

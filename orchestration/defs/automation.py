@@ -1,10 +1,15 @@
-"""The refresh job, its daily schedule and the sensor that reacts to new or changed raw files."""
+"""The refresh job, its daily schedule, the sensor that reacts to new or changed raw files and the one that publishes
+what waited for a release time."""
 
 import hashlib
 
 import dagster as dg
 
-from orchestration.defs.resources import RawFilesResource
+from orchestration.defs.resources import RawFilesResource, WarehouseResource
+from orchestration.domain import clock
+from orchestration.domain.families import PUBLICATION_TIMEZONE, SOURCES
+from orchestration.domain.releases import due, release_times
+from orchestration.publish.serving import published_time
 from orchestration.read.file_snapshot import unsettled_reason
 from orchestration.reconcile.listing import raw_files as raw_files_of
 from orchestration.store.files import sha256_of
@@ -19,7 +24,7 @@ daily_refresh = dg.ScheduleDefinition(
     name="daily_refresh",
     job=refresh_job,
     cron_schedule="0 6 * * *",
-    execution_timezone="Asia/Shanghai",
+    execution_timezone=PUBLICATION_TIMEZONE,
     default_status=dg.DefaultScheduleStatus.RUNNING,
     description="Every day at 06:00 Beijing time.",
 )
@@ -72,3 +77,28 @@ def raw_files_sensor(context: dg.SensorEvaluationContext, raw_files: RawFilesRes
         return dg.SkipReason("raw/ unchanged since the last request")
     context.update_cursor(fingerprint)
     return dg.RunRequest(run_key=fingerprint)
+
+
+@dg.sensor(
+    job=refresh_job,
+    minimum_interval_seconds=30,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description=(
+        "Requests a refresh when a release time of the source catalogue (sources.csv release_at) has passed since the "
+        "current release was published: the figures under that embargo are published then, not at the next daily "
+        "refresh. Once per release time; nothing before a first release (`make run`)."
+    ),
+)
+def release_time_sensor(context: dg.SensorEvaluationContext, raw_files: RawFilesResource, warehouse: WarehouseResource):
+    published = published_time(warehouse.data_path)
+    if published is None:
+        return dg.SkipReason("nothing published yet: the first refresh is `make run`, the daily schedule or Launch")
+    try:
+        times = release_times((raw_files.path / SOURCES.pattern).read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError) as exc:  # being replaced, or not UTF-8: the refresh says why
+        return dg.SkipReason(f"cannot read {SOURCES.pattern} now: {exc}")
+    passed = due(times, published, clock.now_utc())
+    if not passed:
+        return dg.SkipReason("no release time has passed since the current release was published")
+    # one run per release time (Dagster runs a run key once): a refresh that fails leaves it to the daily schedule
+    return dg.RunRequest(run_key=f"release-{passed[-1].isoformat()}", tags={"quzhou/release_at": passed[-1].isoformat()})

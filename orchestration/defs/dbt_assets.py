@@ -21,6 +21,7 @@ from orchestration import settings
 from orchestration.dbt_tools.build_scope import BuildState, LastBuild, dbt_build_args, decide_build
 from orchestration.dbt_tools.manifest import TARGET_PATH, manifest_is_stale, project_files
 from orchestration.defs.resources import DbtResource, WarehouseResource
+from orchestration.domain import clock
 from orchestration.engines.spark_thrift import Endpoint, import_spark_tables, thrift_endpoint
 from orchestration.publish.serving import published_run_id, verify_current
 from orchestration.reporting.report import reported_run_ids
@@ -70,7 +71,7 @@ def quzhou_dbt_models(context: dg.AssetExecutionContext, dbt: DbtResource, wareh
         return
     endpoint = spark_endpoint(dbt, warehouse.data_path) if dbt.on_spark else None
     context.log.info(f"dbt build on {dbt.target}, {scope.describe()}")
-    store.begin_dbt_build(context.run_id, scope)
+    store.begin_dbt_build(context.run_id, scope, state.clock)
     try:
         with store.lock():
             invocation = dbt.cli(dbt_build_args(scope), context=context)
@@ -89,12 +90,13 @@ def quzhou_dbt_models(context: dg.AssetExecutionContext, dbt: DbtResource, wareh
 def _build_state(store, dbt: DbtResource, data: Path) -> BuildState:
     """What decide_build reads, from the warehouse, the serving copy and the reports."""
     project, last_load = project_fingerprint(dbt.target or settings.ENGINES["duckdb"]), store.last_load_id()
+    now = clock.now_utc()  # one instant for the whole build: what is under embargo, what was released since
     last = store.last_dbt_build()
     built_from = last[2] if last is not None else None
     known = built_from is not None and built_from.last_load_id is not None
     return BuildState(
         last_load_id=last_load,
-        inputs=store.dbt_inputs_fingerprint(last_load, project),
+        inputs=store.dbt_inputs_fingerprint(last_load, project, store.embargoed_sources(now)),
         project=project,
         last_inputs=last[0] if last else None,
         last_run_id=last[1] if last else None,
@@ -102,8 +104,9 @@ def _build_state(store, dbt: DbtResource, data: Path) -> BuildState:
         published_run_id=published_run_id(data),
         reported_run_ids=frozenset(reported_run_ids(data)),
         release_intact=lambda: not verify_current(data),
-        changes=store.changes_since(built_from.last_load_id) if known else None,
+        changes=store.changes_since(built_from.last_load_id, now) if known else None,
         on_spark=dbt.on_spark,
+        clock=now,
     )
 
 

@@ -75,7 +75,8 @@ def warning_tags(family: Family, counts: dict[str, int]) -> dict[str, str]:
 
 def build_ingest_asset(family: Family) -> dg.AssetsDefinition:
     key = asset_key(family)
-    deps = [] if family.catalogue else [asset_key(f) for f in CATALOGUE_FAMILIES]
+    after = [f for f in CATALOGUE_FAMILIES if not family.catalogue or f.name in family.checked_against]
+    deps = [asset_key(f) for f in after]
 
     @dg.asset(
         key=key,

@@ -9,6 +9,7 @@ from orchestration.defs.ingest_assets import VERDICT_TAG, WITH_WARNINGS
 from orchestration.defs.owners import BI_TEAM, STEWARDS
 from orchestration.defs.resources import RawFilesResource, WarehouseResource
 from orchestration.domain.families import ALL_FAMILIES
+from orchestration.publish.disclosure import held_figures
 from orchestration.publish.serving import current_snapshot, publish, published_run_id
 from orchestration.reconcile.listing import discover, ignored_files
 from orchestration.reporting.report import write_report
@@ -30,6 +31,15 @@ MART_KEYS = [key for key in quzhou_dbt_models.keys if key.path[0] == "marts"]
     ),
 )
 def marts_snapshot(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    if held := held_figures(warehouse.get()):
+        # The differencing check (quality.qa_disclosure): nothing is published while a free figure would give a
+        # confidential one away. Readers keep the release they had; the report names the cells.
+        cells = [d.describe() for d in held]
+        context.log.error(
+            f"release HELD: {len(held)} confidential figure(s) can be worked out from published ones: {'; '.join(cells[:5])}. "
+            "Mark more cells confidential (conf_status D) or confirm (make confirm-disclosure)."
+        )
+        return dg.MaterializeResult(metadata={summary_keys.HELD: dg.MetadataValue.json(cells)})
     release = publish(warehouse.get(), context.run_id)  # the release readers had is checked first: republished whole
     if release.repaired:
         context.log.warning(f"the release served until now was damaged ({', '.join(release.repaired)}): published anew")

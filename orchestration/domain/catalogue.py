@@ -15,5 +15,6 @@ class Catalogue:
     indicators: pd.DataFrame = field(default_factory=pd.DataFrame)
     region_codes: tuple[str, ...] = ()
     source_ids: tuple[str, ...] = ()
-    sources: pd.DataFrame = field(default_factory=pd.DataFrame)  # source_id, published_on, date_precision
+    sources: pd.DataFrame = field(default_factory=pd.DataFrame)  # source_id, published_on, date_precision, release_at
     region_levels: dict[str, str] = field(default_factory=dict)  # region_code → level (country … county)
+    breakdown_codes: dict[str, tuple[str, ...]] = field(default_factory=dict)  # dimension → its codes (not _T)

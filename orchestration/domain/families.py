@@ -9,7 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 # Column kinds and the DuckDB type their parsed value is stored as.
-SQL_TYPES = {"text": "VARCHAR", "number": "DOUBLE", "int": "INTEGER", "bool": "BOOLEAN", "date": "DATE"}
+SQL_TYPES = {
+    "text": "VARCHAR",
+    "number": "DOUBLE",
+    "int": "INTEGER",
+    "bool": "BOOLEAN",
+    "date": "DATE",
+    "timestamp": "TIMESTAMP",  # an instant, stored in UTC (written with its offset: 2027-01-20T09:30+08:00)
+}
 FILE_TYPES = (".csv", ".xlsx", ".json", ".xls")  # .json and .xls: see reading.LAYOUT_ONLY_TYPES
 
 VALUE_TYPES = ("level", "change", "avg_annual_growth", "rank", "grade", "cumulative", "count")
@@ -25,6 +32,20 @@ TREND_METHODS = ("compound", "linear")  # compound: Open SDG / Eurostat CAGR; li
 PRICE_BASES = ("nominal", "real")  # current prices, or constant / comparable prices
 COMPARATOR_PROVENANCES = ("read", "inferred")  # the comparator was read in the source, or is our reading
 SUBREGION_BASES = ("provincial_average", "each_subregion")  # how a province's target reads for a prefecture
+# Breakdown dimensions (SDMX SEX, AGE, URBANISATION): a column each in the long file, the targets and the marts,
+# their codes in the breakdown catalogue; TOTAL (SDMX's _T) is the figure over the whole dimension.
+BREAKDOWN_DIMENSIONS = ("sex", "age", "urbanisation")
+TOTAL = "_T"
+BREAKDOWN_CODE = r"^(_T|[A-Z0-9][A-Z0-9_]*)$"
+# How an indicator's parts make its total: `sum` (counts, money: the parts add up; a part is the total less the
+# others), `average` (per-capita figures, rates: the total lies between its parts). Blank: parts are not compared.
+AGGREGATIONS = ("sum", "average")
+# SDMX CONF_STATUS: F free; C confidential (primary); D secondary confidentiality set by the office (a cell that would
+# give a confidential one away); N not for publication, internal use. Only F is ever served.
+CONF_STATUSES = ("F", "C", "D", "N")
+# The bureaus' clock: a source's publication date is a day in Beijing, and release times are read against it.
+PUBLICATION_TIMEZONE = "Asia/Shanghai"
+FREE = "F"
 
 
 @dataclass(frozen=True)
@@ -34,6 +55,7 @@ class Column:
     required: bool = True
     allowed: tuple[str, ...] | None = None  # closed vocabulary, checked by GX
     pattern: str | None = None  # regex every value must match, checked by GX
+    default: str | None = None  # what a blank cell of an optional text column means (a total, free to publish)
 
 
 @dataclass(frozen=True)
@@ -49,6 +71,9 @@ class Family:
     # The family's rules beyond its columns' (null, set, pattern, formula) and its key's, by name: each is a set of
     # Great Expectations expectations in validate/suite.py, and its text for a steward in docs/quality-rules.md.
     rules: tuple[str, ...] = ()
+    required_file: bool = True  # a catalogue every raw folder must have (False: added later, empty when absent)
+    # Catalogues checked against this one's committed version (loaded before it): indicators name breakdown codes.
+    checked_against: tuple[str, ...] = ()
 
     @property
     def column_names(self) -> list[str]:
@@ -74,7 +99,18 @@ class Family:
                     out.append((f"{col.name}_decimals", "INTEGER"))
         if self.converts_units:
             out.append(("unit_published", "VARCHAR"))
+        if self.has_breakdown:
+            out.append(("breakdown", "VARCHAR"))  # the dimensions as one key (domain/breakdowns.py): _T or sex=F
         return out
+
+    def stored_defaults(self) -> dict[str, str]:
+        """What a stored column holds where its cell is blank: the total, free to publish."""
+        defaults = {c.name: c.default for c in self.columns if c.default is not None}
+        return defaults | ({"breakdown": TOTAL} if self.has_breakdown else {})
+
+    @property
+    def has_breakdown(self) -> bool:
+        return set(BREAKDOWN_DIMENSIONS) <= set(self.column_names)
 
 
 # The earliest year a figure may describe when the indicator catalogue names none: the founding of the
@@ -136,10 +172,17 @@ INDICATORS = Family(
         # Ranges by region level where one range cannot fit a county and the nation (GDP, population): a level not
         # named takes range_min..range_max (domain/ranges.py, docs/catalogue.md).
         Column("range_by_level", required=False, pattern=RANGE_BY_LEVEL),
+        # A split indicator declared a breakdown of another (INCOME_URBAN: breakdown_of INCOME, breakdown
+        # urbanisation=U): its figures and targets are served under that indicator with that breakdown, all their
+        # vintages included; files may go on using the code.
+        Column("breakdown_of", required=False, pattern=CODE),
+        Column("breakdown", required=False, pattern=r"^[a-z]+=[A-Z0-9_]+(;[a-z]+=[A-Z0-9_]+)*$"),
+        Column("aggregation", required=False, allowed=AGGREGATIONS),
     ),
     key=("indicator_code",),
     description="Indicator catalogue: one unit, value type, direction and plausible range per indicator.",
     catalogue=True,
+    checked_against=("breakdowns",),
     rules=("range_ordered",),
 )
 
@@ -155,10 +198,32 @@ SOURCES = Family(
         Column("citation"),
         Column("trust", allowed=TRUST_LEVELS),
         Column("note", required=False),
+        # Under embargo until then: loaded, validated and shown to stewards, served nowhere before it.
+        Column("release_at", "timestamp", required=False),
     ),
     key=("source_id",),
     description="Publications the figures and targets come from.",
     catalogue=True,
+    rules=("released_after_publication",),
+)
+
+BREAKDOWNS = Family(
+    name="breakdowns",
+    pattern="catalogue/breakdowns.csv",
+    columns=(
+        Column("dimension", allowed=BREAKDOWN_DIMENSIONS),
+        Column("code", pattern=r"^[A-Z0-9][A-Z0-9_]*$"),  # _T, the total, is every dimension's without a row
+        Column("name_zh"),
+        Column("name_en"),
+        Column("aliases", required=False),  # how headers and row labels name the part (男性|男), separated by |
+        # The parts marked true make up the total (男 + 女; age groups that do not overlap): totals are compared
+        # with their sum, and a confidential part is found derivable from the total and the others.
+        Column("sums_to_total", "bool"),
+    ),
+    key=("dimension", "code"),
+    description="The codes of each breakdown dimension (sex, age group, urban / rural) besides the total _T.",
+    catalogue=True,
+    required_file=False,
 )
 
 OBSERVATIONS = Family(
@@ -179,11 +244,15 @@ OBSERVATIONS = Family(
         # Where in the original the figure is: a sheet and cell (表3-1!D5) or a JSON path, filled when a file is read
         # through a layout; a long file may give it too.
         Column("source_cell", required=False),
+        Column("sex", required=False, default=TOTAL, pattern=BREAKDOWN_CODE),
+        Column("age", required=False, default=TOTAL, pattern=BREAKDOWN_CODE),
+        Column("urbanisation", required=False, default=TOTAL, pattern=BREAKDOWN_CODE),
+        Column("conf_status", required=False, default=FREE, allowed=CONF_STATUSES),
     ),
-    key=("region_code", "indicator_code", "period_label"),
+    key=("region_code", "indicator_code", "period_label", "breakdown"),
     description="Published figures, one file per publication (CSV in UTF-8 or GBK/GB18030, or XLSX).",
     converts_units=True,
-    rules=("codes_in_catalogue", "within_catalogue_range", "value_type_as_catalogue", "period_possible"),
+    rules=("codes_in_catalogue", "within_catalogue_range", "value_type_as_catalogue", "period_possible", "part_as_catalogue"),
 )
 
 TARGETS = Family(
@@ -211,13 +280,23 @@ TARGETS = Family(
         Column("source_id"),
         Column("as_published"),
         Column("note", required=False),
+        Column("sex", required=False, default=TOTAL, pattern=BREAKDOWN_CODE),
+        Column("age", required=False, default=TOTAL, pattern=BREAKDOWN_CODE),
+        Column("urbanisation", required=False, default=TOTAL, pattern=BREAKDOWN_CODE),
     ),
     key=("target_id",),
     unique_across_files=True,
     description="Plan targets with their comparator, target year, binding status and citation.",
-    rules=("codes_in_catalogue", "within_catalogue_range", "unit_as_catalogue", "target_years", "target_provenance"),
+    rules=(
+        "codes_in_catalogue",
+        "within_catalogue_range",
+        "unit_as_catalogue",
+        "target_years",
+        "target_provenance",
+        "part_as_catalogue",
+    ),
 )
 
-CATALOGUE_FAMILIES = (REGIONS, INDICATORS, SOURCES)
+CATALOGUE_FAMILIES = (REGIONS, BREAKDOWNS, INDICATORS, SOURCES)  # in the order they load (checked_against)
 FACT_FAMILIES = (OBSERVATIONS, TARGETS)
 ALL_FAMILIES = CATALOGUE_FAMILIES + FACT_FAMILIES

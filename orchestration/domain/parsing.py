@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 
 
@@ -145,6 +145,18 @@ def parse_date(text: str) -> date:
         return date.fromisoformat((text or "").strip())
     except ValueError:
         raise ParseError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def parse_timestamp(text: str) -> datetime:
+    """An instant written with its offset (2027-01-20T09:30+08:00), as naive UTC: a release time without one would
+    mean different instants on a server in UTC and a steward's desk in Beijing."""
+    try:
+        moment = datetime.fromisoformat((text or "").strip())
+    except ValueError:
+        raise ParseError(f"not a date and time (YYYY-MM-DDTHH:MM+08:00): {text!r}") from None
+    if moment.tzinfo is None:
+        raise ParseError(f"{text!r} has no time zone: write it with its offset, e.g. 2027-01-20T09:30+08:00")
+    return moment.astimezone(UTC).replace(tzinfo=None)
 
 
 @dataclass(frozen=True)

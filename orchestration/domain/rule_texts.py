@@ -39,12 +39,16 @@ RULES = {
     "parse_int": RuleText("整数无法识别 whole number not understood"),
     "parse_bool": RuleText("真假值无法识别 true/false not understood"),
     "parse_date": RuleText("日期无法识别 date not understood"),
+    "parse_timestamp": RuleText("时间无法识别 date and time not understood"),
     "unit_conversion": RuleText("单位无法换算 unit cannot be converted"),
     "field_count": RuleText("字段数不符 wrong number of fields"),
     "columns": RuleText("表头不符 header not as required"),
     "empty_file": RuleText("空文件 empty file"),
     "no_rows": RuleText("没有数据行 no data rows"),
     "duplicate_across_files": RuleText("与其他文件重复 defined in another file too"),
+    "layout_breakdown": RuleText("表头分组与版式不符 header names another part than the layout"),
+    "breakdown_of": RuleText("分项指标定义有误 split indicator not as the catalogue allows"),
+    "embargo_after_release": RuleText("已发布数据不能再设禁发期 embargo over figures already served"),
 }
 
 RULE_TITLES = {code: rule.title for code, rule in RULES.items()}

@@ -20,6 +20,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration import settings
+from orchestration.domain.families import FREE
 from orchestration.publish.checksums import CHECKSUMS_FILE, damaged, read_checksums, write_checksums
 from orchestration.sdmx.export import SDMX_FOLDER
 from orchestration.sdmx.export import publish_release as publish_sdmx
@@ -64,12 +65,22 @@ def current_snapshot(data_dir: Path) -> Path:
 
 def published_run_id(data_dir: Path) -> str | None:
     """The Dagster run whose marts the current snapshot holds; None when there is none or it cannot be read."""
+    return _current_release(data_dir, "run_id")
+
+
+def published_time(data_dir: Path) -> datetime | None:
+    """When the current release was published (naive UTC, as release times are compared); None without one."""
+    published = _current_release(data_dir, "published_at")
+    return published.astimezone(UTC).replace(tzinfo=None) if published is not None else None
+
+
+def _current_release(data_dir: Path, column: str):
     path = current_snapshot(data_dir)
     if not path.exists():
         return None
     try:
         with duckdb.connect(str(path), read_only=True) as con:
-            return con.execute("select run_id from meta.release").fetchone()[0]
+            return con.execute(f"select {column} from meta.release").fetchone()[0]
     except duckdb.Error:
         return None
 
@@ -177,11 +188,23 @@ def _write_release(
         for table in tables:
             target = staging / f"{table}.parquet"
             path = string_literal(str(target))  # COPY takes no parameter for its target
-            con.execute(f"copy (select * from marts.{quote_identifier(table)}) to {path} (format parquet, compression zstd)")
-            counts[table] = con.execute(f"select count(*) from marts.{quote_identifier(table)}").fetchone()[0]
+            served = f"(select * from marts.{quote_identifier(table)}{_free_only(con, table)})"
+            con.execute(f"copy {served} to {path} (format parquet, compression zstd)")
+            counts[table] = con.execute(f"select count(*) from {served}").fetchone()[0]
         _write_snapshot(staging, release_id, published_at, run_id, tables, counts, (table_comments, column_comments, not_null))
         con.commit()
     return counts, sdmx_counts
+
+
+def _free_only(con, table: str) -> str:
+    """The filter that keeps a mart's confidential rows (conf_status other than F) in the writer's warehouse: the
+    Parquet files, the snapshot (made from them) and so Superset never see one."""
+    has = con.execute(
+        "select count(*) from information_schema.columns where table_schema = 'marts' and table_name = ? "
+        "and column_name = 'conf_status'",
+        [table],
+    ).fetchone()[0]
+    return f" where conf_status = '{FREE}'" if has else ""
 
 
 def _write_snapshot(

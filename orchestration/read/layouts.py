@@ -19,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from orchestration.domain.families import BREAKDOWN_DIMENSIONS
 from orchestration.read.cell_refs import column_index, split_cell
 from orchestration.read.labels import CIRCLED, normalise_label
 
@@ -30,7 +31,19 @@ TABLE_RULES_VERSION = 2
 FORMATS = ("table", "easyquery")
 MEANINGS = ("indicator", "region", "period")  # what a table's row labels name
 # The observation columns a layout may set (fixed, per column, per footnote): the long file's own names.
-FIGURE_KEYS = ("region_code", "indicator_code", "period", "unit", "value_type", "obs_status", "qualifier", "source_id", "note")
+FIGURE_KEYS = (
+    "region_code",
+    "indicator_code",
+    "period",
+    "unit",
+    "value_type",
+    "obs_status",
+    "qualifier",
+    "source_id",
+    "note",
+    *BREAKDOWN_DIMENSIONS,
+    "conf_status",
+)
 REQUIRED_KEYS = ("region_code", "indicator_code", "period", "unit", "source_id")  # value_type, obs_status have defaults
 SYMBOL_MEANINGS = ("missing", "skip")
 # A bureau's symbols (统计年鉴 conventions): blank = not available (no figure); "…" = not enough to show; "-" / "—" =
@@ -414,7 +427,9 @@ def _footnotes(r: _Reader, data: dict) -> dict[str, dict[str, str]]:
     for mark, spec in r.mapping(data.get("footnotes"), "footnotes").items():
         if _text(mark) not in CIRCLED:
             r.fail(f"footnotes: {mark!r} is not a footnote mark (①, ②, …)")
-        footnotes[_text(mark)] = r.figure_keys(spec, f"footnotes.{mark}", ("obs_status", "qualifier", "source_id", "note"))
+        footnotes[_text(mark)] = r.figure_keys(
+            spec, f"footnotes.{mark}", ("obs_status", "qualifier", "source_id", "note", "conf_status")
+        )
     return footnotes
 
 

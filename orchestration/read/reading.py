@@ -17,9 +17,19 @@ from pathlib import Path
 
 import pandas as pd
 
-from orchestration.domain.families import Family
+from orchestration.domain.breakdowns import breakdown_keys
+from orchestration.domain.families import BREAKDOWN_DIMENSIONS, Family
 from orchestration.domain.issues import ROW_COLUMN, Issue, excerpt
-from orchestration.domain.parsing import ParseError, parse_bool, parse_date, parse_int, parse_number, parse_period, parse_quantity
+from orchestration.domain.parsing import (
+    ParseError,
+    parse_bool,
+    parse_date,
+    parse_int,
+    parse_number,
+    parse_period,
+    parse_quantity,
+    parse_timestamp,
+)
 from orchestration.domain.units import UnitError, to_canonical
 from orchestration.read.easyquery import EasyqueryRefused, reshape_easyquery
 from orchestration.read.file_names import check_file_name
@@ -294,7 +304,7 @@ def _parse_rows(
         for col in family.columns:
             cells = text[col.name]
             if col.kind == "text":
-                columns[col.name] = [cell or None for cell in cells]
+                columns[col.name] = [cell or col.default for cell in cells]
             elif col.kind == "period":
                 columns[col.name] = list(cells)  # copies: the slow rows below still read `text`
                 parsed = [periods[p] for p in cells]
@@ -308,6 +318,8 @@ def _parse_rows(
                 columns[f"{col.name}_text"] = list(cells)
         columns["unit_published"] = columns["unit"][:]
         columns["qualifier"] = [q or "exact" for q in columns["qualifier"]]
+        if family.has_breakdown:
+            columns["breakdown"] = [None] * n  # made from the dimensions below, once every row is parsed
         slow = [i for i, ok in enumerate(fast) if not ok]
     else:
         columns = {name: [None] * n for name in stored}
@@ -320,6 +332,8 @@ def _parse_rows(
         issues += cell_issues
         for name in stored:
             columns[name][i] = record.get(name, float("nan"))  # a cell that did not parse: no value, as before
+    if family.has_breakdown:
+        columns["breakdown"] = breakdown_keys(*(columns[dim] for dim in BREAKDOWN_DIMENSIONS))
     return columns, issues
 
 
@@ -338,7 +352,7 @@ def _parse_row(
     for col in family.columns:
         cell = raw[col.name].strip()
         if col.kind == "text":
-            record[col.name] = cell or None
+            record[col.name] = cell or col.default
             continue
         if col.kind == "period":
             record[col.name] = cell  # kept as written, even when it cannot be parsed
@@ -371,6 +385,8 @@ def _parse_cell(name: str, kind: str, text: str) -> dict[str, object]:
         return {name: parse_bool(text)}
     if kind == "date":
         return {name: parse_date(text)}
+    if kind == "timestamp":
+        return {name: parse_timestamp(text)}
     raise AssertionError(kind)
 
 

@@ -47,15 +47,24 @@ class Grid:
 
 @dataclass(frozen=True)
 class Labels:
-    """What the catalogue calls things: names and aliases of indicators and regions → codes (None: ambiguous)."""
+    """What the catalogue calls things: names and aliases of indicators, regions and breakdown parts (男, 城镇) → codes
+    (None: ambiguous)."""
 
     indicators: dict[str, str | None]
     regions: dict[str, str | None]
     value_types: dict[str, str]  # indicator code → its value type (the default of a figure's)
+    breakdowns: dict[str, tuple[str, str] | None] = field(default_factory=dict)  # name → (dimension, code)
 
     @classmethod
-    def build(cls, indicators: list[tuple[str, str, str, str]], regions: list[tuple[str, str, str]]) -> Labels:
-        """indicators: (code, name_zh, aliases, value_type); regions: (code, name_zh, aliases). Aliases split on |."""
+    def build(
+        cls,
+        indicators: list[tuple[str, str, str, str]],
+        regions: list[tuple[str, str, str]],
+        breakdowns: list[tuple[str, str, str, str]] = (),
+    ) -> Labels:
+        """indicators: (code, name_zh, aliases, value_type); regions: (code, name_zh, aliases); breakdowns:
+        (dimension, code, name_zh, aliases). Aliases split on |. A breakdown is named by its names, not its code (M
+        or F would read a header's letter as a part)."""
 
         def names(rows) -> dict[str, str | None]:
             out: dict[str, str | None] = {}
@@ -64,13 +73,19 @@ class Labels:
                     out[key] = code if out.get(key, code) == code else None
             return out
 
-        return cls(names(indicators), names(regions), {code: vt for code, _, _, vt in indicators})
+        parts: dict[str, tuple[str, str] | None] = {}
+        for dim, code, name, aliases in breakdowns:
+            for column, _, key in catalogue_names(code, name, aliases):
+                if column != "code":
+                    parts[key] = (dim, code) if parts.get(key, (dim, code)) == (dim, code) else None
+        return cls(names(indicators), names(regions), {code: vt for code, _, _, vt in indicators}, parts)
 
     @cached_property  # asked for every table of every refresh: the names are hashed once
     def fingerprint(self) -> str:
         """Changes whenever a name, an alias or a default value type changes: a table read through these names is read
         again (what a row label means may have changed)."""
         text = repr(sorted(self.indicators.items())) + repr(sorted(self.regions.items())) + repr(sorted(self.value_types.items()))
+        text += repr(sorted(self.breakdowns.items())) if self.breakdowns else ""
         return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
 
 
@@ -116,12 +131,14 @@ def reshape_table(grid: Grid, layout: Layout, labels: Labels, catalogue_units: f
     }
     slips: dict[tuple[str, str, str, str], list[str]] = {}  # (stated, stating cell, its text, declared) → figure cells
     out.issues += _period_issues(grid, layout, headers, declared)
+    out.issues += _header_breakdowns(grid, layout, headers, declared, labels)
     if out.issues:  # the table does not look as declared: nothing of it is read
         return out
 
     label_col, unit_col = column_index(rows.label), column_index(rows.unit) if rows.unit else None
     skip = {normalise_label(s) for s in rows.skip}
     spans: set[str] = set()  # cells of year-to-date rows
+    above: dict[str, str] = {}  # the meaning of the last row naming an indicator: 男 / 女 rows under it are its parts
     for row in data_rows:
         label_text = grid.text(row, label_col)
         label = normalise_label(label_text)
@@ -133,6 +150,10 @@ def reshape_table(grid: Grid, layout: Layout, labels: Labels, catalogue_units: f
         if label in skip:
             continue
         meaning, problem = _label_meaning(label, rows.means, rows.period_prefix, layout, labels)
+        if problem and above and (part := labels.breakdowns.get(label)):
+            meaning, problem = {**above, part[0]: part[1]}, None  # 其中：男 under 常住人口: the indicator's part
+        elif not problem and rows.means == "indicator":
+            above = meaning
         if problem:
             if layout.partial and rows.means != "period":
                 out.ignored[label_text] = out.ignored.get(label_text, 0) + sum(1 for text in cells.values() if text)
@@ -336,6 +357,34 @@ def _period_issues(grid: Grid, layout: Layout, headers: dict[int, str], declared
                         f"header {headers[col]!r} states the period {said} where the layout gives {given!r} ({source})",
                     )
                 )
+    return found
+
+
+def _header_breakdowns(
+    grid: Grid, layout: Layout, headers: dict[int, str], declared: dict[int, ColumnSpec], labels: Labels
+) -> list[CellIssue]:
+    """A part of a column's header that names a breakdown (男, 女, 城镇, 农村: the catalogue's names) gives the column's
+    figures that breakdown; where the layout gives the column another, the file is refused: a slip would serve the
+    men's figure as the total's or the women's."""
+    found = []
+    for col, spec in declared.items():
+        for part in headers.get(col, "").split(layout.header_join):
+            named = labels.breakdowns.get(normalise_label(part))
+            if not named:
+                continue
+            dim, code = named
+            given = spec.sets.get(dim, layout.fixed.get(dim))
+            if given and given != code:
+                found.append(
+                    CellIssue(
+                        grid.ref(max(layout.header_rows), col),
+                        "layout_breakdown",
+                        headers[col],
+                        f"header {headers[col]!r} names the {dim} {code} ({part.strip()}) where the layout gives {given!r}",
+                    )
+                )
+            elif not given:  # a copy: the layout's own spec is read by every file it matches
+                declared[col] = spec = ColumnSpec(spec.letter, spec.header, {**spec.sets, dim: code})
     return found
 
 

@@ -88,7 +88,7 @@ def check_raw_folder(raw_root: Path) -> None:
     """Fail loudly, with one reason, instead of publishing empty marts from an empty or wrong folder."""
     if not raw_root.is_dir():
         raise RawFolderError(f"the raw folder {raw_root} does not exist: set QZ_RAW_DIR or restore raw/")
-    missing = [f"raw/{f.pattern}" for f in CATALOGUE_FAMILIES if not discover(f, raw_root)]
+    missing = [f"raw/{f.pattern}" for f in CATALOGUE_FAMILIES if f.required_file and not discover(f, raw_root)]
     if missing:
         raise RawFolderError(
             f"the raw folder {raw_root} has no catalogue {', '.join(missing)}: nothing can be validated without it"

@@ -110,6 +110,7 @@ def gather(
         sections.issues(con, scope),
         sections.names(con),
         sections.revisions_and_anomalies(con),
+        sections.publication_controls(con),
         sections.completeness(con, focus),
     ):
         data.update(section)

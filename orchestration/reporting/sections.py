@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -179,6 +180,36 @@ def conflicts(con) -> dict[str, Any]:
     }
 
 
+def publication_controls(con) -> dict[str, Any]:
+    """What the office holds back or checks before it publishes: figures under embargo (with their release times),
+    confidential figures (kept here, served nowhere), confidential figures the free ones give away (the release is
+    held), and parts that do not add up to their totals."""
+    embargoed = rows(con, "select * from quality.qa_embargoed order by embargoed_until, source_id")
+    for row in embargoed:  # release times are stored as naive UTC; the page shows Beijing time
+        row["embargoed_until"] = row["embargoed_until"].replace(tzinfo=UTC)
+    return {
+        "embargoed": embargoed,
+        "confidential": rows(
+            con,
+            "select conf_status, count(*) as figures from marts.fct_observation where conf_status <> 'F' group by 1 order by 1",
+        ),
+        "disclosure": rows(
+            con,
+            f"""select d.*, c.confirmed_by is not null as confirmed from quality.qa_disclosure as d
+            left join audit.disclosure_confirmations as c
+              on c.indicator_code = d.indicator_code and c.region_code = d.region_code
+             and c.period_label = d.period_label and c.breakdown = d.breakdown and c.value is not distinct from d.value
+            order by confirmed, d.indicator_code, d.region_code, d.period_label, d.breakdown limit {MAX_LISTED}""",
+        ),
+        "breakdown_compared": _count(con, "select count(*) from quality.qa_breakdown_totals"),
+        "breakdown_mismatches": rows(
+            con,
+            "select * from quality.qa_breakdown_totals where not passed "
+            f"order by abs(difference) desc, indicator_code, region_code, period_label limit {MAX_LISTED}",
+        ),
+    }
+
+
 def names(con) -> dict[str, Any]:
     """The catalogue's names for the codes the page shows."""
     return {
@@ -304,6 +335,10 @@ def counts(data: dict[str, Any], files_present: int, deferred: int) -> dict[str,
         "expectations_failed": failed,
         "revisions": data["revision_total"],
         "anomalies": data["jump_total"] + sum(not r["passed"] for r in data["consistency"]),
+        "embargoed": sum(int(r["figures"]) for r in data["embargoed"]),
+        "confidential": sum(int(r["figures"]) for r in data["confidential"]),
+        "disclosure_held": sum(1 for r in data["disclosure"] if not r["confirmed"]),
+        "breakdown_mismatches": len(data["breakdown_mismatches"]),
         "targets_assessed": data["targets_assessed"],
         "targets_shown": data["targets_shown"],
     }

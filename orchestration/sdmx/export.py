@@ -29,6 +29,7 @@ STRUCTURES_HISTORY = "structures.parquet"
 LABEL_LANGUAGES = ("en", "zh")
 # The marts the structures and the flows read (structures.catalogue_codelists, flows.FLOWS).
 MARTS_READ = {
+    "dim_breakdown",
     "dim_indicator",
     "dim_region",
     "dim_source",

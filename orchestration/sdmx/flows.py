@@ -7,6 +7,7 @@ value that is NULL is an empty cell. Every coded column is checked against its c
 
 from __future__ import annotations
 
+from orchestration.domain.families import FREE
 from orchestration.sdmx.model import ATTRIBUTE, DIMENSION, MEASURE, TIME, Component, Flow, Name
 
 UNITS_TABLE = "sdmx_units"  # (unit, code, mult): unit_measure() of every catalogue unit, made by export.py
@@ -54,6 +55,14 @@ REF_AREA = Component("REF_AREA", Name("Reference area", "地区"), DIMENSION, "r
 BASE_YEAR = Component("BASE_YEAR", Name("Plan base year", "规划基期"), ATTRIBUTE, _text("base_year"))
 
 
+# The breakdown dimensions, SDMX's cross-domain concepts: `_T` is the total (codelists from the breakdown catalogue).
+BREAKDOWNS = (
+    Component("SEX", Name("Sex", "性别"), DIMENSION, "sex", "CL_SEX", True),
+    Component("AGE", Name("Age", "年龄"), DIMENSION, "age", "CL_AGE", True),
+    Component("URBANISATION", Name("Urban or rural", "城乡"), DIMENSION, "urbanisation", "CL_URBANISATION", True),
+)
+
+
 def _observation_value(sql: str) -> Component:
     return Component("OBS_VALUE", Name("Observation value", "观测值"), MEASURE, sql)
 
@@ -62,15 +71,17 @@ OBSERVATIONS = Flow(
     "OBSERVATIONS",
     Name("Indicator observations (the latest published value)", "指标观测值（最新公布值）"),
     # The figures, and beside them those published as not available (status M, no value: never 0).
-    "(select indicator_code, region_code, period_kind, period_start, period_end, start_year, end_year, value, "
-    "value_decimals, unit, value_type, obs_status, qualifier, source_id, source_cell, as_published, note "
-    "from marts.fct_observation union all "
-    "select indicator_code, region_code, period_kind, period_start, period_end, start_year, end_year, null, null, "
-    "unit, value_type, 'missing', null, source_id, source_cell, as_published, note from marts.fct_missing_figure) "
-    "as o left join sdmx_units as u using (unit)",
+    # Free figures only (conf_status F): a confidential one stays in the writer's warehouse.
+    "(select indicator_code, region_code, sex, age, urbanisation, period_kind, period_start, period_end, start_year, "
+    "end_year, value, value_decimals, unit, value_type, obs_status, qualifier, source_id, source_cell, as_published, "
+    f"note from marts.fct_observation where conf_status = '{FREE}' union all "
+    "select indicator_code, region_code, sex, age, urbanisation, period_kind, period_start, period_end, start_year, "
+    "end_year, null, null, unit, value_type, 'missing', null, source_id, source_cell, as_published, note "
+    f"from marts.fct_missing_figure where conf_status = '{FREE}') as o left join sdmx_units as u using (unit)",
     (
         INDICATOR,
         REF_AREA,
+        *BREAKDOWNS,
         Component("FREQ", Name("Frequency", "频率"), DIMENSION, FREQ_SQL, "CL_FREQ", True),
         Component(
             "ACCUMULATION",
@@ -105,6 +116,7 @@ TARGETS = Flow(
         PLAN,
         INDICATOR,
         REF_AREA,  # the region whose plan sets the target
+        *BREAKDOWNS,  # the part of the indicator the target is for
         TARGET,
         TARGET_YEAR,
         _observation_value(_text("t.target_value")),
@@ -123,7 +135,7 @@ TARGETS = Flow(
 PROGRESS = Flow(
     "PROGRESS",
     Name("Progress towards plan targets", "规划目标进展评估"),
-    "marts.mart_indicator_progress as p left join sdmx_units as u using (unit)",
+    f"(select * from marts.mart_indicator_progress where conf_status = '{FREE}') as p left join sdmx_units as u using (unit)",
     (
         PLAN,
         INDICATOR,

@@ -33,7 +33,8 @@ from pysdmx.model import Code as SdmxCode
 from pysdmx.model import Component as SdmxComponent
 from pysdmx.model.message import Header
 
-from orchestration.sdmx import ledger, vocabularies
+from orchestration.domain.families import BREAKDOWN_DIMENSIONS
+from orchestration.sdmx import flows, ledger, vocabularies
 from orchestration.sdmx.flows import FLOWS
 from orchestration.sdmx.model import ATTRIBUTE, DIMENSION, MEASURE, SDMX_ML, TIME, XML_LANG, Code, CodeList, Flow, Name
 
@@ -115,12 +116,27 @@ def catalogue_codelists(con: duckdb.DuckDBPyConnection) -> tuple[CodeList, ...]:
         ),
     )
     units = [u for (u,) in _rows(con, catalogue_units_sql())]
+    breakdowns = tuple(
+        CodeList(
+            component.codelist,
+            component.name,
+            tuple(
+                Code(code, _name(en, zh, code))
+                for code, en, zh in _rows(
+                    con,
+                    f"select code, name_en, name_zh from marts.dim_breakdown where dimension = '{dimension}' order by 1",
+                )
+            ),
+        )
+        for dimension, component in zip(BREAKDOWN_DIMENSIONS, flows.BREAKDOWNS, strict=True)
+    )
     return (
         indicators,
         areas,
         sources,
         plans,
         targets,
+        *breakdowns,
         vocabularies.unit_codelist(units),
         vocabularies.unit_mult_codelist(units),
     )

@@ -1,7 +1,8 @@
 """Versions of SDMX artefacts (pure): a final structure is never edited in place; a change makes a new version.
 
-SDMX 3.0's semantic versions: a code or component removed breaks a reader (major), one added or changed does not
-(minor), a change of the artefact's own names only is a patch. The first version is vocabularies.FIRST_VERSION.
+SDMX 3.0's semantic versions: a code or component removed breaks a reader (major), and so does a dimension added (every
+series key changes); another one added or changed does not (minor), a change of the artefact's own names only is a
+patch. The first version is vocabularies.FIRST_VERSION.
 """
 
 from __future__ import annotations
@@ -32,8 +33,14 @@ def next_version(previous: Recorded | None, items: dict[str, str], own: str) -> 
     if fingerprint(items, own) == previous.fingerprint:
         return previous.version
     major, minor, patch = (int(p) for p in previous.version.split("."))
-    if set(previous.items) - set(items):
+    added = set(items) - set(previous.items)
+    if set(previous.items) - set(items) or any(_is_dimension(items[i]) for i in added):
         return f"{major + 1}.0.0"
     if items != previous.items:
         return f"{major}.{minor + 1}.0"
     return f"{major}.{minor}.{patch + 1}"
+
+
+def _is_dimension(item: str) -> bool:
+    """A data structure's component as structures.py records it: its role first (`["dimension", true, …]`)."""
+    return item.startswith('["dimension"')

@@ -9,6 +9,7 @@ from __future__ import annotations
 import duckdb
 
 from orchestration.domain.families import ALL_FAMILIES, Family
+from orchestration.store.sql_text import string_literal
 
 # The audit.loads status of a version the shrink guard held. It serves nothing (the version before it still is), so
 # it never counts as what its path serves (ingest_state.latest_records skips it; held_versions lists it).
@@ -71,6 +72,21 @@ create table if not exists audit.dbt_build_scope (
     run_id varchar not null,
     observation_path varchar,
     source_id varchar
+);
+-- The instant the build under way reads release times against (one row while it runs; dbt_project/macros/portable.sql
+-- release_clock): a figure whose source's release time is later is under embargo in this build.
+create table if not exists audit.release_clock (as_of timestamp not null);
+-- A steward's confirmation that a confidential figure the differencing check found derivable may stay so
+-- (make confirm-disclosure): for this figure and value only.
+create table if not exists audit.disclosure_confirmations (
+    indicator_code varchar not null,
+    region_code varchar not null,
+    period_label varchar not null,
+    breakdown varchar not null,
+    value double,
+    confirmed_at timestamp not null,
+    confirmed_by varchar,
+    note varchar
 );
 -- Figure by figure, what each change of a fact file did to what it serves: a figure a new version changes (old ->
 -- new), one it no longer has, one a refused or deleted file stops serving. Written in the transaction of the load,
@@ -159,9 +175,26 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     # true on a refused reading of a table that left the path's last accepted reading served (load_outcomes.py)
     con.execute("alter table audit.loads add column if not exists keeps_served boolean")
     con.execute("alter table audit.figure_changes add column if not exists source_cell varchar")
-    for column, sql_type in (("last_load_id", "bigint"), ("project_fingerprint", "varchar"), ("scope", "varchar")):
+    for column, sql_type in (
+        ("last_load_id", "bigint"),
+        ("project_fingerprint", "varchar"),
+        ("scope", "varchar"),
+        ("release_clock", "timestamp"),  # the instant its embargoes were read against (naive UTC)
+    ):
         con.execute(f"alter table audit.dbt_builds add column if not exists {column} {sql_type}")
     for family in ALL_FAMILIES:
         con.execute(raw_ddl(family))
+        defaults = family.stored_defaults()
         for name, sql_type in [*family.stored_columns(), *WITHDRAWAL_COLUMNS]:
-            con.execute(f'alter table raw."{family.name}" add column if not exists "{name}" {sql_type}')
+            # rows loaded before a column with a default existed take it: they were totals, free to publish
+            default = f" default {string_literal(defaults[name])}" if name in defaults else ""
+            con.execute(f'alter table raw."{family.name}" add column if not exists "{name}" {sql_type}{default}')
+
+
+def fill_defaults(con: duckdb.DuckDBPyConnection, family: Family) -> None:
+    """Rows that came without a column that has a default (a raw zone written before the column existed) take it."""
+    defaults = family.stored_defaults()
+    if defaults:
+        sets = ", ".join(f'"{name}" = coalesce("{name}", {string_literal(value)})' for name, value in defaults.items())
+        where = " or ".join(f'"{name}" is null' for name in defaults)
+        con.execute(f'update raw."{family.name}" set {sets} where {where}')

@@ -11,7 +11,7 @@ import duckdb
 import pandas as pd
 
 from orchestration.domain.catalogue import Catalogue
-from orchestration.domain.families import FACT_FAMILIES, Family
+from orchestration.domain.families import CATALOGUE_FAMILIES, FACT_FAMILIES, Family
 from orchestration.domain.issues import Issue
 from orchestration.store.ddl import AUDIT_DDL, HELD, figure_diff_sql
 from orchestration.store.load_outcomes import FigureDiff
@@ -72,15 +72,17 @@ class IngestState(WarehousePart):
         con.execute("insert into audit.layouts values (?, ?, ?, ?, ?)", [path, sha256, text, datetime.now(), run_id])
 
     @staticmethod
-    def label_rows(con: duckdb.DuckDBPyConnection) -> tuple[list[tuple], list[tuple]]:
-        """The catalogue's names and aliases: (indicator_code, name_zh, aliases, value_type) and (region_code,
-        name_zh, aliases) rows, from which table_layout.Labels.build makes what layouts read row labels with."""
+    def label_rows(con: duckdb.DuckDBPyConnection) -> tuple[list[tuple], list[tuple], list[tuple]]:
+        """The catalogue's names and aliases: (indicator_code, name_zh, aliases, value_type), (region_code, name_zh,
+        aliases) and (dimension, code, name_zh, aliases) rows, from which table_layout.Labels.build makes what
+        layouts read row labels and headers with."""
         current = "_superseded_by_load is null"
         indicators = con.execute(
             f"select indicator_code, name_zh, aliases, value_type from raw.indicators where {current}"
         ).fetchall()
         regions = con.execute(f"select region_code, name_zh, aliases from raw.regions where {current}").fetchall()
-        return indicators, regions
+        breakdowns = con.execute(f"select dimension, code, name_zh, aliases from raw.breakdowns where {current}").fetchall()
+        return indicators, regions, breakdowns
 
     def held_versions(self, con: duckdb.DuckDBPyConnection, family: Family) -> dict[str, tuple[str, bool, str | None]]:
         """Path -> (content hash, confirmed, layout) of each version held by the shrink guard since its path's last
@@ -171,19 +173,24 @@ class IngestState(WarehousePart):
 
     def catalogue_fingerprint(self, con: duckdb.DuckDBPyConnection) -> str:
         rows = con.execute(
-            "select family, max(load_id) from audit.loads where status = 'loaded' and family in ('regions', 'indicators', 'sources') group by family order by family"
+            "select family, max(load_id) from audit.loads where status = 'loaded' and list_contains(?, family) group by family order by family",
+            [[f.name for f in CATALOGUE_FAMILIES]],
         ).fetchall()
         return ";".join(f"{family}:{load_id}" for family, load_id in rows)
 
     def catalogue(self, con: duckdb.DuckDBPyConnection) -> Catalogue:
         current = "_superseded_by_load is null"
         indicators = con.execute(
-            "select indicator_code, unit, value_type, range_min, range_max, earliest_year, range_by_level "
+            "select indicator_code, unit, value_type, range_min, range_max, earliest_year, range_by_level, breakdown_of, "
+            "breakdown "
             f"from raw.indicators where {current}"
         ).df()
         regions = dict(con.execute(f"select region_code, level from raw.regions where {current}").fetchall())
-        sources = con.execute(f"select source_id, published_on, date_precision from raw.sources where {current}").df()
-        return Catalogue(indicators, tuple(regions), tuple(sources["source_id"]), sources, regions)
+        sources = con.execute(f"select source_id, published_on, date_precision, release_at from raw.sources where {current}").df()
+        breakdowns: dict[str, tuple[str, ...]] = {}
+        for dim, code in con.execute(f"select dimension, code from raw.breakdowns where {current} order by all").fetchall():
+            breakdowns[dim] = (*breakdowns.get(dim, ()), code)
+        return Catalogue(indicators, tuple(regions), tuple(sources["source_id"]), sources, regions, breakdowns)
 
     def facts_in_use(self, con: duckdb.DuckDBPyConnection, files: dict[str, list[str]]) -> pd.DataFrame:
         """What the served rows of the given fact files use, one row per (family, indicator, region, source, unit,

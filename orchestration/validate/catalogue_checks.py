@@ -10,11 +10,13 @@ Pure: DataFrames (and a function that looks the served facts up) in, issues out;
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from orchestration.domain import clock
+from orchestration.domain.breakdowns import parse_breakdown
 from orchestration.domain.families import DEFAULT_EARLIEST_YEAR, REGION_LEVEL_RANK, Family
 from orchestration.domain.issues import ROW_COLUMN, Issue
 from orchestration.domain.ranges import RangeError, parse_range_by_level, range_for
@@ -23,6 +25,7 @@ from orchestration.read.layouts import Layout
 
 if TYPE_CHECKING:
     from orchestration.domain.catalogue import Catalogue
+
 
 FactsInUse = Callable[[], pd.DataFrame]  # Warehouse.facts_in_use over the served fact files, computed on first call
 
@@ -113,7 +116,8 @@ def _successions(file: str, frame: pd.DataFrame, line: dict) -> list[Issue]:
 
 
 def _sources(file: str, frame: pd.DataFrame, today: date) -> list[Issue]:
-    future = frame[pd.to_datetime(frame["published_on"]).dt.date > today]
+    """A publication date after today is refused, unless the source is a release prepared ahead (a release time)."""
+    future = frame[(pd.to_datetime(frame["published_on"]).dt.date > today) & frame["release_at"].isna()]
     return [
         Issue(
             file,
@@ -121,10 +125,41 @@ def _sources(file: str, frame: pd.DataFrame, today: date) -> list[Issue]:
             "published_on",
             "future_publication",
             str(row["published_on"]),
-            f"a publication date after today ({today}) cannot be right",
+            f"a publication date after today ({today}) cannot be right (a release prepared ahead gives its release_at)",
         )
         for _, row in future.iterrows()
     ]
+
+
+def _embargo_over_served(
+    file: str, frame: pd.DataFrame, current: Catalogue, facts_in_use: FactsInUse, now: datetime
+) -> list[Issue]:
+    """A release time still to come on a source that was released already (no release time, or one past, in the
+    catalogue in force) while files give figures from it: those figures have been served and cannot be taken back."""
+    coming = frame[pd.to_datetime(frame["release_at"]) > now]
+    if coming.empty:
+        return []
+    before = current.sources.set_index("source_id")["release_at"] if len(current.sources) else pd.Series(dtype=object)
+    released = [sid for sid in coming["source_id"] if sid in before.index and not (pd.to_datetime(before[sid]) > now)]
+    if not released:
+        return []
+    in_use = facts_in_use()
+    issues = []
+    for _, row in coming[coming["source_id"].isin(released)].iterrows():
+        rows = in_use[in_use["source_id"] == row["source_id"]]
+        if len(rows):
+            issues.append(
+                Issue(
+                    file,
+                    int(row[ROW_COLUMN]),
+                    "release_at",
+                    "embargo_after_release",
+                    str(row["release_at"]),
+                    f"source {row['source_id']} is released already and {_places(rows)} give figures from it: an "
+                    "embargo cannot take back what has been served (publish a correction instead)",
+                )
+            )
+    return issues
 
 
 def _names_once(file: str, frame: pd.DataFrame, code_column: str) -> list[Issue]:
@@ -222,7 +257,13 @@ def _indicators_under_facts(file: str, frame: pd.DataFrame, in_use: pd.DataFrame
 
 
 def check_catalogue(
-    family: Family, file: str, frame: pd.DataFrame, current: Catalogue, facts_in_use: FactsInUse, today: date | None = None
+    family: Family,
+    file: str,
+    frame: pd.DataFrame,
+    current: Catalogue,
+    facts_in_use: FactsInUse,
+    today: date | None = None,
+    now: datetime | None = None,
 ) -> list[Issue]:
     """Issues of a catalogue file that passed its own row rules, checked as a whole and against the facts in use.
 
@@ -237,16 +278,57 @@ def check_catalogue(
             + _removed_in_use(file, "region_code", frame, facts_in_use, "region", served=current.region_codes)
         )
     if family.name == "sources":
-        return _sources(file, frame, today) + _removed_in_use(
-            file, "source_id", frame, facts_in_use, "source", served=current.source_ids
+        return (
+            _sources(file, frame, today)
+            + _removed_in_use(file, "source_id", frame, facts_in_use, "source", served=current.source_ids)
+            + _embargo_over_served(file, frame, current, facts_in_use, now or clock.now_utc())
         )
     if family.name == "indicators":
         if refused := _unreadable_ranges(file, frame) + _names_once(file, frame, "indicator_code"):
             return refused
-        return _removed_in_use(file, "indicator_code", frame, facts_in_use, "indicator") + _indicators_under_facts(
-            file, frame, facts_in_use(), current.region_levels
+        return (
+            _removed_in_use(file, "indicator_code", frame, facts_in_use, "indicator")
+            + _indicators_under_facts(file, frame, facts_in_use(), current.region_levels)
+            + _breakdowns_of(file, frame, current)
         )
+    if family.name == "breakdowns":
+        return _names_once(file, frame.assign(_part=frame["dimension"] + "=" + frame["code"]), "_part")
     return []
+
+
+def _breakdowns_of(file: str, frame: pd.DataFrame, current: Catalogue) -> list[Issue]:
+    """A split indicator declared a breakdown of another (breakdown_of, breakdown) names an indicator of this file that
+    is not itself a breakdown, in the same unit and value type, and parts the breakdown catalogue has."""
+    by_code = frame.set_index("indicator_code")
+    issues = []
+
+    def refuse(row, column: str, message: str) -> None:
+        issues.append(Issue(file, int(row[ROW_COLUMN]), column, "breakdown_of", str(row[column]), message))
+
+    for _, row in frame[frame["breakdown_of"].notna() | frame["breakdown"].notna()].iterrows():
+        parent = row["breakdown_of"]
+        if pd.isna(parent) or pd.isna(row["breakdown"]):
+            refuse(row, "breakdown_of", "breakdown_of and breakdown go together: the indicator and the part this one is")
+            continue
+        if parent not in by_code.index or pd.notna(by_code.loc[parent, "breakdown_of"]):
+            refuse(row, "breakdown_of", f"{parent} is not an indicator of the catalogue that has figures of its own")
+            continue
+        for column in ("unit", "value_type"):
+            if by_code.loc[parent, column] != row[column]:
+                refuse(
+                    row,
+                    column,
+                    f"{row['indicator_code']} has {column} {row[column]!r}, its total {parent} {by_code.loc[parent, column]!r}",
+                )
+        try:
+            parts = parse_breakdown(str(row["breakdown"]))
+        except ValueError as exc:
+            refuse(row, "breakdown", str(exc))
+            continue
+        for dim, code in parts.items():
+            if code not in current.breakdown_codes.get(dim, ()):
+                refuse(row, "breakdown", f"{dim}={code} is not in the breakdown catalogue (catalogue/breakdowns.csv)")
+    return issues
 
 
 def duplicates_across_files(family: Family, frames: dict[str, pd.DataFrame]) -> dict[str, list[Issue]]:

@@ -19,8 +19,9 @@ from functools import cached_property, lru_cache
 import numpy as np
 import pandas as pd
 
+from orchestration.domain.breakdowns import parse_breakdown
 from orchestration.domain.catalogue import Catalogue
-from orchestration.domain.families import DEFAULT_EARLIEST_YEAR, Family
+from orchestration.domain.families import BREAKDOWN_DIMENSIONS, DEFAULT_EARLIEST_YEAR, PUBLICATION_TIMEZONE, TOTAL, Family
 from orchestration.domain.ranges import parse_range_by_level
 from orchestration.domain.spreadsheet_cells import FORMULA_LIKE
 
@@ -109,7 +110,37 @@ def codes_in_catalogue(r: RuleInput, E) -> list:
         E.ExpectColumnValuesToBeInSet(column="indicator_code", value_set=list(catalogue.indicators.get("indicator_code", []))),
         E.ExpectColumnValuesToBeInSet(column="region_code", value_set=list(catalogue.region_codes)),
         E.ExpectColumnValuesToBeInSet(column="source_id", value_set=list(catalogue.source_ids)),
+        *(
+            E.ExpectColumnValuesToBeInSet(column=dim, value_set=[TOTAL, *catalogue.breakdown_codes.get(dim, ())])
+            for dim in BREAKDOWN_DIMENSIONS
+            if r.family.has_breakdown
+        ),
     ]
+
+
+def part_as_catalogue(r: RuleInput, E) -> list:
+    """A split indicator's figure (INCOME_URBAN, a part of INCOME_ALL with urbanisation U) gives no other part in the
+    dimensions its code fixes: 城镇 in a header over INCOME_RURAL would otherwise be served as one or the other."""
+    declared = r.frame[r.catalogue_column("breakdown")] if r.attrs is not None and "breakdown" in r.attrs else None
+    clash = pd.Series(False, index=r.frame.index)
+    if declared is not None:
+        for text in declared.dropna().unique():
+            rows = (declared == text).to_numpy()
+            for dim, code in parse_breakdown(str(text)).items():
+                given = r.frame.loc[rows, dim]
+                clash.loc[rows] |= (given.notna() & (given != TOTAL) & (given != code)).to_numpy()
+    r.frame["_part_contradicts_indicator"] = clash
+    return [E.ExpectColumnValuesToBeInSet(column="_part_contradicts_indicator", value_set=[False])]
+
+
+def released_after_publication(r: RuleInput, E) -> list:
+    """A release time is not before the day the source is dated (that day read in Beijing time)."""
+    frame = r.frame
+    released = pd.to_datetime(frame["release_at"]).dt.tz_localize("UTC").dt.tz_convert(PUBLICATION_TIMEZONE)
+    frame["_release_before_publication"] = (
+        released.dt.tz_localize(None).dt.normalize() < pd.to_datetime(frame["published_on"])
+    ).fillna(False)
+    return [E.ExpectColumnValuesToBeInSet(column="_release_before_publication", value_set=[False])]
 
 
 def within_catalogue_range(r: RuleInput, E) -> list:
@@ -188,6 +219,8 @@ RULES: dict[str, Callable[[RuleInput, object], list]] = {
         period_possible,
         target_years,
         target_provenance,
+        released_after_publication,
+        part_as_catalogue,
     )
 }
 
@@ -214,6 +247,15 @@ SHOWN_AS = {
         "the year is before the earliest year the indicator can have figures for (a typo such as 1921 for 2021?)",
     ),
     "_base_gap": ("base_year", "the plan's base year must come before its target year"),
+    "_part_contradicts_indicator": (
+        "indicator_code",
+        "the indicator is a part of another (breakdown_of in the catalogue) and the row gives it another part: leave "
+        "sex, age and urbanisation blank for it, or give the part its code stands for",
+    ),
+    "_release_before_publication": (
+        "release_at",
+        "the release time is before the day the source is dated (published_on): a figure is not released before its publication",
+    ),
     "_succession_incomplete": (
         "successor_code",
         "a retired region names both its successor_code and the date it was retired_on (行政区划调整), or neither",

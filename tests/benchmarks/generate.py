@@ -139,10 +139,15 @@ def generate(raw: Path, observations: int, seed: int = 20220913) -> Generated:
     for folder in ("catalogue", "targets"):
         shutil.copytree(REPO_ROOT / "raw" / folder, raw / folder)
     (raw / "observations").mkdir(parents=True)
-    with (raw / "catalogue" / "regions.csv").open(encoding="utf-8") as handle:
-        columns = len(next(csv.reader(handle)))  # the shipped catalogue's columns (aliases and others, left empty)
-    _write_csv(raw / "catalogue" / "regions.csv", [], [r + [""] * (columns - len(r)) for r in _regions(rng)], append=True)
-    _write_csv(raw / "catalogue" / "indicators.csv", [], _indicators(), append=True)
+
+    def padded(name: str, rows: list[list[str]]) -> list[list[str]]:
+        """Rows given the shipped catalogue's trailing optional columns (aliases and others, left empty)."""
+        with (raw / "catalogue" / name).open(encoding="utf-8") as handle:
+            columns = len(next(csv.reader(handle)))
+        return [r + [""] * (columns - len(r)) for r in rows]
+
+    _write_csv(raw / "catalogue" / "regions.csv", [], padded("regions.csv", _regions(rng)), append=True)
+    _write_csv(raw / "catalogue" / "indicators.csv", [], padded("indicators.csv", _indicators()), append=True)
 
     regions = [r[0] for r in _regions(rng) if r[3] == "county"]
     indicators = [

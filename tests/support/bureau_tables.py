@@ -14,6 +14,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from conftest import append_catalogue_rows
 from openpyxl import Workbook
 
 SOURCE = "test-bureau-tables"
@@ -45,7 +46,7 @@ def add_test_source(raw: Path) -> None:
     text = indicators.read_text(encoding="utf-8")
     missing = [row for row in TEST_INDICATOR_ROWS if "\n" + row.split(",", 1)[0] + "," not in text]
     if missing:
-        indicators.write_text(text.rstrip("\n") + "\n" + "".join(missing), encoding="utf-8")
+        append_catalogue_rows(indicators, *(row.rstrip("\n") for row in missing))
 
 
 @dataclass
@@ -107,6 +108,7 @@ class Fixture:
     long: str  # the same figures as a long file (the observation columns plus source_cell)
     sheet: Sheet | None = None
     response: dict | None = None
+    long_header: str = LONG_HEADER  # with the breakdown columns where the table has parts
 
     def write(self, raw: Path) -> Path:
         add_test_source(raw)
@@ -119,7 +121,7 @@ class Fixture:
         return path
 
     def long_rows(self) -> list[dict[str, str]]:
-        return list(csv.DictReader(io.StringIO(LONG_HEADER + "\n" + self.long.strip() + "\n")))
+        return list(csv.DictReader(io.StringIO(self.long_header + "\n" + self.long.strip() + "\n")))
 
 
 def _long(rows: list[str]) -> str:
@@ -290,20 +292,22 @@ fixed: {{period: "2022", source_id: {SOURCE}}}
 """,
     long=_long(
         [
-            f"{region},{code},2022,{value},{unit},level,normal,,{value},{SOURCE},,表5!{col}{row}"
+            f"{region},{code},2022,{value},{unit},level,normal,,{value},{SOURCE},,表5!{col}{row},{part}"
             for row, region, values in (
                 (4, "330800", ("45276", "57465", "31468", "229.0", "59.3")),
                 (5, "330822", ("35000", "50000", "26000", "25.4", "50.1")),
             )
-            for col, code, unit, value in zip(
+            for col, code, unit, part, value in zip(
                 "BCDEF",
                 ("INCOME_ALL", "INCOME_URBAN", "INCOME_RURAL", "POP_RESIDENT", "URBANISATION"),
                 ("元", "元", "元", "万人", "%"),
+                ("", "U", "R", "", ""),  # 城镇 and 农村 in the header: the parts (the codes say so too)
                 values,
                 strict=True,
             )
         ]
     ),
+    long_header=LONG_HEADER + ",urbanisation",
 )
 
 # 4. A quarterly release, cumulative from January: periods in rows (一季度, 上半年, 前三季度, 全年) with the

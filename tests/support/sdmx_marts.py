@@ -14,17 +14,29 @@ MARTS_YAML = Path(__file__).resolve().parents[2] / "dbt_project" / "models" / "m
 KINDS = [("year", 10), ("quarter", 10), ("month", 10), ("year_to_date", 10), ("half_year", 5), ("span", 5)]
 
 
+# What dbt gives a figure that names no breakdown and no confidentiality: the total, free to publish.
+DEFAULTS = dict.fromkeys(("breakdown", "sex", "age", "urbanisation"), " default '_T'") | {"conf_status": " default 'F'"}
+
+
 def create_marts(path: Path) -> None:
     """Empty marts with the contracts' columns and types."""
     with duckdb.connect(str(path)) as con:
         con.execute("create schema if not exists marts")
         for yml in sorted(MARTS_YAML.glob("*.yml")):
             for model in yaml.safe_load(yml.read_text(encoding="utf-8"))["models"]:
-                columns = ", ".join(f'"{c["name"]}" {c["data_type"].replace("string", "varchar")}' for c in model["columns"])
+                columns = ", ".join(
+                    f'"{c["name"]}" {c["data_type"].replace("string", "varchar")}{DEFAULTS.get(c["name"], "")}'
+                    for c in model["columns"]
+                )
                 con.execute(f"create table marts.{model['name']} ({columns})")
 
 
 def fill_catalogue(con: duckdb.DuckDBPyConnection, indicators: int = 100, regions: int = 50) -> None:
+    con.execute(
+        "insert into marts.dim_breakdown values ('sex', '_T', '合计', 'Total', false), ('sex', 'F', '女', 'Female', true), "
+        "('sex', 'M', '男', 'Male', true), ('age', '_T', '合计', 'Total', false), "
+        "('urbanisation', '_T', '合计', 'Total', false)"
+    )
     con.execute(
         "insert into marts.dim_indicator (indicator_code, name_zh, name_en, theme, unit, value_type, direction) "
         "select 'IND_' || lpad(i::varchar, 3, '0'), '指标' || i, 'Indicator ' || i, 'economy', "

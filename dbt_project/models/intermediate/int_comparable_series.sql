@@ -6,6 +6,7 @@
 select
     v.indicator_code,
     v.region_code,
+    v.breakdown,
     v.start_year as year,
     v.value,
     v.value_type,
@@ -15,7 +16,8 @@ select
     v.obs_status,
     v.qualifier,
     v.as_published,
-    v.source_id
+    v.source_id,
+    v.conf_status
 from {{ ref('int_observation_vintages') }} as v
 inner join {{ ref('stg_indicators') }} as i on i.indicator_code = v.indicator_code
 where

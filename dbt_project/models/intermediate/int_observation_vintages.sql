@@ -25,6 +25,7 @@ with observations as (
     left join {{ ref('stg_sources') }} as s using (source_id)
     where
         o.value is not null  -- a missing-value marker (—, …) is kept in raw but is not a figure
+        and o.embargoed_until is null  -- released: a figure under embargo is no vintage of anyone's yet
         and {{ only_changed_figures('o') }}
 ),
 
@@ -32,7 +33,7 @@ ranked as (
     select
         *,
         cast(row_number() over latest_first as bigint) as vintage_rank,
-        count(*) over (partition by indicator_code, region_code, period_label) as vintage_count,
+        count(*) over (partition by indicator_code, region_code, period_label, breakdown) as vintage_count,
         lead(value) over latest_first as previous_value,
         lead(source_id) over latest_first as previous_source_id,
         -- a revision is a later publication changing the figure; a same-date disagreement is a conflict
@@ -44,7 +45,7 @@ ranked as (
     from observations
     where not is_withdrawn and not is_replaced
     window latest_first as (
-        partition by indicator_code, region_code, period_label
+        partition by indicator_code, region_code, period_label, breakdown
         order by
             published_on desc nulls last, date_precision_rank, trust_rank, qualifier_rank,
             value_decimals desc nulls last, source_id, file_path, file_line

@@ -32,7 +32,9 @@ bound as (
         r.region_code = t.region_code
         or exists (
             select 1 from {{ ref('int_observation_vintages') }} as o
-            where o.is_latest and o.indicator_code = t.indicator_code and o.region_code = r.region_code
+            where
+                o.is_latest and o.indicator_code = t.indicator_code and o.region_code = r.region_code
+                and o.breakdown = t.breakdown
         )
 ),
 
@@ -69,12 +71,15 @@ series as (
         min(l.year) filter (where l.year <= a.base_year + {{ var('base_year_fallback_years') }}) as base_year,
         min_by(l.value, l.year) filter (where l.year <= a.base_year + {{ var('base_year_fallback_years') }}) as base_value,
         max(l.year) as latest_year,
-        max_by(l.value, l.year) as latest_value
+        max_by(l.value, l.year) as latest_value,
+        -- a progress row gives its figures away: served only when every one is free
+        case when bool_and(l.conf_status = 'F') then 'F' else 'D' end as conf_status
     from assessed as a
     inner join levels as l
         on
             l.indicator_code = a.indicator_code
             and l.region_code = a.assessed_region_code
+            and l.breakdown = a.breakdown  -- the total, unless the target names a part
             and l.year between a.base_year and a.target_year
     group by a.target_id, a.assessed_region_code
 )
@@ -85,6 +90,7 @@ select
     a.region_code as target_region_code,
     case when a.assessed_region_code = a.region_code then 'own_region' else a.subregion_basis end as applies_as,
     a.indicator_code,
+    a.breakdown,
     i.direction,
     i.trend_method,
     i.price_basis,
@@ -103,6 +109,7 @@ select
     s.base_year > a.base_year as base_is_fallback,
     s.latest_year,
     s.latest_value,
+    coalesce(s.conf_status, 'F') as conf_status,
     c.region_change
 from assessed as a
 inner join {{ ref('stg_indicators') }} as i on i.indicator_code = a.indicator_code

@@ -7,18 +7,23 @@ with marked as (
         m.*,
         s.published_on,
         row_number() over (
-            partition by m.indicator_code, m.region_code, m.period_label
+            partition by m.indicator_code, m.region_code, m.period_label, m.breakdown
             order by s.published_on desc nulls last, m.source_id, m.file_path, m.file_line
         ) as latest_first
     from {{ ref('stg_observations') }} as m
     left join {{ ref('stg_sources') }} as s on s.source_id = m.source_id
-    where m.value is null and not m.is_withdrawn and not m.is_replaced
+    where m.value is null and not m.is_withdrawn and not m.is_replaced and m.embargoed_until is null
 )
 
 select
     m.indicator_code,
     m.region_code,
     m.period_label,
+    m.breakdown,
+    m.sex,
+    m.age,
+    m.urbanisation,
+    m.conf_status,
     m.period_kind,
     m.period_start,
     m.period_end,
@@ -40,4 +45,5 @@ left join {{ ref('fct_observation') }} as o
         o.indicator_code = m.indicator_code
         and o.region_code = m.region_code
         and o.period_label = m.period_label
+        and o.breakdown = m.breakdown
 where m.latest_first = 1 and o.indicator_code is null

@@ -5,11 +5,16 @@
     pre_hook="{{ delete_changed_figures() }}",
 ) }}
 -- depends_on: {{ ref('int_changed_figures') }}
--- The latest published value per (indicator, region, period).
+-- The latest published value per (indicator, region, period, breakdown).
 select
     v.indicator_code,
     v.region_code,
     v.period_label,
+    v.breakdown,
+    v.sex,
+    v.age,
+    v.urbanisation,
+    v.conf_status,
     v.period_kind,
     v.period_start,
     v.period_end,
@@ -34,5 +39,6 @@ left join {{ ref('int_comparable_series') }} as c
         v.period_kind = 'year'
         and c.indicator_code = v.indicator_code
         and c.region_code = v.region_code
+        and c.breakdown = v.breakdown
         and c.year = v.start_year
 where v.is_latest and {{ only_changed_figures('v') }}

@@ -12,15 +12,16 @@ spans_seed as (
 ),
 
 series_ends as (
-    select indicator_code, region_code, min(year) as first_year, max(year) as last_year
+    select indicator_code, region_code, breakdown, min(year) as first_year, max(year) as last_year
     from series
-    group by indicator_code, region_code
+    group by indicator_code, region_code, breakdown
 ),
 
 spans as (
     select
         k.indicator_code,
         k.region_code,
+        k.breakdown,
         'article' as span_kind,
         coalesce(own.start_year, d.start_year) as start_year,
         coalesce(own.end_year, d.end_year) as end_year
@@ -30,13 +31,14 @@ spans as (
 
     union all
 
-    select indicator_code, region_code, 'longest_available' as span_kind, first_year as start_year, last_year as end_year
+    select indicator_code, region_code, breakdown, 'longest_available' as span_kind, first_year as start_year, last_year as end_year
     from series_ends
 )
 
 select
     sp.indicator_code,
     sp.region_code,
+    sp.breakdown,
     sp.span_kind,
     s.unit,
     s.value_type,
@@ -65,10 +67,20 @@ select
     s.as_published as start_as_published,
     e.as_published as end_as_published,
     s.source_id as start_source_id,
-    e.source_id as end_source_id
+    e.source_id as end_source_id,
+    -- confidential when either end is: the change gives it away (only F is served)
+    case when s.conf_status = 'F' and e.conf_status = 'F' then 'F' else 'D' end as conf_status
 from spans as sp
 inner join series as s
-    on s.indicator_code = sp.indicator_code and s.region_code = sp.region_code and s.year = sp.start_year
+    on
+        s.indicator_code = sp.indicator_code
+        and s.region_code = sp.region_code
+        and s.breakdown = sp.breakdown
+        and s.year = sp.start_year
 inner join series as e
-    on e.indicator_code = sp.indicator_code and e.region_code = sp.region_code and e.year = sp.end_year
+    on
+        e.indicator_code = sp.indicator_code
+        and e.region_code = sp.region_code
+        and e.breakdown = sp.breakdown
+        and e.year = sp.end_year
 where sp.end_year - sp.start_year >= {{ var('decade_min_span_years') }}

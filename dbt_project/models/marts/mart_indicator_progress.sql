@@ -118,6 +118,7 @@ statuses as (
 select
     target_id,
     indicator_code,
+    breakdown,
     assessed_region_code as region_code,
     target_region_code,
     applies_as,
@@ -162,5 +163,6 @@ select
     end as status,
     case when not_assessable_reason is null then unsd_band end as unsd_status,
     not_assessable_reason,
-    region_change
+    region_change,
+    conf_status
 from statuses

@@ -2,9 +2,11 @@
 -- decade the article looks back on (seed article_spans), up to the latest year published. A year without a
 -- figure is `missing` only where the series is published yearly (two consecutive years exist) and the year
 -- lies within its published span; otherwise `not_expected` (a decade's two end points are not a yearly series).
+-- Totals only: a breakdown is published where a bureau chooses to, not every year.
 with annual as (
     select indicator_code, region_code, year
     from {{ ref('int_comparable_series') }}
+    where breakdown = '_T'
 ),
 
 series as (

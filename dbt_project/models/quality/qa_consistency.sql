@@ -1,6 +1,8 @@
 -- Cross-indicator rules the published figures allow us to check. One row per rule and case.
-with obs as (
-    select indicator_code, region_code, period_label, value, value_decimals
+with obs as (  -- an indicator's total, and its parts under the code `INDICATOR.breakdown`
+    select
+        case when breakdown = '_T' then indicator_code else indicator_code || '.' || breakdown end as indicator_code,
+        region_code, period_label, value, value_decimals
     from {{ ref('fct_observation') }}
 ),
 
@@ -16,8 +18,10 @@ income_ratio as (
         -- agree within the rounding of the published ratio (1.99 stands for 1.985 to 1.995)
         abs(r.value - u.value / n.value) <= 0.5 * power(10, -coalesce(r.value_decimals, 2)) + 1e-9 as passed
     from obs as r
-    inner join obs as u on u.indicator_code = 'INCOME_URBAN' and u.region_code = r.region_code and u.period_label = r.period_label
-    inner join obs as n on n.indicator_code = 'INCOME_RURAL' and n.region_code = r.region_code and n.period_label = r.period_label
+    inner join obs as u
+        on u.indicator_code = 'INCOME_ALL.urbanisation=U' and u.region_code = r.region_code and u.period_label = r.period_label
+    inner join obs as n
+        on n.indicator_code = 'INCOME_ALL.urbanisation=R' and n.region_code = r.region_code and n.period_label = r.period_label
     where r.indicator_code = 'INCOME_RATIO_URBAN_RURAL'
 ),
 

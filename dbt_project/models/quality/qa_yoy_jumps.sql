@@ -1,6 +1,6 @@
 -- Comparable annual level figures that moved more than their indicator's threshold since the year before.
 with series as (
-    select indicator_code, region_code, year, value, source_id
+    select indicator_code, region_code, breakdown, year, value, source_id
     from {{ ref('int_comparable_series') }}
     where value_type = 'level'
 ),
@@ -12,7 +12,7 @@ pairs as (
         lag(value) over w as previous_value,
         lag(source_id) over w as previous_source_id
     from series
-    window w as (partition by indicator_code, region_code order by year)
+    window w as (partition by indicator_code, region_code, breakdown order by year)
 ),
 
 thresholds as (
@@ -27,7 +27,7 @@ thresholds as (
 )
 
 select
-    indicator_code, region_code, previous_year, year, previous_value, value, change_pct, threshold_pct,
+    indicator_code, region_code, breakdown, previous_year, year, previous_value, value, change_pct, threshold_pct,
     previous_source_id, source_id
 from thresholds
 where abs(change_pct) > threshold_pct

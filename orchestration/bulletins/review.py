@@ -29,7 +29,9 @@ from orchestration.domain.families import OBSERVATIONS
 from orchestration.domain.spreadsheet_cells import as_text_cell, from_text_cell
 from orchestration.store.files import write_text_atomically
 
-OBSERVATION_COLUMNS = [c.name for c in OBSERVATIONS.columns if c.name != "source_cell"]  # a long file's, parts and confidentiality included
+OBSERVATION_COLUMNS = [
+    c.name for c in OBSERVATIONS.columns if c.name != "source_cell"
+]  # a long file's, parts and confidentiality included
 CANDIDATE_COLUMNS = [*OBSERVATION_COLUMNS, "sentence", "span_start", "span_end", "confidence", "candidate_id", "decision"]
 DECISIONS = ("accept", "correct", "reject", "add")
 PUBLISHED = ("accept", "correct", "add")

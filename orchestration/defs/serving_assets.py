@@ -100,7 +100,8 @@ def quality_report(context: dg.AssetExecutionContext, warehouse: WarehouseResour
     # A refresh that quarantined, withdrew or found conflicting files still succeeds (what was accepted is
     # served), so the run says so in its tags, visible in the run list beside the green status. The ingest
     # assets may have said so already (a file still being written): that is never taken back.
-    flagged = {k: result.counts.get(k, 0) for k in ("quarantined", "deferred", "withdrawn", "conflicts")}
+    # a release held by the differencing check (disclosure_held) is never a green run either
+    flagged = {k: result.counts.get(k, 0) for k in ("quarantined", "deferred", "withdrawn", "conflicts", "disclosure_held")}
     warned = any(flagged.values()) or run_tags.get(VERDICT_TAG) == WITH_WARNINGS
     verdict = WITH_WARNINGS if warned else "all_files_accepted"
     # only counts that are not zero: the run list shows every tag

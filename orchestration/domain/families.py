@@ -43,9 +43,9 @@ AGGREGATIONS = ("sum", "average")
 # SDMX CONF_STATUS: F free; C confidential (primary); D secondary confidentiality set by the office (a cell that would
 # give a confidential one away); N not for publication, internal use. Only F is ever served.
 CONF_STATUSES = ("F", "C", "D", "N")
+FREE = "F"
 # The bureaus' clock: a source's publication date is a day in Beijing, and release times are read against it.
 PUBLICATION_TIMEZONE = "Asia/Shanghai"
-FREE = "F"
 
 
 @dataclass(frozen=True)
@@ -172,7 +172,7 @@ INDICATORS = Family(
         # Ranges by region level where one range cannot fit a county and the nation (GDP, population): a level not
         # named takes range_min..range_max (domain/ranges.py, docs/catalogue.md).
         Column("range_by_level", required=False, pattern=RANGE_BY_LEVEL),
-        # A split indicator declared a breakdown of another (INCOME_URBAN: breakdown_of INCOME, breakdown
+        # A split indicator declared a breakdown of another (INCOME_URBAN: breakdown_of INCOME_ALL, breakdown
         # urbanisation=U): its figures and targets are served under that indicator with that breakdown, all their
         # vintages included; files may go on using the code.
         Column("breakdown_of", required=False, pattern=CODE),

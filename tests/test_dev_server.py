@@ -29,7 +29,9 @@ from orchestration.settings import DATA_DIR_ENV, REPO_ROOT
 pytestmark = pytest.mark.slow
 
 STARTUP_SECONDS = 180
-STOP_SECONDS = 30  # measured about 6 s on 2 cores
+# About 6 s on 2 cores alone; under the full suite's load (the other worker refreshing) it passed 30 s twice once the
+# code location had a second sensor: the bound is what an operator waits for, not a benchmark.
+STOP_SECONDS = 60
 
 
 def _group_alive(pgid: int) -> bool:

@@ -8,18 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from orchestration.domain import clock
+from orchestration.store.disclosures import DERIVABLE_SQL
 from orchestration.store.warehouse import Warehouse
-
-_UNCONFIRMED = """
-    select d.indicator_code, d.region_code, d.period_label, d.breakdown, d.value, d.derivation, d.derived_from
-    from quality.qa_disclosure as d
-    where not exists (
-        select 1 from audit.disclosure_confirmations as c
-        where c.indicator_code = d.indicator_code and c.region_code = d.region_code and c.period_label = d.period_label
-          and c.breakdown = d.breakdown and c.value is not distinct from d.value
-    )
-    order by all
-"""
 
 
 @dataclass(frozen=True)
@@ -43,7 +33,10 @@ def held_figures(warehouse: Warehouse) -> list[Derivable]:
         exists = con.execute(
             "select count(*) from information_schema.tables where table_schema = 'quality' and table_name = 'qa_disclosure'"
         ).fetchone()[0]
-        return [Derivable(*row) for row in con.execute(_UNCONFIRMED).fetchall()] if exists else []
+        if not exists:
+            return []
+        held = con.execute(f"select * exclude (confirmed) from ({DERIVABLE_SQL}) where not confirmed order by all")
+        return [Derivable(*row) for row in held.fetchall()]
 
 
 def confirm_all(warehouse: Warehouse, by: str, note: str | None) -> list[Derivable]:

@@ -17,6 +17,7 @@ from typing import Any
 
 from orchestration import settings
 from orchestration.reporting.charts import progress_chart
+from orchestration.store.disclosures import DERIVABLE_SQL
 
 MAX_LISTED = 200  # rows shown per long list (revisions, jumps); the page says how many there are in all
 # The regions the report is about, in order (dbt_project/seeds/report_regions.csv; dbt builds qa_completeness's grid
@@ -195,11 +196,8 @@ def publication_controls(con) -> dict[str, Any]:
         ),
         "disclosure": rows(
             con,
-            f"""select d.*, c.confirmed_by is not null as confirmed from quality.qa_disclosure as d
-            left join audit.disclosure_confirmations as c
-              on c.indicator_code = d.indicator_code and c.region_code = d.region_code
-             and c.period_label = d.period_label and c.breakdown = d.breakdown and c.value is not distinct from d.value
-            order by confirmed, d.indicator_code, d.region_code, d.period_label, d.breakdown limit {MAX_LISTED}""",
+            f"select * from ({DERIVABLE_SQL}) order by confirmed, indicator_code, region_code, period_label, breakdown "
+            f"limit {MAX_LISTED}",
         ),
         "breakdown_compared": _count(con, "select count(*) from quality.qa_breakdown_totals"),
         "breakdown_mismatches": rows(

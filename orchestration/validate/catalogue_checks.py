@@ -263,7 +263,6 @@ def check_catalogue(
     current: Catalogue,
     facts_in_use: FactsInUse,
     today: date | None = None,
-    now: datetime | None = None,
 ) -> list[Issue]:
     """Issues of a catalogue file that passed its own row rules, checked as a whole and against the facts in use.
 
@@ -281,7 +280,7 @@ def check_catalogue(
         return (
             _sources(file, frame, today)
             + _removed_in_use(file, "source_id", frame, facts_in_use, "source", served=current.source_ids)
-            + _embargo_over_served(file, frame, current, facts_in_use, now or clock.now_utc())
+            + _embargo_over_served(file, frame, current, facts_in_use, clock.now_utc())
         )
     if family.name == "indicators":
         if refused := _unreadable_ranges(file, frame) + _names_once(file, frame, "indicator_code"):

@@ -30,27 +30,36 @@ def test_new_publications_and_sources_rebuild_only_their_figures():
         changes("observations", "sources", "targets", paths=("observations/b.csv", "observations/a'1.csv"), sources=("src-2",)),
     )
     assert not scope.full
-    assert scope.describe() == "incremental: figures of 2 changed observation file(s) and 1 changed source(s)"
-    assert scope.dbt_args() == []  # the files and sources go through audit.dbt_build_scope
+    assert scope.describe() == (
+        "incremental: figures of 2 changed observation file(s) and 1 changed source(s); "
+        "unit tests not run again (the project passed them in the last build)"
+    )
+    # the files and sources go through audit.dbt_build_scope; the unit tests passed on this project last time
+    assert scope.dbt_args() == ["--exclude-resource-type", "unit_test"]
     assert scope.observation_paths == ("observations/a'1.csv", "observations/b.csv") and scope.source_ids == ("src-2",)
 
 
 def test_nothing_to_start_from_a_changed_project_or_an_edited_catalogue_rebuild_every_figure():
-    cases = [
+    new_code = [
         ("no earlier build to start from", decide(None, PROJECT, None)),
         ("the last build did not finish", decide(LastBuild(None, None), PROJECT, None)),
         ("the dbt project or the code that publishes it changed", decide(LAST, "project-v2", changes("observations"))),
-        ("the indicators catalogue changed", decide(LAST, PROJECT, changes("indicators", "observations"))),
-        ("the indicators and regions catalogue changed", decide(LAST, PROJECT, changes("regions", "indicators"))),
     ]
-    for reason, scope in cases:
+    for reason, scope in new_code:  # the unit tests run: no finished build proved this project
         assert scope == BuildScope(reason)
         assert scope.dbt_args() == ["--full-refresh"]
         assert scope.describe() == f"every figure rebuilt: {reason}"
+    edited = [
+        ("the indicators catalogue changed", decide(LAST, PROJECT, changes("indicators", "observations"))),
+        ("the indicators and regions catalogue changed", decide(LAST, PROJECT, changes("regions", "indicators"))),
+    ]
+    for reason, scope in edited:
+        assert scope == BuildScope(reason, code_proven=True)
+        assert scope.dbt_args() == ["--full-refresh", "--exclude-resource-type", "unit_test"]
 
 
 def test_a_build_with_nothing_changed_recomputes_no_figure():
-    assert decide(LAST, PROJECT, changes()) == BuildScope(None, (), ())
+    assert decide(LAST, PROJECT, changes()) == BuildScope(None, (), (), code_proven=True)
 
 
 UNCHANGED = BuildState(

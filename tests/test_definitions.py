@@ -9,7 +9,7 @@ from conftest import write_obs
 
 from orchestration.definitions import defs
 from orchestration.defs.automation import raw_files_sensor
-from orchestration.defs.resources import RawFilesResource
+from orchestration.defs.resources import RawFilesResource, WarehouseResource
 from orchestration.settings import SETTLE_SECONDS_ENV
 
 
@@ -55,8 +55,8 @@ def test_daily_schedule_in_beijing_time():
     )
 
 
-def test_sensor_requests_a_run_only_when_raw_files_change(raw_copy):
-    resources = {"raw_files": RawFilesResource(root=str(raw_copy))}
+def test_sensor_requests_a_run_only_when_raw_files_change(raw_copy, tmp_path):
+    resources = {"raw_files": RawFilesResource(root=str(raw_copy)), "warehouse": WarehouseResource(data_dir=str(tmp_path))}
     # The first evaluation (when `make dev` opens) notes the files and starts nothing.
     opening = dg.build_sensor_context(cursor=None, resources=resources)
     first = raw_files_sensor(opening)
@@ -73,10 +73,10 @@ def test_sensor_requests_a_run_only_when_raw_files_change(raw_copy):
     assert isinstance(third, dg.RunRequest) and third.run_key == changed.cursor != noted
 
 
-def test_sensor_waits_for_a_file_being_written_to_settle(raw_copy, monkeypatch):
+def test_sensor_waits_for_a_file_being_written_to_settle(raw_copy, tmp_path, monkeypatch):
     """A refresh requested while a copy is under way would defer the file: the sensor waits until it settles."""
     monkeypatch.setenv(SETTLE_SECONDS_ENV, "60")
-    resources = {"raw_files": RawFilesResource(root=str(raw_copy))}
+    resources = {"raw_files": RawFilesResource(root=str(raw_copy)), "warehouse": WarehouseResource(data_dir=str(tmp_path))}
     for path in (p for p in raw_copy.rglob("*") if p.is_file()):  # a fresh clone's files are seconds old too
         os.utime(path, (time.time() - 3600, time.time() - 3600))
     opening = dg.build_sensor_context(cursor=None, resources=resources)

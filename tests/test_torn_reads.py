@@ -14,9 +14,9 @@ from test_ingest import SRC, ingest_all
 
 from orchestration.domain.families import OBSERVATIONS
 from orchestration.read.file_snapshot import StillBeingWritten, read_whole
-from orchestration.reconcile import listing
 from orchestration.reconcile.family import ingest_family
 from orchestration.settings import SETTLE_SECONDS_ENV
+from orchestration.store import hash_cache
 from orchestration.store.files import sha256_hex
 from orchestration.store.warehouse import Warehouse
 
@@ -99,7 +99,7 @@ def test_a_file_that_changed_between_listing_and_reading_is_deferred_not_recorde
     loaded under the old hash (which would make every later refresh skip the file as unchanged)."""
     warehouse = Warehouse(tmp_path / "data")
     path = write_obs(raw_copy, "growing.csv", *rows(2))
-    real_hash = listing.sha256_of
+    real_hash = hash_cache.sha256_of
 
     def hash_then_grow(p: Path) -> str:
         digest = real_hash(p)
@@ -107,10 +107,10 @@ def test_a_file_that_changed_between_listing_and_reading_is_deferred_not_recorde
             write_obs(raw_copy, "growing.csv", *rows(4))
         return digest
 
-    monkeypatch.setattr(listing, "sha256_of", hash_then_grow)
+    monkeypatch.setattr(hash_cache, "sha256_of", hash_then_grow)
     outcome = ingest_all(raw_copy, warehouse)["observations/growing.csv"]
     assert outcome.status == "deferred" and "changed between the listing" in outcome.note
-    monkeypatch.setattr(listing, "sha256_of", real_hash)
+    monkeypatch.setattr(hash_cache, "sha256_of", real_hash)
     again = ingest_all(raw_copy, warehouse, "next")["observations/growing.csv"]
     assert (again.status, again.rows) == ("loaded", 4)
     with warehouse.connect(read_only=True) as con:
@@ -122,7 +122,7 @@ def test_a_file_that_changed_between_listing_and_reading_is_deferred_not_recorde
 
 def test_a_file_that_vanishes_while_the_folder_is_read_is_deferred_and_an_unreadable_one_refused(raw_copy, tmp_path, monkeypatch):
     write_obs(raw_copy, "vanishing.csv", *rows(1))
-    real_hash = listing.sha256_of
+    real_hash = hash_cache.sha256_of
 
     def vanish(p: Path) -> str:
         if p.name == "vanishing.csv":
@@ -132,7 +132,7 @@ def test_a_file_that_vanishes_while_the_folder_is_read_is_deferred_and_an_unread
         return real_hash(p)
 
     write_obs(raw_copy, "locked.csv", *rows(1))
-    monkeypatch.setattr(listing, "sha256_of", vanish)
+    monkeypatch.setattr(hash_cache, "sha256_of", vanish)
     outcomes = ingest_all(raw_copy, Warehouse(tmp_path / "data"))
     assert outcomes["observations/vanishing.csv"].status == "deferred"
     locked = outcomes["observations/locked.csv"]

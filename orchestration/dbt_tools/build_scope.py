@@ -38,6 +38,9 @@ class BuildScope:
     full_reason: str | None  # why every figure is rebuilt; None: only the changed ones
     observation_paths: tuple[str, ...] = ()
     source_ids: tuple[str, ...] = ()
+    # The last finished build ran this very project (its fingerprint names the engine's versions too) and its unit
+    # tests passed: they test the models' SQL on fixed inputs, not the data, so they are not run again.
+    code_proven: bool = False
 
     @property
     def full(self) -> bool:
@@ -45,15 +48,20 @@ class BuildScope:
 
     def dbt_args(self) -> list[str]:
         """The files and sources of a scoped build go to dbt through audit.dbt_build_scope (Warehouse.begin_dbt_build)."""
-        return ["--full-refresh"] if self.full else []
+        return [
+            *(["--full-refresh"] if self.full else []),
+            *(["--exclude-resource-type", "unit_test"] if self.code_proven else []),
+        ]
 
     def describe(self) -> str:
         if self.full:
-            return f"every figure rebuilt: {self.full_reason}"
-        return (
-            f"incremental: figures of {len(self.observation_paths)} changed observation file(s) "
-            f"and {len(self.source_ids)} changed source(s)"
-        )
+            scope = f"every figure rebuilt: {self.full_reason}"
+        else:
+            scope = (
+                f"incremental: figures of {len(self.observation_paths)} changed observation file(s) "
+                f"and {len(self.source_ids)} changed source(s)"
+            )
+        return scope + ("; unit tests not run again (the project passed them in the last build)" if self.code_proven else "")
 
 
 def decide(last: LastBuild | None, project_fingerprint: str, changes: ChangesSince | None) -> BuildScope:
@@ -66,8 +74,8 @@ def decide(last: LastBuild | None, project_fingerprint: str, changes: ChangesSin
         return BuildScope("the dbt project or the code that publishes it changed")
     edited = sorted(changes.families.intersection(CATALOGUES_FORCING_FULL_BUILD))
     if edited:
-        return BuildScope(f"the {' and '.join(edited)} catalogue changed")
-    return BuildScope(None, tuple(sorted(changes.observation_paths)), tuple(sorted(changes.source_ids)))
+        return BuildScope(f"the {' and '.join(edited)} catalogue changed", code_proven=True)
+    return BuildScope(None, tuple(sorted(changes.observation_paths)), tuple(sorted(changes.source_ids)), code_proven=True)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from orchestration.domain.releases import due, release_times
 from orchestration.publish.serving import published_time
 from orchestration.read.file_snapshot import unsettled_reason
 from orchestration.reconcile.listing import raw_files as raw_files_of
-from orchestration.store.files import sha256_of
+from orchestration.store.hash_cache import HashCache
 
 refresh_job = dg.define_asset_job(
     "refresh_warehouse",
@@ -30,12 +30,14 @@ daily_refresh = dg.ScheduleDefinition(
 )
 
 
-def raw_fingerprint(raw_files: RawFilesResource) -> str:
-    """One hash over the paths and contents of every raw file the ingest reads, layouts included."""
+def raw_fingerprint(raw_files: RawFilesResource, hashes: HashCache) -> str:
+    """One hash over the paths and contents of every raw file the ingest reads, layouts included (each file hashed
+    again only when its stat changed: store/hash_cache.py)."""
     digest = hashlib.sha256()
     for path in raw_files_of(raw_files.path):
         digest.update(path.relative_to(raw_files.path).as_posix().encode())
-        digest.update(sha256_of(path).encode())
+        digest.update(hashes.sha256(path).encode())
+    hashes.save()
     return digest.hexdigest()
 
 
@@ -60,11 +62,11 @@ def unsettled_files(raw_files: RawFilesResource) -> list[str]:
         "the files present (no refresh when the UI opens)."
     ),
 )
-def raw_files_sensor(context: dg.SensorEvaluationContext, raw_files: RawFilesResource):
+def raw_files_sensor(context: dg.SensorEvaluationContext, raw_files: RawFilesResource, warehouse: WarehouseResource):
     if busy := unsettled_files(raw_files):
         # A copy under way: request the refresh once it has settled, so that it is read whole (file_snapshot.py).
         return dg.SkipReason(f"waiting for {len(busy)} file(s) still being written to settle: {', '.join(busy[:5])}")
-    fingerprint = raw_fingerprint(raw_files)
+    fingerprint = raw_fingerprint(raw_files, HashCache(warehouse.data_path))
     if context.cursor is None:
         # First evaluation, e.g. the moment `make dev` opens: note the files as they are instead of starting
         # an unannounced full refresh. Changes from now on start one; the first refresh is `make run`, the

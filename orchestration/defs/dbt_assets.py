@@ -11,6 +11,7 @@ import logging
 import os
 import shutil
 from collections.abc import Mapping
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -30,12 +31,17 @@ log = logging.getLogger(__name__)
 dbt_project = DbtProject(project_dir=settings.DBT_PROJECT_DIR, profiles_dir=settings.DBT_PROJECT_DIR, target_path=TARGET_PATH)
 
 
+ENGINE_PACKAGES = ("dbt-core", "dbt-duckdb", "duckdb")
+
+
 def project_fingerprint(target: str) -> str:
-    """The dbt project's files and the code that publishes the marts, by content, and the dbt target built on: a
-    changed model, seed, threshold or publishing code means the marts, snapshot and report must be made again; a
-    change of engine means every figure is rebuilt (each engine's incremental tables know only its own builds)."""
+    """The dbt project's files and the code that publishes the marts, by content, the dbt target built on and the
+    versions of dbt and DuckDB: a changed model, seed, threshold or publishing code means the marts, snapshot and
+    report must be made again; a change of engine means every figure is rebuilt (each engine's incremental tables
+    know only its own builds); an upgraded dbt or DuckDB rebuilds every figure and runs the unit tests again."""
     code = settings.REPO_ROOT / "orchestration"
     digest = hashlib.sha256(target.encode())
+    digest.update(" ".join(f"{name}=={metadata.version(name)}" for name in ENGINE_PACKAGES).encode())
     for path in [*project_files(), *sorted(p for p in code.rglob("*") if p.suffix in (".py", ".j2"))]:
         digest.update(path.relative_to(settings.REPO_ROOT).as_posix().encode())
         digest.update(path.read_bytes())

@@ -29,6 +29,7 @@ from orchestration.reconcile import plan
 from orchestration.reconcile.layout_set import resolve_layouts
 from orchestration.reconcile.listing import check_raw_folder, discover, list_family
 from orchestration.store.files import sha256_of
+from orchestration.store.hash_cache import HashCache
 from orchestration.store.load_outcomes import KEPT_NOTE
 from orchestration.store.warehouse import LoadRecord, Warehouse
 from orchestration.validate.catalogue_checks import check_catalogue, duplicates_across_files
@@ -102,7 +103,7 @@ class _FamilyRun:
         self.family, self.raw_root, self.warehouse, self.con, self.run_id = family, raw_root, warehouse, con, run_id
         self.outcomes: list[FileOutcome] = []
         self._layout_found: dict[str, Layout | list[Layout] | None] = {}
-        present, refused, deferred = list_family(discover(family, raw_root), raw_root)
+        present, refused, deferred = list_family(discover(family, raw_root), raw_root, HashCache(warehouse.data_dir))
         self.records = _records(warehouse, con, family)
         self.fingerprint = _family_fingerprint(warehouse, con, family, raw_root, present)
         self.catalogue = Catalogue() if family.catalogue else warehouse.catalogue(con)

@@ -14,7 +14,7 @@ from orchestration.domain.families import ALL_FAMILIES, CATALOGUE_FAMILIES, Fami
 from orchestration.read.file_names import name_key
 from orchestration.read.file_snapshot import settle_seconds, unsettled_reason
 from orchestration.read.layouts import layout_files
-from orchestration.store.files import sha256_of
+from orchestration.store.hash_cache import HashCache
 
 # Folders of raw/ that are reference material on purpose (the digitised article and its notes; the review files of
 # the bulletin extractor, read by the quality report), not ingested.
@@ -95,9 +95,13 @@ def check_raw_folder(raw_root: Path) -> None:
         )
 
 
-def list_family(paths: list[Path], raw_root: Path) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+def list_family(
+    paths: list[Path], raw_root: Path, hashes: HashCache | None = None
+) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
     """(present, refused, deferred) of the family's paths, relative to raw/: the content hash of each settled, readable
-    file; why a path is refused before it is read; why a file is not read this time (still being written)."""
+    file (from `hashes` while the file's stat is unchanged); why a path is refused before it is read; why a file is not
+    read this time (still being written)."""
+    hashes = hashes or HashCache(None)
 
     def rel(path: Path) -> str:
         return path.relative_to(raw_root).as_posix()
@@ -112,9 +116,10 @@ def list_family(paths: list[Path], raw_root: Path) -> tuple[dict[str, str], dict
             if reason := unsettled_reason(path, now, settle):
                 deferred[rel(path)] = reason
             else:
-                present[rel(path)] = sha256_of(path)
+                present[rel(path)] = hashes.sha256(path)
         except FileNotFoundError:
             deferred[rel(path)] = "disappeared while the refresh read the folder"
         except OSError as exc:  # unreadable (permissions, a device error): refused until it can be read
             refused[rel(path)] = f"the file cannot be read ({exc.strerror or exc})"
+    hashes.save()
     return present, refused, deferred

@@ -27,7 +27,7 @@ from orchestration.domain.issues import ROW_COLUMN, Issue
 from orchestration.domain.rule_texts import rule_message
 from orchestration.validate.data_docs_offline import make_offline
 from orchestration.validate.distinct_rows import DISTINCT_ROW, DistinctBatch, columns_read, reduce_batch
-from orchestration.validate.suite import FILE_COLUMN, KEY_REPEATED, LEVEL_RANGE, SHOWN_AS, build_suite, gx_module
+from orchestration.validate.suite import FILE_COLUMN, KEY_REPEATED, LEVEL_RANGE, build_suite, gx_module, shown_as
 
 
 @dataclass
@@ -78,9 +78,9 @@ def _describe_cell(rule: str, kwargs: dict[str, Any], entry: dict[str, Any]) -> 
         scope = " for its region's level (range_by_level)" if other.startswith(LEVEL_RANGE) else ""
         return column, found, f"outside the indicator's plausible range{scope}: must be {bound} {expected}"
     column = kwargs.get("column")
-    if column in SHOWN_AS:  # the cell the steward wrote, not the helper column
-        shown, message = SHOWN_AS[column]
-        return shown, entry.get(shown), message
+    if helper := shown_as(column):  # the cell the steward wrote, not the helper column
+        shown, message = helper
+        return shown, entry.get(shown), message or rule_message(rule)
     message = rule_message(rule)
     if rule == "expect_column_values_to_match_regex":
         message += f" (regex {kwargs['regex']})"
@@ -236,7 +236,7 @@ def _unexpected_rows(
     if not refused:
         return {}
     read = columns_read(kwargs, combined.columns)
-    cells = {*read, *family.key, ROW_COLUMN, FILE_COLUMN, *(SHOWN_AS[c][0] for c in read if c in SHOWN_AS)}
+    cells = {*read, *family.key, ROW_COLUMN, FILE_COLUMN, *(helper[0] for c in read if (helper := shown_as(c)))}
     rows = combined.loc[distinct.rows_failing(read, refused), [c for c in combined.columns if c in cells]]
     by_file: dict[str, list[dict[str, Any]]] = {}
     for entry in rows.to_dict("records"):

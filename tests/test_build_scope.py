@@ -30,10 +30,7 @@ def test_new_publications_and_sources_rebuild_only_their_figures():
         changes("observations", "sources", "targets", paths=("observations/b.csv", "observations/a'1.csv"), sources=("src-2",)),
     )
     assert not scope.full
-    assert scope.describe() == (
-        "incremental: figures of 2 changed observation file(s) and 1 changed source(s); "
-        "unit tests not run again (the project passed them in the last build)"
-    )
+    assert scope.describe() == "incremental: figures of 2 changed observation file(s) and 1 changed source(s)"
     # the files and sources go through audit.dbt_build_scope; the unit tests passed on this project last time
     assert scope.dbt_args() == ["--exclude-resource-type", "unit_test"]
     assert scope.observation_paths == ("observations/a'1.csv", "observations/b.csv") and scope.source_ids == ("src-2",)
@@ -56,6 +53,7 @@ def test_nothing_to_start_from_a_changed_project_or_an_edited_catalogue_rebuild_
     for reason, scope in edited:
         assert scope == BuildScope(reason, code_proven=True)
         assert scope.dbt_args() == ["--full-refresh", "--exclude-resource-type", "unit_test"]
+        assert scope.describe() == f"every figure rebuilt: {reason}"
 
 
 def test_a_build_with_nothing_changed_recomputes_no_figure():

@@ -54,14 +54,13 @@ class BuildScope:
         ]
 
     def describe(self) -> str:
+        """What is rebuilt, as audit.dbt_builds.scope records it (the unit tests' exclusion shows in the dbt command)."""
         if self.full:
-            scope = f"every figure rebuilt: {self.full_reason}"
-        else:
-            scope = (
-                f"incremental: figures of {len(self.observation_paths)} changed observation file(s) "
-                f"and {len(self.source_ids)} changed source(s)"
-            )
-        return scope + ("; unit tests not run again (the project passed them in the last build)" if self.code_proven else "")
+            return f"every figure rebuilt: {self.full_reason}"
+        return (
+            f"incremental: figures of {len(self.observation_paths)} changed observation file(s) "
+            f"and {len(self.source_ids)} changed source(s)"
+        )
 
 
 def decide(last: LastBuild | None, project_fingerprint: str, changes: ChangesSince | None) -> BuildScope:

@@ -30,7 +30,7 @@ def _signature(stat: os.stat_result) -> list[int]:
 
 
 class HashCache:
-    """sha256 of files by path, recorded with their stat; `save` writes the entries taken or confirmed this time."""
+    """sha256 of files by path, recorded with their stat; `save` adds the entries taken or confirmed in this pass."""
 
     def __init__(self, data_dir: Path | None):
         self.path = data_dir / CACHE_FILE if data_dir is not None else None

@@ -95,6 +95,19 @@ def wait_for_http(url: str, process, log: Path, seconds: float, pause: float = 0
         time.sleep(pause)
 
 
+def stop_process_group(process: subprocess.Popen, grace: float = 30) -> None:
+    """SIGTERM to the server's whole process group, then SIGKILL if it outlives `grace` seconds: a test's own server
+    (a request thread still open, a worker mid-run) is killed rather than failing the run in teardown."""
+    import signal
+
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=grace)
+
+
 def append_catalogue_rows(path: Path, *lines: str) -> None:
     """Rows added to a catalogue file, each given its trailing optional columns (blank) up to the file's header: a
     catalogue gains optional columns over time, and a test's row need not name them."""

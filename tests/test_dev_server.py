@@ -17,7 +17,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pytest
-from conftest import OBS_HEADER, REPO_RAW, free_port, wait_for_http
+from conftest import OBS_HEADER, REPO_RAW, free_port, stop_process_group, wait_for_http
 from test_release_times import set_sources
 
 from orchestration import settings
@@ -126,11 +126,6 @@ def test_the_daemon_publishes_an_embargoed_publication_at_its_release_time(tmp_p
         assert run is not None, "the daemon started no refresh: " + log.read_text(errors="replace")[-3000:]
         assert run.status == dg.DagsterRunStatus.SUCCESS, log.read_text(errors="replace")[-3000:]
     finally:
-        os.killpg(daemon.pid, signal.SIGTERM)
-        try:
-            daemon.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(daemon.pid, signal.SIGKILL)
-            daemon.wait(timeout=30)
+        stop_process_group(daemon)
     assert served_values(data) == [61.8]  # published by the refresh the sensor started
     assert len(instance.get_runs(dg.RunsFilter(tags={"quzhou/release_at": release_at.replace(microsecond=0).isoformat()}))) == 1

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
 
 import duckdb
 import pytest
-from conftest import OBS_HEADER, REPO_RAW, free_port, wait_for_http
+from conftest import OBS_HEADER, REPO_RAW, free_port, stop_process_group, wait_for_http
 from dagster import DagsterInstance
 
 from orchestration import settings
@@ -89,13 +88,8 @@ def server(folders):
         yield url, log
     finally:
         # Superset's dev server sometimes outlives SIGTERM by more than 30 s (a request thread still open, seen
-        # once in CI): it is the test's server, so it is then killed rather than failing the run in teardown.
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=30)
+        # once in CI): it is the test's server, so it is then killed.
+        stop_process_group(process)
 
 
 def _sql_lab(session: superset.Superset, database_id: int, sql: str = UNQUALIFIED) -> list[dict]:

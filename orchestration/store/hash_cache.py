@@ -58,7 +58,7 @@ class HashCache:
             return entry[5]
         started = time.time_ns()
         digest = sha256_of(path)
-        settled = before[2] < started - int(RACY_SECONDS * 1e9) and before[1] < started - int(RACY_SECONDS * 1e9)
+        settled = max(before[1], before[2]) < started - int(RACY_SECONDS * 1e9)  # modified and changed before then
         if settled and _signature(path.stat()) == before:  # not changed while it was read
             self._seen[key] = [*before, digest]
         return digest
